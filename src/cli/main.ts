@@ -1,0 +1,68 @@
+/**
+ * The command-line entry point: builds the commander program, runs it, and maps errors to
+ * exit codes (0 done, 1 failed, 2 usage error, 130 interrupted). Commands only wire options
+ * to the layers below; nothing here computes anything.
+ */
+import { Command, CommanderError } from 'commander';
+import { BnlenetError } from '../errors';
+import { downloadCommand } from './commands/download';
+
+const VERSION: string = (require('../../../package.json') as { version: string }).version;
+
+function buildProgram(): Command {
+  const program = new Command('bnlenet')
+    .description(
+      'LeNet with batch normalization on Fashion-MNIST, as in "Dive into Deep Learning" 7.5, on TensorFlow.js',
+    )
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .option('--verbose', 'show stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  for (const command of [downloadCommand()]) {
+    // addCommand does not copy these settings to subcommands, so each gets them here.
+    command.exitOverride().showHelpAfterError('(run with --help for usage)');
+    program.addCommand(command);
+  }
+  return program;
+}
+
+function isVerbose(argv: string[]): boolean {
+  return argv.includes('--verbose');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    return reportError(err, isVerbose(argv));
+  }
+}
+
+function reportError(err: unknown, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    // Help and version exit through here with code 0; commander already printed its line.
+    if (err.exitCode === 0) return 0;
+    return 2;
+  }
+  if (err instanceof BnlenetError) {
+    process.stderr.write(`bnlenet: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
+    if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`bnlenet: unexpected error: ${message}\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  else process.stderr.write('  run again with --verbose for the stack trace\n');
+  return 1;
+}
+
+/** Called by bin/bnlenet.js. Sets the exit code rather than exiting, so output is flushed. */
+export function run(): void {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
