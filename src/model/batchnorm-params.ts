@@ -1,0 +1,11 @@
+/** The state of one BatchNorm layer as plain numbers, for printing, JSON and plots. */
+export interface BatchNormParams {
+  /** 1-based index among the network's BatchNorm layers (1 is the one after the first conv). */
+  index: number;
+  /** The layer's name in the model. */
+  name: string;
+  gamma: number[];
+  beta: number[];
+  movingMean: number[];
+  movingVariance: number[];
+}
