@@ -1,0 +1,134 @@
+/**
+ * The BatchNorm math of "Dive into Deep Learning" 7.5 as one pure function: tensors in,
+ * tensors out, no state. The layer in batchnorm-layer.ts owns the variables and calls this.
+ *
+ * Channels-last throughout (TensorFlow.js convention): the statistics of a rank-2 input
+ * (N, C) are over axis 0; of a rank-4 input (N, H, W, C) over axes 0, 1 and 2, one value
+ * per channel.
+ *
+ * Training mode uses the batch mean and the *biased* batch variance, and returns the moving
+ * averages updated as the book writes them:
+ *   moving = momentum * moving + (1 - momentum) * batch      (momentum 0.9, eps 1e-5)
+ * so momentum here is the weight of the old value (PyTorch's momentum=0.1 is this 0.9;
+ * Keras' default 0.99 means the same thing as here). Inference mode normalizes with the
+ * moving statistics and returns them unchanged.
+ *
+ * The training-mode gradient is written by hand (tf.customGrad) rather than left to autodiff:
+ * it needs two reductions and three full-size elementwise passes, where the autodiff of the
+ * forward ops broadcasts and re-reduces per-channel terms several times.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export const BOOK_MOMENTUM = 0.9;
+export const BOOK_EPSILON = 1e-5;
+
+export interface BatchNormInputs {
+  x: tf.Tensor;
+  gamma: tf.Tensor1D;
+  beta: tf.Tensor1D;
+  movingMean: tf.Tensor1D;
+  movingVariance: tf.Tensor1D;
+  /** Added to the variance before the square root. */
+  epsilon: number;
+  /** Weight of the old moving value in the moving-average update. */
+  momentum: number;
+  /** Batch statistics (and updated moving averages) when true; moving statistics when false. */
+  training: boolean;
+}
+
+export interface BatchNormOutputs {
+  y: tf.Tensor;
+  movingMean: tf.Tensor1D;
+  movingVariance: tf.Tensor1D;
+}
+
+/** The axes the statistics are taken over: every axis but the last (channel) one. */
+export function reductionAxes(rank: number): number[] {
+  if (rank !== 2 && rank !== 4) {
+    throw new Error(
+      `BatchNorm takes rank-2 (N, C) or rank-4 (N, H, W, C) input, got rank ${rank}; ` +
+        'for a rank-3 (N, L, C) sequence, reshape it to (N, L, 1, C) first',
+    );
+  }
+  return rank === 2 ? [0] : [0, 1, 2];
+}
+
+export function batchNorm(inputs: BatchNormInputs): BatchNormOutputs {
+  const { x, gamma, beta, movingMean, movingVariance, epsilon, momentum, training } = inputs;
+  const axes = reductionAxes(x.rank);
+  if (!training) {
+    return {
+      y: tf.batchNorm(x, movingMean, movingVariance, beta, gamma, epsilon),
+      movingMean,
+      movingVariance,
+    };
+  }
+  const { y, mean, variance } = normalizeWithBatchStatistics(x, gamma, beta, axes, epsilon);
+  const keep = 1 - momentum;
+  return {
+    y,
+    movingMean: tf.tidy(() => tf.add(tf.mul(movingMean, momentum), tf.mul(mean, keep))),
+    movingVariance: tf.tidy(() => tf.add(tf.mul(movingVariance, momentum), tf.mul(variance, keep))),
+  };
+}
+
+interface BatchStatistics {
+  y: tf.Tensor;
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+}
+
+/**
+ * y = gamma * (x - mean) / sqrt(var + eps) + beta with the batch's own mean and biased
+ * variance, differentiable in x, gamma and beta through a hand-written gradient.
+ */
+function normalizeWithBatchStatistics(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  axes: number[],
+  epsilon: number,
+): BatchStatistics {
+  // customGrad returns one tensor; the batch statistics leave through this side channel.
+  // They are kept past customGrad's internal tidy and handed to the caller, who owns them.
+  let mean: tf.Tensor1D | undefined;
+  let variance: tf.Tensor1D | undefined;
+  const count = axes.reduce((n, axis) => n * x.shape[axis]!, 1);
+
+  const normalize = tf.customGrad((xIn, gammaIn, betaIn, save) => {
+    const input = xIn as tf.Tensor;
+    const g = gammaIn as tf.Tensor1D;
+    const b = betaIn as tf.Tensor1D;
+    const batchMean = tf.mean(input, axes) as tf.Tensor1D;
+    const centered = tf.sub(input, batchMean);
+    const batchVariance = tf.mean(tf.square(centered), axes) as tf.Tensor1D;
+    const invStd = tf.rsqrt(tf.add(batchVariance, epsilon)) as tf.Tensor1D;
+    const xHat = tf.mul(centered, invStd);
+    mean = tf.keep(batchMean);
+    variance = tf.keep(batchVariance);
+    (save as tf.GradSaveFunc)([xHat, invStd, g]);
+    return {
+      value: tf.add(tf.mul(xHat, g), b),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedXHat, savedInvStd, savedGamma] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+        const dBeta = tf.sum(dy, axes) as tf.Tensor1D;
+        const dGamma = tf.sum(tf.mul(dy, savedXHat), axes) as tf.Tensor1D;
+        // dx = gamma / sigma * (dy - mean(dy) - x_hat * mean(dy * x_hat)), per channel.
+        const scale = tf.mul(savedGamma, savedInvStd);
+        const dyMean = tf.div(dBeta, count);
+        const dyXHatMean = tf.div(dGamma, count);
+        const dx = tf.mul(tf.sub(tf.sub(dy, dyMean), tf.mul(savedXHat, dyXHatMean)), scale);
+        return [dx, dGamma, dBeta];
+      },
+    };
+  });
+
+  const y = normalize(x, gamma, beta);
+  if (!mean || !variance) throw new Error('BatchNorm: batch statistics were not computed');
+  // Ownership passes to the caller's tidy scope: untrack them from keep by re-wrapping.
+  const ownedMean = tf.clone(mean);
+  const ownedVariance = tf.clone(variance);
+  mean.dispose();
+  variance.dispose();
+  return { y, mean: ownedMean, variance: ownedVariance };
+}

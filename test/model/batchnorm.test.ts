@@ -1,0 +1,149 @@
+/**
+ * The from-scratch BatchNorm against the built-in one and against the book's formula
+ * computed with plain loops: same outputs, gradients and moving statistics.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { layers } from '@tensorflow/tfjs-layers';
+import { BatchNorm } from '../../src/model/batchnorm-layer';
+import { batchNorm } from '../../src/model/batchnorm-math';
+
+const TOLERANCE = 1e-4;
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+}
+
+function assertClose(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  const diff = maxAbsDiff(actual, expected);
+  assert.ok(diff <= TOLERANCE, `${what}: max |difference| ${diff} > ${TOLERANCE}`);
+}
+
+function pair(shape: number[]) {
+  const custom = new BatchNorm({ name: 'custom' });
+  const builtin = layers.batchNormalization({ name: 'builtin', momentum: 0.9, epsilon: 1e-5, axis: -1 });
+  custom.build(shape);
+  builtin.build(shape);
+  // Give both the same non-trivial gamma and beta, so the gradient checks see them.
+  const channels = shape[shape.length - 1]!;
+  const gamma = tf.randomUniform([channels], 0.5, 1.5, 'float32', 7);
+  const beta = tf.randomUniform([channels], -0.5, 0.5, 'float32', 8);
+  for (const layer of [custom, builtin]) {
+    const weights = layer.getWeights();
+    layer.setWeights([gamma, beta, weights[2]!, weights[3]!]);
+  }
+  return { custom, builtin };
+}
+
+async function setup() {
+  await tf.setBackend('cpu');
+}
+
+for (const shape of [
+  [32, 10],
+  [8, 6, 6, 4],
+]) {
+  test(`rank ${shape.length}: outputs and gradients of gamma, beta and x match the built-in`, async () => {
+    await setup();
+    const { custom, builtin } = pair(shape);
+    const x = tf.randomNormal(shape, 3, 2, 'float32', 1);
+    const upstream = tf.randomNormal(shape, 0, 1, 'float32', 2);
+    const lossOf = (layer: typeof custom | typeof builtin) => (input: tf.Tensor) =>
+      tf.sum(tf.mul(layer.apply(input, { training: true }) as tf.Tensor, upstream)) as tf.Scalar;
+    assertClose(
+      custom.apply(x, { training: true }) as tf.Tensor,
+      builtin.apply(x, { training: true }) as tf.Tensor,
+      'training output',
+    );
+    const dxCustom = tf.grad(lossOf(custom))(x);
+    const dxBuiltin = tf.grad(lossOf(builtin))(x);
+    assertClose(dxCustom, dxBuiltin, 'gradient of x');
+    const varGrads = (layer: typeof custom | typeof builtin) =>
+      tf.variableGrads(() => lossOf(layer)(x), layer.trainableWeights.map((w) => w.read() as tf.Variable)).grads;
+    const gCustom = Object.values(varGrads(custom));
+    const gBuiltin = Object.values(varGrads(builtin));
+    assert.equal(gCustom.length, 2);
+    assertClose(gCustom[0]!, gBuiltin[0]!, 'gradient of gamma');
+    assertClose(gCustom[1]!, gBuiltin[1]!, 'gradient of beta');
+  });
+
+  test(`rank ${shape.length}: moving statistics after several steps match, and inference uses them`, async () => {
+    await setup();
+    const { custom, builtin } = pair(shape);
+    for (let step = 0; step < 5; step++) {
+      const x = tf.randomNormal(shape, step, 1 + step, 'float32', 10 + step);
+      custom.apply(x, { training: true });
+      builtin.apply(x, { training: true });
+    }
+    const [, , meanC, varC] = custom.getWeights();
+    const [, , meanB, varB] = builtin.getWeights();
+    assertClose(meanC!, meanB!, 'moving mean');
+    assertClose(varC!, varB!, 'moving variance');
+    // After five updates from 0 and 1, the moving statistics are neither the initial values
+    // nor the last batch's: they really moved.
+    assert.ok(maxAbsDiff(meanC!, tf.zerosLike(meanC!)) > 0.1, 'moving mean moved');
+
+    const x = tf.randomNormal(shape, 5, 3, 'float32', 99);
+    const inferenceCustom = custom.apply(x, { training: false }) as tf.Tensor;
+    assertClose(inferenceCustom, builtin.apply(x, { training: false }) as tf.Tensor, 'inference output');
+    const [gamma, beta] = custom.getWeights();
+    const byMoving = tf.add(tf.mul(tf.div(tf.sub(x, meanC!), tf.sqrt(tf.add(varC!, 1e-5))), gamma!), beta!);
+    assertClose(inferenceCustom, byMoving, 'inference = moving-statistics formula');
+    const batchMode = custom.apply(x, { training: true }) as tf.Tensor;
+    assert.ok(maxAbsDiff(inferenceCustom, batchMode) > 0.01, 'inference differs from batch statistics');
+  });
+}
+
+test('the pure function matches the book formula computed with loops (rank 4, channels-last)', async () => {
+  await setup();
+  const [n, h, w, c] = [3, 2, 2, 2];
+  const values = Array.from({ length: n * h * w * c }, (_, i) => Math.sin(i * 1.7) * 4 + (i % c));
+  const x = tf.tensor4d(values, [n, h, w, c]);
+  const gamma = tf.tensor1d([1.5, 0.5]);
+  const beta = tf.tensor1d([0.1, -0.2]);
+  const out = batchNorm({
+    x,
+    gamma,
+    beta,
+    movingMean: tf.tensor1d([0, 1]),
+    movingVariance: tf.tensor1d([1, 2]),
+    epsilon: 1e-5,
+    momentum: 0.9,
+    training: true,
+  });
+  const y = out.y.dataSync();
+  const movingMean = out.movingMean.dataSync();
+  const movingVariance = out.movingVariance.dataSync();
+  for (let ch = 0; ch < c; ch++) {
+    const xs = values.filter((_, i) => i % c === ch);
+    const mean = xs.reduce((s, v) => s + v, 0) / xs.length;
+    const variance = xs.reduce((s, v) => s + (v - mean) ** 2, 0) / xs.length; // biased
+    xs.forEach((v, k) => {
+      const expected = [1.5, 0.5][ch]! * ((v - mean) / Math.sqrt(variance + 1e-5)) + [0.1, -0.2][ch]!;
+      assert.ok(Math.abs(y[k * c + ch]! - expected) < TOLERANCE, `y[${k},${ch}]`);
+    });
+    assert.ok(Math.abs(movingMean[ch]! - (0.9 * [0, 1][ch]! + 0.1 * mean)) < TOLERANCE, 'moving mean');
+    assert.ok(Math.abs(movingVariance[ch]! - (0.9 * [1, 2][ch]! + 0.1 * variance)) < TOLERANCE, 'moving var');
+  }
+});
+
+test('ranks other than 2 and 4 are refused with a clear error', async () => {
+  await setup();
+  for (const shape of [[4, 5, 3], [2, 2, 2, 2, 2]]) {
+    const layer = new BatchNorm();
+    assert.throws(() => layer.apply(tf.zeros(shape), { training: true }), /rank-2 \(N, C\) or rank-4/);
+  }
+});
+
+test('the layer serializes and is registered, so a model config loads back', async () => {
+  await setup();
+  const layer = new BatchNorm({ name: 'bn', momentum: 0.8, epsilon: 1e-3 });
+  const config = layer.getConfig();
+  assert.equal(config['momentum'], 0.8);
+  assert.equal(config['epsilon'], 1e-3);
+  const registered = tf.serialization.SerializationMap.getMap().classNameMap['BnlenetBatchNorm'];
+  assert.ok(registered, 'BnlenetBatchNorm is in the serialization map');
+});
