@@ -1,0 +1,138 @@
+/**
+ * Gets one verified file into the data dir: the copy already there if it verifies, else each
+ * source in turn, fetched into a temp file, verified, and renamed into place. Returns the
+ * decompressed bytes that verification produced, so loading needs no second gunzip.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { DataError } from '../errors';
+import type { DataEventListener } from './events';
+import type { FileDigests } from './fashion-mnist-files';
+import { FileProblem } from './file-problem';
+import { describeFsError } from './fs-errors';
+import { downloadFile, FetchError } from './http-download';
+import type { HttpOptions } from './http-options';
+import { interruptedError } from './interrupt';
+import { withRetries } from './retry';
+import { sourceLocation, type Source } from './sources';
+import { withTempFile } from './temp-file';
+import { verifyContent } from './verify';
+
+export interface EnsureContext {
+  dataDir: string;
+  sources: readonly Source[];
+  http: HttpOptions;
+  signal: AbortSignal;
+  onEvent: DataEventListener;
+}
+
+/** The outcome of checking the copy in the data dir: its content, or why it cannot be used. */
+export type CacheCheck = { content: Buffer; bytes: number } | { reason: string };
+
+export async function checkCached(file: FileDigests, dataDir: string): Promise<CacheCheck> {
+  let raw: Buffer;
+  try {
+    raw = await fs.readFile(path.join(dataDir, file.name));
+  } catch (err) {
+    return { reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not present' : describeFsError(err) };
+  }
+  try {
+    return { content: await verifyContent(file, raw, 'the data dir'), bytes: raw.length };
+  } catch (err) {
+    if (err instanceof FileProblem) return { reason: err.problem };
+    throw err;
+  }
+}
+
+/** `cached` is undefined when the user asked to fetch again (--force). */
+export async function ensureFile(file: FileDigests, cached: CacheCheck | undefined, ctx: EnsureContext): Promise<Buffer> {
+  const target = path.join(ctx.dataDir, file.name);
+  const tried: string[] = [];
+  if (cached !== undefined) {
+    if ('content' in cached) {
+      ctx.onEvent({ type: 'verified', file: file.name, path: target, bytes: cached.bytes });
+      return cached.content;
+    }
+    tried.push(`data dir ${target}: ${cached.reason}`);
+    if (cached.reason !== 'not present') {
+      ctx.onEvent({ type: 'rejected', file: file.name, path: target, reason: cached.reason });
+    }
+  }
+  for (const source of ctx.sources) {
+    // Copying from a directory takes no signal, so an interrupt is noticed here between sources.
+    if (ctx.signal.aborted) throw interruptedError(ctx.signal);
+    const from = sourceLocation(source, file.name);
+    ctx.onEvent({ type: 'fetch-start', file: file.name, role: source.role, from });
+    const outcome = await fetchFrom(source, from, file, target, ctx);
+    if ('content' in outcome) {
+      ctx.onEvent({ type: 'fetched', file: file.name, from, path: target, bytes: outcome.bytes });
+      return outcome.content;
+    }
+    ctx.onEvent({ type: 'failed', file: file.name, from, reason: outcome.reason });
+    tried.push(`${source.role} ${from}: ${outcome.reason}`);
+  }
+  throw new DataError(
+    `could not get a verified ${file.name}; sources tried:\n    ${tried.join('\n    ')}`,
+    ctx.sources.some((s) => s.role === 'mirror')
+      ? 'check the --mirror URLs, or run without --mirror to use the default sources'
+      : `copy the four Fashion-MNIST files into ${ctx.dataDir}, or pass --mirror URL (see bnlenet download --help)`,
+  );
+}
+
+/**
+ * One source: failures of the source come back as a reason (the next source may do better);
+ * failures of the data dir or an interrupt are thrown, since no other source can help.
+ */
+async function fetchFrom(
+  source: Source,
+  from: string,
+  file: FileDigests,
+  target: string,
+  ctx: EnsureContext,
+): Promise<CacheCheck> {
+  return withTempFile(ctx.dataDir, file.name, async (tempPath) => {
+    let content: Buffer;
+    let bytes: number;
+    try {
+      if (source.kind === 'dir') await fs.copyFile(from, tempPath);
+      else await download(from, tempPath, file.name, ctx);
+      const raw = await fs.readFile(tempPath);
+      bytes = raw.length;
+      content = await verifyContent(file, raw, from);
+    } catch (err) {
+      if (ctx.signal.aborted) throw interruptedError(ctx.signal);
+      return { reason: reasonOf(err) };
+    }
+    try {
+      // Atomic on one file system: readers see the old verified file or the new one, never a mix.
+      await fs.rename(tempPath, target);
+    } catch (err) {
+      throw new DataError(`cannot write ${target}: ${describeFsError(err)}`);
+    }
+    return { content, bytes };
+  });
+}
+
+function download(url: string, tempPath: string, fileName: string, ctx: EnsureContext): Promise<number> {
+  return withRetries(
+    () =>
+      downloadFile(url, tempPath, ctx.http, ctx.signal, (received, total) =>
+        ctx.onEvent({ type: 'progress', file: fileName, received, total }),
+      ),
+    {
+      retries: ctx.http.retries,
+      retryDelayMs: ctx.http.retryDelayMs,
+      isRetryable: (err) => err instanceof FetchError && err.retryable,
+      onRetry: (attempt, delayMs, err) =>
+        ctx.onEvent({ type: 'retry', file: fileName, from: url, attempt, delayMs, reason: reasonOf(err) }),
+      signal: ctx.signal,
+    },
+  );
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof FileProblem) return err.problem;
+  if (err instanceof FetchError) return err.message;
+  if ((err as NodeJS.ErrnoException).code !== undefined) return describeFsError(err);
+  return (err as Error).message;
+}

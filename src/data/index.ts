@@ -1,0 +1,10 @@
+/** The data layer's public face: what the CLI and the training code import. */
+export { resolveDataDir } from './data-dir';
+export type { DataEvent, DataEventListener } from './events';
+export { loadFashionMnist, type FashionMnist } from './fashion-mnist';
+export { FASHION_MNIST_FILES, IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from './fashion-mnist-files';
+export { DEFAULT_HTTP_OPTIONS, type HttpOptions } from './http-options';
+export { parseIdx, readIdxFile, type IdxArray } from './idx';
+export { prepareDataset, type PrepareOptions } from './prepare';
+export { DEFAULT_PUBLIC_MIRRORS, DEFAULT_SYSTEM_DATA_DIR, parseMirrorUrl } from './sources';
+export type { Split } from './split';
