@@ -1,6 +1,70 @@
+/** `bnlenet download`: wires the flags to prepareDataset and its events to the console. */
 import { Command } from 'commander';
+import {
+  DEFAULT_HTTP_OPTIONS as HTTP,
+  DEFAULT_PUBLIC_MIRRORS,
+  DEFAULT_SYSTEM_DATA_DIR,
+  parseMirrorUrl,
+  prepareDataset,
+  resolveDataDir,
+} from '../../data';
+import { createDownloadReporter } from '../../report/download-progress';
 
-/** Placeholder until the data layer lands: the command exists so --help lists it. */
+interface DownloadFlags {
+  dataDir?: string;
+  mirror?: string[];
+  force?: boolean;
+}
+
+const HELP = `
+Sources, tried in order for each of the four files:
+  1. the copy already in the data dir, if it verifies (then nothing is written)
+  2. with --mirror: those mirrors only, in the order given (URL = mirror + file name)
+     without --mirror: the system copy in ${DEFAULT_SYSTEM_DATA_DIR}
+     (Debian's dataset-fashion-mnist), then the public locations
+       ${DEFAULT_PUBLIC_MIRRORS.join('\n       ')}
+
+A file is accepted when the SHA-256 of its decompressed bytes is the original's (re-gzipped
+copies pass) or when the .gz has the published MD5. It is downloaded to a temporary file in
+the data dir and renamed into place only once verified, so the data dir never holds a partial
+or unverified file, and concurrent runs are safe. Network errors, timeouts and HTTP 5xx are
+retried with exponential backoff; redirects are followed.
+
+Environment:
+  BNLENET_DATA_DIR          the data dir when --data-dir is not given (default ./data)
+  BNLENET_SYSTEM_DATA_DIR   the system copy to use instead of ${DEFAULT_SYSTEM_DATA_DIR};
+                            set but empty: no system copy
+  BNLENET_PUBLIC_MIRRORS    comma-separated base URLs to use instead of the public
+                            locations; set but empty: none
+  BNLENET_HTTP_TIMEOUT_MS   connect and idle timeout in ms (default ${HTTP.connectTimeoutMs} to
+                            connect, ${HTTP.idleTimeoutMs} without data)
+  BNLENET_HTTP_RETRIES      retries per source after a retryable failure (default ${HTTP.retries})
+`;
+
 export function downloadCommand(): Command {
-  return new Command('download').description('fetch and verify Fashion-MNIST into the data dir');
+  return new Command('download')
+    .summary('fetch and verify Fashion-MNIST into the data dir')
+    .description('Fetch the four Fashion-MNIST files into the data dir and verify them; idempotent.')
+    .option('--data-dir <dir>', 'where the files go (default: $BNLENET_DATA_DIR, else ./data)')
+    .option(
+      '--mirror <url>',
+      'base URL to fetch from instead of the default sources; repeatable',
+      // No default array: commander would print "(default: [])" in the help.
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), parseMirrorUrl(value, '--mirror')],
+    )
+    .option('--force', 'fetch again over verified copies (each stays until a verified new one replaces it)')
+    .addHelpText('after', HELP)
+    .action(async (flags: DownloadFlags) => {
+      const reporter = createDownloadReporter();
+      try {
+        await prepareDataset({
+          dataDir: resolveDataDir(flags.dataDir),
+          mirrors: flags.mirror ?? [],
+          force: flags.force === true,
+          onEvent: reporter.onEvent,
+        });
+      } finally {
+        reporter.close();
+      }
+    });
 }

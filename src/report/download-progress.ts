@@ -1,0 +1,81 @@
+/**
+ * Prints what `prepareDataset` reports: one line per file, and a cli-progress bar while a
+ * download runs on a terminal. Without a terminal (CI logs, pipes) there is no bar: a line
+ * starts when the download starts and is finished by "done (26.4 MB)" or the failure.
+ */
+import { Presets, SingleBar } from 'cli-progress';
+import type { DataEvent } from '../data';
+
+export interface DownloadReporter {
+  onEvent(event: DataEvent): void;
+  /** Stops a bar left running (after an error), so the terminal gets its cursor back. */
+  close(): void;
+}
+
+export function createDownloadReporter(
+  out: NodeJS.WritableStream = process.stdout,
+  barStream: NodeJS.WriteStream = process.stderr,
+): DownloadReporter {
+  const tty = barStream.isTTY === true;
+  let bar: SingleBar | undefined;
+  let prefix = '';
+  let lineOpen = false;
+
+  const stopBar = (): void => {
+    bar?.stop();
+    bar = undefined;
+  };
+  const begin = (text: string): void => {
+    prefix = text;
+    if (!tty) {
+      out.write(`${prefix} ... `);
+      lineOpen = true;
+    }
+  };
+  const finish = (text: string): void => {
+    stopBar();
+    out.write(lineOpen ? `${text}\n` : `${prefix} ... ${text}\n`);
+    lineOpen = false;
+  };
+
+  const onEvent = (event: DataEvent): void => {
+    switch (event.type) {
+      case 'verified':
+        out.write(`verified ${event.path} (${formatBytes(event.bytes)})\n`);
+        break;
+      case 'rejected':
+        out.write(`${event.path}: ${event.reason}; fetching it again\n`);
+        break;
+      case 'fetch-start':
+        begin(`${event.from.includes('://') ? 'downloading' : 'copying'} ${event.file} from ${event.from}`);
+        break;
+      case 'progress':
+        if (!tty || event.total === undefined) break;
+        if (bar === undefined) {
+          bar = new SingleBar(
+            { stream: barStream, format: `${event.file} [{bar}] {percentage}% {size}`, hideCursor: true, clearOnComplete: true },
+            Presets.shades_classic,
+          );
+          bar.start(event.total, 0, { size: '' });
+        }
+        bar.update(event.received, { size: `${formatBytes(event.received)} of ${formatBytes(event.total)}` });
+        break;
+      case 'retry':
+        finish(`failed: ${event.reason}; retry ${event.attempt} in ${(event.delayMs / 1000).toFixed(1)} s`);
+        break;
+      case 'fetched':
+        finish(`done (${formatBytes(event.bytes)})`);
+        break;
+      case 'failed':
+        finish(`failed: ${event.reason}`);
+        break;
+    }
+  };
+  return { onEvent, close: stopBar };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${bytes} B`;
+}
