@@ -1,0 +1,188 @@
+/**
+ * Backend selection: which TensorFlow.js backend trains, loaded only when asked for.
+ *
+ * Nothing here loads tfjs at import time (the CLI answers --help without it): every tfjs
+ * module is required inside selectBackend. After selectBackend resolves, callers use
+ * `import * as tf from '@tensorflow/tfjs-core'` (and tfjs-layers): it is the same tfjs-core
+ * instance the selected backend registered itself with, which selectBackend checks.
+ */
+import * as path from 'node:path';
+import { BnlenetError, UsageError } from '../errors';
+
+export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendRequest {
+  backend: BackendName;
+  /** tensorflow on CUDA through @tensorflow/tfjs-node-gpu. */
+  gpu: boolean;
+  /**
+   * wasm only: threads for XNNPACK. Default: one per core when threaded wasm can start
+   * in this process, else 1.
+   */
+  threads?: number;
+}
+
+export interface BackendInfo {
+  /** The tfjs backend name in use: 'tensorflow', 'wasm' or 'cpu'. */
+  name: string;
+  /** What to print after "examples/sec on": "cuda:0", "cpu (wasm, SIMD, 2 threads)", ... */
+  device: string;
+  /** Package name -> version actually loaded. */
+  packages: Record<string, string>;
+}
+
+export const TFJS_VERSION = '4.22.0';
+const NODE_PKG = '@tensorflow/tfjs-node';
+const NODE_GPU_PKG = '@tensorflow/tfjs-node-gpu';
+const CORE_PKG = '@tensorflow/tfjs-core';
+const WASM_PKG = '@tensorflow/tfjs-backend-wasm';
+const CPU_PKG = '@tensorflow/tfjs-backend-cpu';
+
+/**
+ * The usage conflict in a request, if any, for the CLI to report as a usage error (exit 2):
+ * --gpu runs on TensorFlow, so it cannot go with --backend wasm or cpu.
+ */
+export function backendConflict(request: BackendRequest): string | undefined {
+  if (request.gpu && (request.backend === 'wasm' || request.backend === 'cpu')) {
+    return `--gpu trains on TensorFlow with CUDA and cannot be combined with --backend ${request.backend}`;
+  }
+  return undefined;
+}
+
+/** Whether `pkg` can be resolved from here (installed), without loading it. */
+export function isInstalled(pkg: string): boolean {
+  try {
+    require.resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function versionOf(pkg: string): string {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Which package a request loads: a tfjs-node flavour, or the wasm or cpu backend. */
+export function planBackend(
+  request: BackendRequest,
+  installed: (pkg: string) => boolean = isInstalled,
+): 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' {
+  const conflict = backendConflict(request);
+  if (conflict) throw new UsageError(conflict);
+  if (request.gpu) return 'tensorflow-gpu';
+  switch (request.backend) {
+    case 'tensorflow':
+      return 'tensorflow';
+    case 'wasm':
+    case 'cpu':
+      return request.backend;
+    case 'auto':
+      if (installed(NODE_PKG)) return 'tensorflow';
+      if (installed(NODE_GPU_PKG)) return 'tensorflow-gpu';
+      return 'wasm';
+  }
+}
+
+/** The error for a tfjs-node package that is not installed (or does not load). */
+export function missingPackageError(gpu: boolean, cause?: string): BnlenetError {
+  const pkg = gpu ? NODE_GPU_PKG : NODE_PKG;
+  const flag = gpu ? '--gpu' : '--backend tensorflow';
+  const what = cause ? `${pkg} could not be loaded (${cause})` : `${pkg} is not installed`;
+  const needs = gpu
+    ? `${pkg}@${TFJS_VERSION} needs Linux x86_64 with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1, ` +
+      'and downloads libtensorflow from storage.googleapis.com when it installs. '
+    : `${pkg}@${TFJS_VERSION} downloads libtensorflow from storage.googleapis.com when it installs. `;
+  return new BnlenetError(
+    `${flag} needs ${what}`,
+    1,
+    `${needs}Install it with \`npm install ${pkg}@${TFJS_VERSION}\`, ` +
+      'or train without it with `--backend wasm`.',
+  );
+}
+
+type Tf = typeof import('@tensorflow/tfjs-core');
+
+/**
+ * Loads and activates the backend the request asks for, registers the project's kernels for
+ * it, and says what is in use. Safe to call again.
+ */
+export async function selectBackend(request: BackendRequest): Promise<BackendInfo> {
+  const plan = planBackend(request);
+  const tf: Tf = await import('@tensorflow/tfjs-core');
+  // Production mode: no debug checks, and no "install tfjs-node" advice printed by the cpu
+  // backend on its first tensor.
+  tf.enableProdMode();
+  const packages: Record<string, string> = { [CORE_PKG]: tf.version_core };
+  let device: string;
+  if (plan === 'tensorflow' || plan === 'tensorflow-gpu') {
+    device = await activateTensorflow(tf, plan === 'tensorflow-gpu', packages);
+  } else if (plan === 'wasm') {
+    device = await activateWasm(tf, request.threads, packages);
+  } else {
+    await import('@tensorflow/tfjs-backend-cpu');
+    packages[CPU_PKG] = versionOf(CPU_PKG);
+    await setBackendOrThrow(tf, 'cpu');
+    device = 'cpu (JavaScript)';
+  }
+  const { registerProjectKernels } = await import('./kernels/index.js');
+  registerProjectKernels(tf.getBackend());
+  return { name: tf.getBackend(), device, packages };
+}
+
+async function setBackendOrThrow(tf: Tf, name: string): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok || tf.getBackend() !== name) {
+    throw new BnlenetError(`the ${name} backend of TensorFlow.js failed to start`);
+  }
+}
+
+async function activateTensorflow(tf: Tf, gpu: boolean, packages: Record<string, string>): Promise<string> {
+  const pkg = gpu ? NODE_GPU_PKG : NODE_PKG;
+  if (!isInstalled(pkg)) throw missingPackageError(gpu);
+  try {
+    require(pkg);
+  } catch (err) {
+    throw missingPackageError(gpu, err instanceof Error ? err.message.split('\n')[0] : String(err));
+  }
+  packages[pkg] = versionOf(pkg);
+  if (tf.findBackendFactory('tensorflow') == null) {
+    // tfjs-node registered its backend with another copy of tfjs-core than ours.
+    throw new BnlenetError(
+      `${pkg} ${packages[pkg]} uses a different copy of ${CORE_PKG} than bnlenet (${tf.version_core})`,
+      1,
+      `Install the matching version, \`npm install ${pkg}@${TFJS_VERSION}\`, then \`npm dedupe\`; ` +
+        'or train without it with `--backend wasm`.',
+    );
+  }
+  await setBackendOrThrow(tf, 'tensorflow');
+  if (!gpu) return 'cpu (TensorFlow)';
+  const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
+  if (backend.isUsingGpuDevice === false) {
+    throw new BnlenetError(
+      `--gpu: ${pkg} loaded but TensorFlow found no usable CUDA GPU`,
+      1,
+      `${pkg}@${TFJS_VERSION} needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1 on the library path ` +
+        '(see the TensorFlow messages above); or train on the CPU with `--backend wasm`.',
+    );
+  }
+  return 'cuda:0';
+}
+
+async function activateWasm(tf: Tf, threads: number | undefined, packages: Record<string, string>): Promise<string> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  packages[WASM_PKG] = versionOf(WASM_PKG);
+  if (tf.findBackend('wasm') == null) {
+    // The .wasm binaries sit next to the package's main file (dist/).
+    wasm.setWasmPaths(path.dirname(require.resolve(WASM_PKG)) + path.sep);
+    if (threads !== undefined) wasm.setThreadsCount(threads);
+  }
+  await setBackendOrThrow(tf, 'wasm');
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const n = wasm.getThreadsCount();
+  return `cpu (wasm${simd ? ', SIMD' : ''}, ${n} thread${n === 1 ? '' : 's'})`;
+}

@@ -1,0 +1,66 @@
+/**
+ * Conv2DBackpropInput for stride 1, channels-last, as one forward convolution: the output
+ * gradient padded by (K - 1 - pad) convolved with the filter flipped in both spatial axes and
+ * with its channel axes swapped ([KH,KW,Co,Ci]). The convolution runs in the backend's own
+ * Conv2D (XNNPACK on wasm), which is much faster than wasm's stock loop. Strided and
+ * channels-first cases go to the stock kernel.
+ */
+import {
+  backend_util,
+  Conv2DBackpropInput,
+  type Conv2DBackpropInputAttrs,
+  type KernelConfig,
+  type NamedAttrMap,
+} from '@tensorflow/tfjs-core';
+import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
+
+export function conv2DBackpropInputConfig(backendName: string): KernelConfig {
+  rememberStock(Conv2DBackpropInput, backendName);
+  return defineKernel<Conv2DBackpropInputAttrs>(Conv2DBackpropInput, backendName, (inputs, attrs, backend) => {
+    const { dy, filter } = inputs;
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
+    const info = backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(dataFormat),
+    );
+    const { top, left } = info.padInfo;
+    const { filterHeight, filterWidth, inHeight, inWidth, outHeight, outWidth } = info;
+    const pads = [filterHeight - 1 - top, inHeight - outHeight + top, filterWidth - 1 - left, inWidth - outWidth + left];
+    if (
+      info.strideHeight !== 1 ||
+      info.strideWidth !== 1 ||
+      info.dataFormat !== 'channelsLast' ||
+      pads.some((p) => p < 0)
+    ) {
+      return runStock(Conv2DBackpropInput, backendName, backend, inputs, attrs as unknown as NamedAttrMap);
+    }
+    const ops = kernelOps(backendName, backend);
+    const flipped = ops.run('Reverse', { x: filter }, { dims: [0, 1] });
+    const swapped = ops.transpose(flipped, [0, 1, 3, 2]);
+    ops.free(flipped);
+    const out = ops.run(
+      'Conv2D',
+      { x: dy, filter: swapped },
+      {
+        strides: [1, 1],
+        pad: [
+          [0, 0],
+          [pads[0], pads[1]],
+          [pads[2], pads[3]],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+        dimRoundingMode: undefined as unknown as string,
+      },
+    );
+    ops.free(swapped);
+    return out;
+  });
+}

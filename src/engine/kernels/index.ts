@@ -1,0 +1,74 @@
+/**
+ * The kernels the project registers, per backend, registered from here once a backend is
+ * selected. Each replacement of a stock kernel keeps the stock one reachable (see stock.ts)
+ * for the cases it hands back.
+ */
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { addConfig } from './add';
+import { identityConfig } from './identity';
+import { meanConfig } from './mean';
+import { mulConfig } from './multiply';
+import { divConfig } from './real-div';
+import { rememberStock, stockConfig } from './stock';
+import { subConfig } from './sub';
+import { sumConfig } from './sum';
+import { tileConfig } from './tile';
+
+type ConfigFactory = (backendName: string) => KernelConfig;
+
+/** Project kernels by backend. Kernels not listed for a backend stay stock. */
+const KERNELS: Record<string, Record<string, ConfigFactory>> = {
+  wasm: {
+    Conv2DBackpropFilter: conv2DBackpropFilterConfig,
+    Conv2DBackpropInput: conv2DBackpropInputConfig,
+    Identity: identityConfig,
+    Tile: tileConfig,
+    Add: addConfig,
+    Sub: subConfig,
+    Multiply: mulConfig,
+    RealDiv: divConfig,
+    Sum: sumConfig,
+    Mean: meanConfig,
+  },
+  cpu: {},
+};
+
+const registered = new Map<string, KernelConfig>();
+
+/** Names of the kernels the project provides for `backendName`. */
+export function projectKernelNames(backendName: string): string[] {
+  return Object.keys(KERNELS[backendName] ?? {});
+}
+
+/**
+ * Registers the project's kernels for `backendName` (all, or those in `only`), replacing stock
+ * ones. Idempotent. Returns the names registered.
+ */
+export function registerProjectKernels(backendName: string, only?: readonly string[]): string[] {
+  const names = projectKernelNames(backendName).filter((n) => !only || only.includes(n));
+  for (const name of names) {
+    const k = `${backendName}/${name}`;
+    if (registered.has(k)) continue;
+    rememberStock(name, backendName);
+    const config = KERNELS[backendName][name](backendName);
+    if (getKernel(name, backendName)) unregisterKernel(name, backendName);
+    registerKernel(config);
+    registered.set(k, config);
+  }
+  return names;
+}
+
+/** Puts the stock kernels back (for tests and profiling that compare the two). */
+export function unregisterProjectKernels(backendName: string, only?: readonly string[]): void {
+  for (const name of projectKernelNames(backendName)) {
+    if (only && !only.includes(name)) continue;
+    const k = `${backendName}/${name}`;
+    if (!registered.has(k)) continue;
+    unregisterKernel(name, backendName);
+    registered.delete(k);
+    const stock = stockConfig(name, backendName);
+    if (stock) registerKernel(stock);
+  }
+}

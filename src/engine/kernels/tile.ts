@@ -1,0 +1,50 @@
+/**
+ * Tile for float32 by block copies: the input's innermost rows are copied once, then each
+ * axis from the innermost out is replicated with copyWithin. The wasm backend's stock Tile
+ * computes an index per element, which made it the largest item of a LeNet-BN training
+ * step (batch norm's gradient tiles [1,1,1,C] to [N,H,W,C]). Other dtypes go to stock.
+ */
+import { Tile, type KernelConfig, type NamedAttrMap, type TileAttrs, util } from '@tensorflow/tfjs-core';
+import { allocF32, f32 } from './heap';
+import { defineKernel, rememberStock, runStock } from './stock';
+
+/** Writes x (shape, strides xs) tiled by reps into out (strides os), for axes d.. . */
+function tileAxis(
+  out: Float32Array,
+  outOff: number,
+  x: Float32Array,
+  xOff: number,
+  shape: readonly number[],
+  reps: readonly number[],
+  d: number,
+): void {
+  const rank = shape.length;
+  if (d === rank - 1) {
+    const row = x.subarray(xOff, xOff + shape[d]);
+    for (let r = 0; r < reps[d]; r++) out.set(row, outOff + r * shape[d]);
+    return;
+  }
+  let xStride = 1;
+  let outStride = 1;
+  for (let i = d + 1; i < rank; i++) {
+    xStride *= shape[i];
+    outStride *= shape[i] * reps[i];
+  }
+  for (let i = 0; i < shape[d]; i++) tileAxis(out, outOff + i * outStride, x, xOff + i * xStride, shape, reps, d + 1);
+  const block = shape[d] * outStride;
+  for (let r = 1; r < reps[d]; r++) out.copyWithin(outOff + r * block, outOff, outOff + block);
+}
+
+export function tileConfig(backendName: string): KernelConfig {
+  rememberStock(Tile, backendName);
+  return defineKernel<TileAttrs>(Tile, backendName, (inputs, attrs, backend) => {
+    const { x } = inputs;
+    if (x.dtype !== 'float32' || x.shape.length === 0 || util.sizeFromShape(x.shape) === 0) {
+      return runStock(Tile, backendName, backend, inputs, attrs as unknown as NamedAttrMap);
+    }
+    const outShape = x.shape.map((d, i) => d * attrs.reps[i]);
+    const out = allocF32(backend, outShape);
+    tileAxis(f32(backend, out), 0, f32(backend, x), 0, x.shape, attrs.reps, 0);
+    return out;
+  });
+}

@@ -1,0 +1,99 @@
+/** Backend selection: plans, errors for missing optional packages, and what wasm reports. */
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { BnlenetError, UsageError } from '../../src/errors';
+import {
+  backendConflict,
+  isInstalled,
+  missingPackageError,
+  planBackend,
+  selectBackend,
+} from '../../src/engine';
+
+const none = (): boolean => false;
+const only =
+  (...pkgs: string[]) =>
+  (pkg: string): boolean =>
+    pkgs.includes(pkg);
+
+describe('planBackend', () => {
+  test('auto is wasm when no tfjs-node package is installed', () => {
+    assert.equal(planBackend({ backend: 'auto', gpu: false }, none), 'wasm');
+  });
+  test('auto prefers tfjs-node, then tfjs-node-gpu, when installed', () => {
+    assert.equal(planBackend({ backend: 'auto', gpu: false }, only('@tensorflow/tfjs-node')), 'tensorflow');
+    assert.equal(planBackend({ backend: 'auto', gpu: false }, only('@tensorflow/tfjs-node-gpu')), 'tensorflow-gpu');
+  });
+  test('--gpu is tfjs-node-gpu, with auto or tensorflow', () => {
+    assert.equal(planBackend({ backend: 'auto', gpu: true }, none), 'tensorflow-gpu');
+    assert.equal(planBackend({ backend: 'tensorflow', gpu: true }, none), 'tensorflow-gpu');
+  });
+  test('explicit backends are taken as asked', () => {
+    assert.equal(planBackend({ backend: 'tensorflow', gpu: false }, none), 'tensorflow');
+    assert.equal(planBackend({ backend: 'wasm', gpu: false }, only('@tensorflow/tfjs-node')), 'wasm');
+    assert.equal(planBackend({ backend: 'cpu', gpu: false }, none), 'cpu');
+  });
+  test('--gpu with wasm or cpu is a usage error', () => {
+    for (const backend of ['wasm', 'cpu'] as const) {
+      assert.match(backendConflict({ backend, gpu: true }) ?? '', /--gpu .*--backend/);
+      assert.throws(() => planBackend({ backend, gpu: true }, none), UsageError);
+    }
+    assert.equal(backendConflict({ backend: 'auto', gpu: true }), undefined);
+  });
+});
+
+describe('missing tfjs-node packages', () => {
+  test('the gpu error names the package, CUDA/cuDNN, the install command and --backend wasm', () => {
+    const err = missingPackageError(true);
+    assert.ok(err instanceof BnlenetError);
+    assert.equal(err.exitCode, 1);
+    assert.match(err.message, /@tensorflow\/tfjs-node-gpu/);
+    assert.match(err.hint ?? '', /CUDA 11\.2/);
+    assert.match(err.hint ?? '', /cuDNN 8\.1/);
+    assert.match(err.hint ?? '', /npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/);
+    assert.match(err.hint ?? '', /--backend wasm/);
+  });
+  test('the cpu error names tfjs-node', () => {
+    const err = missingPackageError(false);
+    assert.match(err.message, /@tensorflow\/tfjs-node is not installed/);
+    assert.match(err.hint ?? '', /npm install @tensorflow\/tfjs-node@4\.22\.0/);
+  });
+  test('selectBackend rejects with that error when the package is absent', async (t) => {
+    if (isInstalled('@tensorflow/tfjs-node-gpu')) return t.skip('tfjs-node-gpu is installed here');
+    await assert.rejects(selectBackend({ backend: 'auto', gpu: true }), (err: unknown) => {
+      assert.ok(err instanceof BnlenetError);
+      assert.equal(err.exitCode, 1);
+      assert.match(err.message, /tfjs-node-gpu/);
+      return true;
+    });
+  });
+});
+
+describe('selectBackend', () => {
+  test('wasm: name, device and package versions', async () => {
+    const info = await selectBackend({ backend: 'wasm', gpu: false });
+    assert.equal(info.name, 'wasm');
+    assert.match(info.device, /^cpu \(wasm, SIMD, \d+ threads?\)$/);
+    assert.equal(info.packages['@tensorflow/tfjs-core'], '4.22.0');
+    assert.equal(info.packages['@tensorflow/tfjs-backend-wasm'], '4.22.0');
+    const tf = await import('@tensorflow/tfjs-core');
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'project kernels registered');
+  });
+  test('cpu, then back to wasm', async () => {
+    const cpu = await selectBackend({ backend: 'cpu', gpu: false });
+    assert.equal(cpu.name, 'cpu');
+    assert.equal(cpu.packages['@tensorflow/tfjs-backend-cpu'], '4.22.0');
+    const wasm = await selectBackend({ backend: 'wasm', gpu: false });
+    assert.equal(wasm.name, 'wasm');
+  });
+  test('importing the engine loads no TensorFlow.js module', () => {
+    const engine = path.resolve(__dirname, '../../src/engine/index.js');
+    const script =
+      `require(${JSON.stringify(engine)});` +
+      "console.log(Object.keys(require.cache).filter((k) => k.includes('@tensorflow')).length)";
+    assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim(), '0');
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Runs the same computation on the wasm backend (with the project's kernels) and on the cpu
+ * backend (stock kernels, the reference), and compares the results.
+ */
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface Input {
+  shape: number[];
+  values: Float32Array | Int32Array;
+  dtype?: 'float32' | 'int32';
+}
+
+/** Deterministic pseudo-random values in [-1, 1) (no global RNG state touched). */
+export function randomInput(shape: number[], seed = 1): Input {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    values[i] = s / 2 ** 31 - 1;
+  }
+  return { shape, values };
+}
+
+export interface Result {
+  shape: number[];
+  values: Float32Array | Int32Array | Uint8Array;
+}
+
+/** Runs `fn` on `backendName` with the inputs as tensors there; returns shape and values. */
+export async function runOn(
+  backendName: string,
+  inputs: Input[],
+  fn: (...ts: tf.Tensor[]) => tf.Tensor,
+): Promise<Result> {
+  await tf.setBackend(backendName);
+  const ts = inputs.map((i) => tf.tensor(i.values, i.shape, i.dtype ?? 'float32'));
+  const out = fn(...ts);
+  const result = { shape: out.shape.slice(), values: out.dataSync() as Result['values'] };
+  tf.dispose([...ts, out]);
+  return result;
+}
+
+/** Asserts equal shapes and max |a - b| <= tol * max |b| (relative to the reference's scale). */
+export function assertClose(actual: Result, expected: Result, tol = 1e-4, label = ''): void {
+  assert.deepEqual(actual.shape, expected.shape, `${label}: shape`);
+  let scale = 0;
+  let err = 0;
+  let at = -1;
+  for (let i = 0; i < expected.values.length; i++) {
+    scale = Math.max(scale, Math.abs(expected.values[i]));
+    const e = Math.abs(actual.values[i] - expected.values[i]);
+    if (!(e <= err)) {
+      err = e;
+      at = i;
+    }
+  }
+  assert.ok(
+    err <= tol * Math.max(scale, 1e-30),
+    `${label}: max error ${err} at ${at} (got ${actual.values[at]}, want ${expected.values[at]}), scale ${scale}`,
+  );
+}
+
+/** wasm (project kernels) against cpu (stock) for one computation. */
+export async function compareBackends(
+  label: string,
+  inputs: Input[],
+  fn: (...ts: tf.Tensor[]) => tf.Tensor,
+  tol = 1e-4,
+): Promise<void> {
+  const expected = await runOn('cpu', inputs, fn);
+  const actual = await runOn('wasm', inputs, fn);
+  assertClose(actual, expected, tol, label);
+}

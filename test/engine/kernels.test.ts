@@ -1,0 +1,224 @@
+/**
+ * Each kernel the project registers for wasm, against the cpu backend's stock kernel on
+ * the same inputs: the LeNet shapes and others that exercise padding, strides, layouts and
+ * the fallbacks to the stock wasm kernels.
+ */
+import { before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's Node build registers no gradients; tfjs-layers registers all of them on load.
+import '@tensorflow/tfjs-layers';
+import { selectBackend } from '../../src/engine';
+import { projectKernelNames } from '../../src/engine/kernels';
+import { compareBackends, randomInput, type Input } from './compare';
+
+before(async () => {
+  await selectBackend({ backend: 'cpu', gpu: false });
+  await selectBackend({ backend: 'wasm', gpu: false });
+});
+
+const runKernel = (name: string, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor =>
+  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+
+type Pad = 'valid' | 'same' | number;
+interface ConvCase {
+  x: number[];
+  filter: number[];
+  strides: number;
+  pad: Pad;
+  format?: 'NHWC' | 'NCHW';
+}
+
+const convCases: ConvCase[] = [
+  { x: [8, 28, 28, 1], filter: [5, 5, 1, 6], strides: 1, pad: 'valid' }, // LeNet conv 1
+  { x: [8, 12, 12, 6], filter: [5, 5, 6, 16], strides: 1, pad: 'valid' }, // LeNet conv 2
+  { x: [3, 9, 7, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'same' },
+  { x: [2, 10, 11, 3], filter: [4, 2, 3, 2], strides: 1, pad: 'same' },
+  { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
+  { x: [2, 10, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
+  { x: [2, 8, 8, 2], filter: [3, 3, 2, 3], strides: 1, pad: 1 },
+];
+
+function convOutShape(c: ConvCase): number[] {
+  const info = tf.backend_util.computeConv2DInfo(
+    c.x as [number, number, number, number],
+    c.filter as [number, number, number, number],
+    c.strides,
+    1,
+    c.pad,
+  );
+  return info.outShape;
+}
+
+describe('Conv2DBackpropFilter (wasm: a conv2d with batch and channels swapped)', () => {
+  test('is registered for wasm', () => {
+    assert.ok(projectKernelNames('wasm').includes('Conv2DBackpropFilter'));
+  });
+  for (const c of convCases) {
+    test(`x ${c.x} filter ${c.filter} stride ${c.strides} pad ${c.pad}`, async () => {
+      const dy = convOutShape(c);
+      await compareBackends('dW', [randomInput(c.x, 1), randomInput(dy, 2)], (x, g) =>
+        runKernel('Conv2DBackpropFilter', { x, dy: g }, {
+          strides: c.strides,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          filterShape: c.filter,
+        }),
+      );
+    });
+  }
+  test('NCHW layout (LeNet conv 2 shapes)', async () => {
+    const c = convCases[1];
+    const dy = convOutShape(c);
+    const toNCHW = (i: Input): Input => {
+      const t = tf.tidy(() => tf.transpose(tf.tensor(i.values, i.shape), [0, 3, 1, 2]));
+      const r = { shape: t.shape.slice(), values: t.dataSync() as Float32Array };
+      t.dispose();
+      return r;
+    };
+    await tf.setBackend('cpu');
+    const x = toNCHW(randomInput(c.x, 3));
+    const g = toNCHW(randomInput(dy, 4));
+    await compareBackends('dW NCHW', [x, g], (xt, gt) =>
+      runKernel('Conv2DBackpropFilter', { x: xt, dy: gt }, {
+        strides: 1,
+        pad: 'valid',
+        dataFormat: 'NCHW',
+        filterShape: c.filter,
+      }),
+    );
+  });
+});
+
+describe('Conv2DBackpropInput (wasm: a conv2d of the padded gradient with the flipped filter)', () => {
+  for (const c of convCases) {
+    test(`x ${c.x} filter ${c.filter} stride ${c.strides} pad ${c.pad}`, async () => {
+      const dy = convOutShape(c);
+      await compareBackends('dx', [randomInput(dy, 5), randomInput(c.filter, 6)], (g, w) =>
+        runKernel('Conv2DBackpropInput', { dy: g, filter: w }, {
+          strides: c.strides,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          inputShape: c.x,
+        }),
+      );
+    });
+  }
+});
+
+describe('Add, Sub, Multiply, RealDiv (channel-broadcast fast path)', () => {
+  const ops: Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
+    Add: tf.add,
+    Sub: tf.sub,
+    Multiply: tf.mul,
+    RealDiv: tf.div,
+  };
+  const pairs: [number[], number[]][] = [
+    [[8, 24, 24, 6], [6]], // LeNet: BN scale of conv 1
+    [[8, 24, 24, 6], [1, 1, 1, 6]],
+    [[1, 1, 1, 6], [8, 24, 24, 6]],
+    [[6], [8, 24, 24, 6]],
+    [[8, 8, 8, 16], [8, 16]], // period of two axes
+    [[256, 120], [120]], // LeNet: dense BN
+    [[4, 5], [4, 1]], // broadcast along the last axis: stock
+    [[3, 1, 5], [1, 4, 5]], // both broadcast: stock
+    [[4, 5], []], // scalar: stock
+    [[4, 5], [4, 5]], // same shape: stock
+  ];
+  for (const [name, fn] of Object.entries(ops)) {
+    for (const [a, b] of pairs) {
+      test(`${name} ${JSON.stringify(a)} ${JSON.stringify(b)}`, async () => {
+        const bIn = randomInput(b, 8);
+        // Keep divisors away from zero.
+        if (name === 'RealDiv') bIn.values = bIn.values.map((v) => (v < 0 ? v - 0.5 : v + 0.5));
+        await compareBackends(name, [randomInput(a, 7), bIn], fn);
+      });
+    }
+  }
+  test('int32 operands use the stock kernel', async () => {
+    const a: Input = { shape: [2, 3], values: new Int32Array([1, 2, 3, 4, 5, 6]), dtype: 'int32' };
+    const b: Input = { shape: [3], values: new Int32Array([7, 8, 9]), dtype: 'int32' };
+    await compareBackends('int32 mul', [a, b], tf.mul);
+  });
+});
+
+describe('Sum and Mean (leading-axes fast path)', () => {
+  const cases: [number[], number[], boolean][] = [
+    [[8, 24, 24, 6], [0, 1, 2], false], // LeNet BN moments and bias gradient
+    [[8, 8, 8, 16], [0, 1, 2], true],
+    [[256, 120], [0], false],
+    [[4, 5, 6], [0, 1], true],
+    [[4, 5, 6], [1, 2], false], // trailing axes: stock
+    [[4, 5, 6], [0, 2], false], // not contiguous: stock
+    [[4, 5, 6], [0, 1, 2], false], // everything: stock
+  ];
+  for (const [name, fn] of [
+    ['Sum', tf.sum],
+    ['Mean', tf.mean],
+  ] as const) {
+    for (const [shape, axes, keepDims] of cases) {
+      test(`${name} ${JSON.stringify(shape)} axes ${axes} keepDims ${keepDims}`, async () => {
+        await compareBackends(name, [randomInput(shape, 9)], (x) => fn(x, axes, keepDims));
+      });
+    }
+  }
+  test('negative axes', async () => {
+    await compareBackends('Sum -4..-2', [randomInput([4, 3, 2, 5], 10)], (x) => tf.sum(x, [-4, -3, -2]));
+  });
+});
+
+describe('Tile (block copies)', () => {
+  const cases: [number[], number[]][] = [
+    [[1, 1, 1, 6], [8, 24, 24, 1]], // LeNet: batch norm gradient
+    [[2, 3], [3, 2]],
+    [[2, 1, 3], [1, 4, 2]],
+    [[5], [3]],
+    [[2, 2, 2], [1, 1, 1]],
+  ];
+  for (const [shape, reps] of cases) {
+    test(`${JSON.stringify(shape)} reps ${reps}`, async () => {
+      await compareBackends('Tile', [randomInput(shape, 11)], (x) => tf.tile(x, reps));
+    });
+  }
+});
+
+describe('Identity (shares memory on wasm)', () => {
+  test('a clone keeps its values after the original is disposed', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const y = tf.clone(x);
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+    y.dispose();
+  });
+});
+
+describe('LeNet-BN gradients on wasm match the cpu backend', () => {
+  test('one training gradient of conv, BN, sigmoid, pool and dense', async () => {
+    const x = randomInput([4, 28, 28, 1], 12);
+    const w1 = randomInput([5, 5, 1, 6], 13);
+    const w2 = randomInput([5, 5, 6, 16], 14);
+    const w3 = randomInput([256, 10], 15);
+    const loss = (xs: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Scalar => {
+      // (tfjs needs offset and scale given for its gradient tape.)
+      const bn = (t: tf.Tensor4D): tf.Tensor4D => {
+        const { mean, variance } = tf.moments(t, [0, 1, 2]);
+        const c = t.shape[3];
+        return tf.batchNorm4d(t, mean as tf.Tensor1D, variance as tf.Tensor1D, tf.fill([c], 0.1) as tf.Tensor1D, tf.fill([c], 1.5) as tf.Tensor1D, 1e-5);
+      };
+      let h: tf.Tensor4D = tf.conv2d(xs as tf.Tensor4D, a as tf.Tensor4D, 1, 'valid');
+      h = tf.avgPool(tf.sigmoid(bn(h)), 2, 2, 'valid') as tf.Tensor4D;
+      h = tf.conv2d(h, b as tf.Tensor4D, 1, 'valid');
+      h = tf.avgPool(tf.sigmoid(bn(h)), 2, 2, 'valid') as tf.Tensor4D;
+      return tf.sum(tf.square(tf.matMul(tf.reshape(h, [4, 256]), c as tf.Tensor2D)));
+    };
+    for (const [i, name] of ['w1', 'w2', 'w3'].entries()) {
+      await compareBackends(
+        `d${name}`,
+        [x, w1, w2, w3],
+        (xs, a, b, c) => tf.grads((a2: tf.Tensor, b2: tf.Tensor, c2: tf.Tensor) => loss(xs, a2, b2, c2))([a, b, c])[i],
+        1e-3,
+      );
+    }
+  });
+});
