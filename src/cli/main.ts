@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { BnlenetError } from '../errors';
 import { downloadCommand } from './commands/download';
+import { trainCommand } from './commands/train';
 
 const VERSION: string = (require('../../../package.json') as { version: string }).version;
 
@@ -16,12 +17,11 @@ function buildProgram(): Command {
     )
     .version(VERSION, '-V, --version', 'print the version and exit')
     .option('--verbose', 'show stack traces for errors')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const command of [downloadCommand()]) {
+  for (const command of [downloadCommand(), trainCommand()]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.
-    command.exitOverride().showHelpAfterError('(run with --help for usage)');
+    command.exitOverride();
     program.addCommand(command);
   }
   return program;

@@ -1,0 +1,24 @@
+/**
+ * Parsers for flag values. Each rejects a bad value with commander's InvalidArgumentError,
+ * which commander prints as one line naming the flag and the value; main maps it to exit 2.
+ */
+import { InvalidArgumentError } from 'commander';
+
+export function wholeNumber(min: number): (value: string) => number {
+  return (value: string) => {
+    const parsed = Number(value);
+    if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) {
+      throw new InvalidArgumentError(`Expected a whole number >= ${min}.`);
+    }
+    if (parsed < min) throw new InvalidArgumentError(`Expected a whole number >= ${min}.`);
+    return parsed;
+  };
+}
+
+export function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) {
+    throw new InvalidArgumentError('Expected a finite number > 0.');
+  }
+  return parsed;
+}

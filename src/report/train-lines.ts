@@ -1,0 +1,20 @@
+/** The lines a training run prints, in the book's format (GUIDE.md's CLI contract). */
+import type { EpochMetrics } from '../train/epoch-metrics';
+
+const fixed3 = (value: number) => value.toFixed(3);
+
+/** `epoch N/M: loss X, train acc Y, test acc Z, R examples/sec` */
+export function epochLine(m: EpochMetrics): string {
+  return (
+    `epoch ${m.epoch}/${m.epochs}: loss ${fixed3(m.loss)}, train acc ${fixed3(m.trainAcc)}, ` +
+    `test acc ${fixed3(m.testAcc)}, ${m.examplesPerSec.toFixed(1)} examples/sec`
+  );
+}
+
+/** The book's two closing lines: `loss X, train acc Y, test acc Z` and `R examples/sec on DEVICE`. */
+export function finalLines(last: EpochMetrics, examplesPerSec: number, device: string): [string, string] {
+  return [
+    `loss ${fixed3(last.loss)}, train acc ${fixed3(last.trainAcc)}, test acc ${fixed3(last.testAcc)}`,
+    `${examplesPerSec.toFixed(1)} examples/sec on ${device}`,
+  ];
+}

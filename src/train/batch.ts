@@ -1,0 +1,63 @@
+/**
+ * Batch assembly: images stay bytes in memory; a batch is gathered into reusable float
+ * buffers (pixels scaled to [0, 1], labels one-hot) and handed to tfjs as one tensor each.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Split } from '../data/split';
+import { NUM_CLASSES } from '../model/lenet';
+
+export interface Batch {
+  /** [n, 28, 28, 1] float32 in [0, 1]. */
+  images: tf.Tensor4D;
+  /** [n, 10] one-hot float32. */
+  oneHot: tf.Tensor2D;
+  /** [n] int32 class indices. */
+  labels: tf.Tensor1D;
+  size: number;
+}
+
+export class BatchAssembler {
+  private readonly pixelsPerImage: number;
+  private readonly pixels: Float32Array;
+  private readonly oneHot: Float32Array;
+  private readonly labels: Int32Array;
+
+  constructor(
+    private readonly split: Split,
+    maxBatchSize: number,
+  ) {
+    this.pixelsPerImage = split.rows * split.cols;
+    this.pixels = new Float32Array(maxBatchSize * this.pixelsPerImage);
+    this.oneHot = new Float32Array(maxBatchSize * NUM_CLASSES);
+    this.labels = new Int32Array(maxBatchSize);
+  }
+
+  /** The examples order[start .. start+size) as tensors; the caller disposes them. */
+  gather(order: ArrayLike<number>, start: number, size: number): Batch {
+    const { images, labels } = this.split;
+    const perImage = this.pixelsPerImage;
+    this.oneHot.fill(0, 0, size * NUM_CLASSES);
+    for (let i = 0; i < size; i++) {
+      const example = order[start + i]!;
+      const source = example * perImage;
+      const target = i * perImage;
+      for (let p = 0; p < perImage; p++) this.pixels[target + p] = images[source + p]! / 255;
+      const label = labels[example]!;
+      this.labels[i] = label;
+      this.oneHot[i * NUM_CLASSES + label] = 1;
+    }
+    return {
+      images: tf.tensor4d(this.pixels.subarray(0, size * perImage), [size, this.split.rows, this.split.cols, 1]),
+      oneHot: tf.tensor2d(this.oneHot.subarray(0, size * NUM_CLASSES), [size, NUM_CLASSES]),
+      labels: tf.tensor1d(this.labels.subarray(0, size), 'int32'),
+      size,
+    };
+  }
+}
+
+/** 0, 1, 2, ... as an order, for evaluation in file order. */
+export function identityOrder(count: number): Uint32Array {
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  return order;
+}
