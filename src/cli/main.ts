@@ -6,6 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import { BnlenetError } from '../errors';
 import { downloadCommand } from './commands/download';
+import { evaluateCommand } from './commands/evaluate';
+import { inspectParamsCommand } from './commands/inspect-params';
 import { trainCommand } from './commands/train';
 
 const VERSION: string = (require('../../../package.json') as { version: string }).version;
@@ -19,7 +21,7 @@ function buildProgram(): Command {
     .option('--verbose', 'show stack traces for errors')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const command of [downloadCommand(), trainCommand()]) {
+  for (const command of [downloadCommand(), trainCommand(), evaluateCommand(), inspectParamsCommand()]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.
     command.exitOverride();
     program.addCommand(command);

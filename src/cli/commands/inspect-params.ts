@@ -1,0 +1,34 @@
+/** `bnlenet inspect-params`: the learned gamma and beta (and moving statistics) of a run. */
+import { Command, InvalidArgumentError } from 'commander';
+import { wholeNumber } from '../flags';
+
+interface InspectFlags {
+  run?: string;
+  layer: number | 'all';
+  json?: boolean;
+}
+
+function layerChoice(value: string): number | 'all' {
+  if (value === 'all') return 'all';
+  try {
+    return wholeNumber(1)(value);
+  } catch {
+    throw new InvalidArgumentError('Expected a BatchNorm layer number (1 is the first) or "all".');
+  }
+}
+
+export function inspectParamsCommand(): Command {
+  return new Command('inspect-params')
+    .summary('show the learned gamma and beta of the BatchNorm layers')
+    .description(
+      "Show gamma, beta and the moving statistics of a run's BatchNorm layers: the first layer\n" +
+        '(6 channels, as the book prints) by default, or --layer N, or --layer all.',
+    )
+    .option('--run <dir>', 'run dir (default: the newest under ./runs)')
+    .option('--layer <n|all>', 'BatchNorm layer: 1..4 or all', layerChoice, 1)
+    .option('--json', 'print JSON: per layer, gamma, beta, movingMean and movingVariance arrays')
+    .action(async (flags: InspectFlags) => {
+      const { inspectRun } = require('../inspect-actions') as typeof import('../inspect-actions');
+      await inspectRun(flags.run, flags.layer, flags.json === true);
+    });
+}
