@@ -222,3 +222,40 @@ describe('LeNet-BN gradients on wasm match the cpu backend', () => {
     }
   });
 });
+
+describe('BatchMatMul (transposed operands materialized)', () => {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[256, 120], [256, 120], false, true], // LeNet dense 1: dx = dy W^T
+    [[256, 256], [256, 120], true, false], // LeNet dense 1: dW = x^T dy
+    [[2, 5, 3], [2, 5, 4], true, false],
+    [[2, 3, 5], [2, 4, 5], false, true],
+    [[2, 5, 3], [2, 4, 5], true, true],
+    [[7, 3], [3, 4], false, false],
+  ];
+  for (const [a, b, ta, tb] of cases) {
+    test(`${JSON.stringify(a)}${ta ? 'ᵀ' : ''} x ${JSON.stringify(b)}${tb ? 'ᵀ' : ''}`, async () => {
+      await compareBackends('matMul', [randomInput(a, 16), randomInput(b, 17)], (x, y) => tf.matMul(x, y, ta, tb));
+    });
+  }
+});
+
+describe('AvgPoolGrad (scatter pass)', () => {
+  const cases: [number[], number, number, Pad][] = [
+    [[8, 24, 24, 6], 2, 2, 'valid'], // LeNet pool 1
+    [[8, 8, 8, 16], 2, 2, 'valid'], // LeNet pool 2
+    [[2, 7, 9, 3], 3, 2, 'valid'], // overlapping windows, unused edge
+    [[2, 7, 9, 3], 3, 1, 'same'],
+    [[2, 6, 5, 2], 2, 2, 'same'],
+  ];
+  for (const [shape, size, stride, pad] of cases) {
+    test(`${JSON.stringify(shape)} pool ${size} stride ${stride} ${pad}`, async () => {
+      await compareBackends('avgPool grad', [randomInput(shape, 18)], (x) =>
+        tf.grad((t: tf.Tensor) => {
+          const y = tf.avgPool(t as tf.Tensor4D, size, stride, pad);
+          // A seeded random output gradient (seedrandom in JS: the same on both backends).
+          return tf.sum(tf.mul(y, tf.randomUniform(y.shape, -1, 1, 'float32', 19)));
+        })(x),
+      );
+    });
+  }
+});

@@ -3,5 +3,5 @@ import { Add, type KernelConfig } from '@tensorflow/tfjs-core';
 import { broadcastBinaryConfig } from './binary';
 
 export function addConfig(backendName: string): KernelConfig {
-  return broadcastBinaryConfig(Add, backendName, 'add');
+  return broadcastBinaryConfig(Add, backendName);
 }

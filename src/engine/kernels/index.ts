@@ -7,6 +7,8 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { addConfig } from './add';
+import { avgPoolGradConfig } from './avg-pool-grad';
+import { batchMatMulConfig } from './batch-mat-mul';
 import { identityConfig } from './identity';
 import { meanConfig } from './mean';
 import { mulConfig } from './multiply';
@@ -31,6 +33,8 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     RealDiv: divConfig,
     Sum: sumConfig,
     Mean: meanConfig,
+    BatchMatMul: batchMatMulConfig,
+    AvgPoolGrad: avgPoolGradConfig,
   },
   cpu: {},
 };

@@ -3,5 +3,5 @@ import { Multiply, type KernelConfig } from '@tensorflow/tfjs-core';
 import { broadcastBinaryConfig } from './binary';
 
 export function mulConfig(backendName: string): KernelConfig {
-  return broadcastBinaryConfig(Multiply, backendName, 'mul');
+  return broadcastBinaryConfig(Multiply, backendName);
 }

@@ -3,5 +3,5 @@ import { RealDiv, type KernelConfig } from '@tensorflow/tfjs-core';
 import { broadcastBinaryConfig } from './binary';
 
 export function divConfig(backendName: string): KernelConfig {
-  return broadcastBinaryConfig(RealDiv, backendName, 'div');
+  return broadcastBinaryConfig(RealDiv, backendName);
 }

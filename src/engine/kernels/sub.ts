@@ -3,5 +3,5 @@ import { Sub, type KernelConfig } from '@tensorflow/tfjs-core';
 import { broadcastBinaryConfig } from './binary';
 
 export function subConfig(backendName: string): KernelConfig {
-  return broadcastBinaryConfig(Sub, backendName, 'sub');
+  return broadcastBinaryConfig(Sub, backendName);
 }

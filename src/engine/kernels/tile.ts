@@ -4,7 +4,15 @@
  * computes an index per element, which made it the largest item of a LeNet-BN training
  * step (batch norm's gradient tiles [1,1,1,C] to [N,H,W,C]). Other dtypes go to stock.
  */
-import { Tile, type KernelConfig, type NamedAttrMap, type TileAttrs, util } from '@tensorflow/tfjs-core';
+import {
+  Tile,
+  util,
+  type KernelBackend,
+  type KernelConfig,
+  type NamedAttrMap,
+  type TensorInfo,
+  type TileAttrs,
+} from '@tensorflow/tfjs-core';
 import { allocF32, f32 } from './heap';
 import { defineKernel, rememberStock, runStock } from './stock';
 
@@ -35,6 +43,13 @@ function tileAxis(
   for (let r = 1; r < reps[d]; r++) out.copyWithin(outOff + r * block, outOff, outOff + block);
 }
 
+/** x tiled by reps, for float32 x of rank >= 1 with elements. */
+export function tileF32(backend: KernelBackend, x: TensorInfo, reps: readonly number[]): TensorInfo {
+  const out = allocF32(backend, x.shape.map((d, i) => d * reps[i]));
+  tileAxis(f32(backend, out), 0, f32(backend, x), 0, x.shape, reps, 0);
+  return out;
+}
+
 export function tileConfig(backendName: string): KernelConfig {
   rememberStock(Tile, backendName);
   return defineKernel<TileAttrs>(Tile, backendName, (inputs, attrs, backend) => {
@@ -42,9 +57,6 @@ export function tileConfig(backendName: string): KernelConfig {
     if (x.dtype !== 'float32' || x.shape.length === 0 || util.sizeFromShape(x.shape) === 0) {
       return runStock(Tile, backendName, backend, inputs, attrs as unknown as NamedAttrMap);
     }
-    const outShape = x.shape.map((d, i) => d * attrs.reps[i]);
-    const out = allocF32(backend, outShape);
-    tileAxis(f32(backend, out), 0, f32(backend, x), 0, x.shape, attrs.reps, 0);
-    return out;
+    return tileF32(backend, x, attrs.reps);
   });
 }
