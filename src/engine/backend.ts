@@ -8,6 +8,7 @@
  */
 import * as path from 'node:path';
 import { BnlenetError, UsageError } from '../errors';
+import { coreCount, withThreadedWasm } from './wasm-threads';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -16,8 +17,9 @@ export interface BackendRequest {
   /** tensorflow on CUDA through @tensorflow/tfjs-node-gpu. */
   gpu: boolean;
   /**
-   * wasm only: threads for XNNPACK. Default: one per core when threaded wasm can start
-   * in this process, else 1.
+   * wasm only: threads for XNNPACK. Default: BNLENET_WASM_THREADS if set, else one per
+   * core. 1 runs the single-threaded build; if the threaded build fails to start, the
+   * single-threaded one is used.
    */
   threads?: number;
 }
@@ -173,13 +175,37 @@ async function activateTensorflow(tf: Tf, gpu: boolean, packages: Record<string,
   return 'cuda:0';
 }
 
-async function activateWasm(tf: Tf, threads: number | undefined, packages: Record<string, string>): Promise<string> {
+/** Threads for wasm: the request, else BNLENET_WASM_THREADS, else one per core. */
+export function wasmThreads(requested: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  if (requested !== undefined) return Math.max(1, Math.floor(requested));
+  const fromEnv = Number(env.BNLENET_WASM_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
+  return coreCount();
+}
+
+async function activateWasm(tf: Tf, requested: number | undefined, packages: Record<string, string>): Promise<string> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   packages[WASM_PKG] = versionOf(WASM_PKG);
   if (tf.findBackend('wasm') == null) {
     // The .wasm binaries sit next to the package's main file (dist/).
     wasm.setWasmPaths(path.dirname(require.resolve(WASM_PKG)) + path.sep);
-    if (threads !== undefined) wasm.setThreadsCount(threads);
+    const threads = wasmThreads(requested);
+    const factory = tf.findBackendFactory('wasm');
+    let started = false;
+    if (threads > 1 && factory) {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+      wasm.setThreadsCount(threads);
+      started = await withThreadedWasm(threads, () => tf.setBackend('wasm')).catch(() => false);
+      if (!started) {
+        // Back to the single-threaded build, with a fresh registration of the backend.
+        tf.removeBackend('wasm');
+        tf.registerBackend('wasm', factory, 2);
+      }
+    }
+    if (!started) {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      wasm.setThreadsCount(1);
+    }
   }
   await setBackendOrThrow(tf, 'wasm');
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;

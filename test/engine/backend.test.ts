@@ -11,6 +11,8 @@ import {
   planBackend,
   selectBackend,
 } from '../../src/engine';
+import { wasmThreads } from '../../src/engine/backend';
+import { coreCount } from '../../src/engine/wasm-threads';
 
 const none = (): boolean => false;
 const only =
@@ -88,6 +90,31 @@ describe('selectBackend', () => {
     assert.equal(cpu.packages['@tensorflow/tfjs-backend-cpu'], '4.22.0');
     const wasm = await selectBackend({ backend: 'wasm', gpu: false });
     assert.equal(wasm.name, 'wasm');
+  });
+  test('wasm threads: request, else BNLENET_WASM_THREADS, else one per core', () => {
+    assert.equal(wasmThreads(3, {}), 3);
+    assert.equal(wasmThreads(undefined, { BNLENET_WASM_THREADS: '1' }), 1);
+    assert.equal(wasmThreads(undefined, { BNLENET_WASM_THREADS: 'x' }), coreCount());
+    assert.equal(wasmThreads(undefined, {}), coreCount());
+  });
+  test('threaded wasm starts under Node, computes, and lets the process exit', () => {
+    const engine = path.resolve(__dirname, '../../src/engine/index.js');
+    const script = `
+      const { selectBackend } = require(${JSON.stringify(engine)});
+      selectBackend({ backend: 'wasm', gpu: false }).then((info) => {
+        const tf = require('@tensorflow/tfjs-core');
+        const y = tf.conv2d(tf.ones([2, 8, 8, 3]), tf.ones([3, 3, 3, 4]), 1, 'valid');
+        console.log(info.device + ' ' + tf.sum(y).dataSync()[0]);
+      });`;
+    for (const threads of ['1', '2']) {
+      const out = execFileSync(process.execPath, ['-e', script], {
+        encoding: 'utf8',
+        env: { ...process.env, BNLENET_WASM_THREADS: threads },
+        timeout: 20000,
+      }).trim();
+      const plural = threads === '1' ? 'thread' : 'threads';
+      assert.equal(out, `cpu (wasm, SIMD, ${threads} ${plural}) ${2 * 6 * 6 * 4 * 27}`);
+    }
   });
   test('importing the engine loads no TensorFlow.js module', () => {
     const engine = path.resolve(__dirname, '../../src/engine/index.js');

@@ -13,7 +13,7 @@ import { util, type DataType, type KernelBackend, type TensorInfo } from '@tenso
 
 interface WasmLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { HEAPU8: Uint8Array };
+  wasm: { HEAPU8: Uint8Array; wasmMemory?: { buffer: ArrayBufferLike } };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   incRef(dataId: object): void;
 }
@@ -41,7 +41,10 @@ export function f32(backend: KernelBackend, t: TensorInfo): Float32Array {
     const wasm = backend as unknown as WasmLike;
     const entry = wasm.dataIdMap.get(t.dataId);
     if (!entry) throw new Error('tensor data not found on the wasm backend');
-    return new Float32Array(wasm.wasm.HEAPU8.buffer, entry.memoryOffset, size);
+    // The memory's own buffer: with threads it is a SharedArrayBuffer replaced on growth,
+    // and HEAPU8 may still view the old one.
+    const buffer = wasm.wasm.wasmMemory?.buffer ?? wasm.wasm.HEAPU8.buffer;
+    return new Float32Array(buffer, entry.memoryOffset, size);
   }
   const values = (backend as unknown as CpuLike).data.get(t.dataId)?.values;
   if (!(values instanceof Float32Array)) throw new Error('expected float32 values on the cpu backend');

@@ -1,0 +1,113 @@
+/**
+ * Starting tfjs-backend-wasm's threaded SIMD build under Node.js.
+ *
+ * As shipped it does not start in Node, for four reasons this module works around, only
+ * while the backend initialises (everything is put back afterwards):
+ *
+ * 1. tfjs reports no thread support in Node (flag WASM_HAS_MULTITHREAD_SUPPORT) — set it.
+ * 2. Emscripten's pthread workers are started from `blob:` URLs (the worker script and the
+ *    module factory are wrapped in Blobs), which Node's Worker cannot load. While the
+ *    backend initialises, Blob is replaced by a class that keeps its text, and
+ *    URL.createObjectURL writes that text to a file in a private temporary directory
+ *    (removed at exit) and returns its path; the "load" message that hands the factory to
+ *    each worker gets the path instead of the Blob. The worker script already supports
+ *    Node (worker_threads, importScripts by reading a file).
+ * 3. The factory's source is evaluated in the worker on its own, without the bundle's
+ *    module-level variables it refers to (the bundled `fs`, `path`, `perf_hooks`, `os`
+ *    and the global object): a prelude defines them.
+ * 4. The C++ side caps XNNPACK's thread pool at "logical cores / 2" (assuming two
+ *    hyper-threads per core), i.e. 1 thread on a 2-core machine: os.cpus() reports twice
+ *    the cores while the module starts, and the thread count asked for is passed with
+ *    setThreadsCount.
+ *
+ * Pthread workers are kept unreferenced so that they do not keep the process alive.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as WorkerThreads from 'node:worker_threads';
+
+// The module objects themselves (not import-star copies), since their properties are patched
+// where the wasm module's loader reads them.
+const os = require('node:os') as typeof import('node:os');
+const workerThreads = require('node:worker_threads') as typeof WorkerThreads;
+
+const FACTORY_PREFIX = 'var WasmBackendModuleThreadedSimd';
+const PRELUDE =
+  'var commonjsGlobal = globalThis; var require$$0 = require("fs"); var require$$1 = require("path"); ' +
+  'var require$$3 = require("perf_hooks"); var require$$4 = require("os");\n';
+
+class TextBlob {
+  readonly text: string;
+  constructor(parts: unknown[]) {
+    this.text = parts.map(String).join('');
+  }
+}
+
+let tempDir: string | undefined;
+
+function scriptFile(blob: TextBlob, files: Map<TextBlob, string>): string {
+  let file = files.get(blob);
+  if (file) return file;
+  if (!tempDir) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnlenet-wasm-'));
+    tempDir = dir;
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  file = path.join(tempDir, `script-${files.size}.js`);
+  fs.writeFileSync(file, (blob.text.startsWith(FACTORY_PREFIX) ? PRELUDE : '') + blob.text);
+  files.set(blob, file);
+  return file;
+}
+
+type WorkerCtor = typeof WorkerThreads.Worker;
+
+/**
+ * Runs `start` (which initialises the wasm backend) with the threaded build enabled for
+ * `threads` threads. Returns what `start` returns; restores every patched global after.
+ */
+export async function withThreadedWasm<T>(threads: number, start: () => Promise<T>): Promise<T> {
+  const files = new Map<TextBlob, string>();
+  const g = globalThis as unknown as { Blob: unknown };
+  const realBlob = g.Blob;
+  const realCreate = URL.createObjectURL;
+  const realCpus = os.cpus;
+  const mutableThreads = workerThreads as unknown as { Worker: WorkerCtor };
+  const RealWorker = mutableThreads.Worker;
+  class NodeWorker extends RealWorker {
+    constructor(...args: ConstructorParameters<WorkerCtor>) {
+      super(...args);
+      this.unref();
+    }
+    override ref(): void {
+      // Thread-pool workers must not keep the process alive.
+    }
+    override postMessage(message: unknown, transfer?: readonly WorkerThreads.TransferListItem[]): void {
+      const m = message as { cmd?: string; urlOrBlob?: unknown } | null;
+      if (m && m.cmd === 'load' && m.urlOrBlob instanceof TextBlob) {
+        message = { ...m, urlOrBlob: scriptFile(m.urlOrBlob, files) };
+      }
+      super.postMessage(message, transfer);
+    }
+  }
+  g.Blob = TextBlob;
+  URL.createObjectURL = (blob: unknown) =>
+    blob instanceof TextBlob ? scriptFile(blob, files) : realCreate(blob as Blob);
+  (os as { cpus: typeof os.cpus }).cpus = () => {
+    const cpus = realCpus();
+    return Array.from({ length: 2 * Math.max(threads, 1) }, (_, i) => cpus[i % cpus.length]);
+  };
+  mutableThreads.Worker = NodeWorker;
+  try {
+    return await start();
+  } finally {
+    g.Blob = realBlob;
+    URL.createObjectURL = realCreate;
+    (os as { cpus: typeof os.cpus }).cpus = realCpus;
+    mutableThreads.Worker = RealWorker;
+  }
+}
+
+/** Cores of this machine: the default thread count. */
+export function coreCount(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
