@@ -259,3 +259,31 @@ describe('AvgPoolGrad (scatter pass)', () => {
     });
   }
 });
+
+describe('Cast (no copy for the same dtype)', () => {
+  test('float32 to float32 and int32 to float32', async () => {
+    await compareBackends('cast f32', [randomInput([3, 4], 20)], (x) => tf.cast(x, 'float32'));
+    const ints: Input = { shape: [5], values: new Int32Array([1, -2, 3, 4, 5]), dtype: 'int32' };
+    await compareBackends('cast i32', [ints], (x) => tf.cast(x, 'float32'));
+  });
+});
+
+describe('FusedBatchNorm (per-channel pass)', () => {
+  const cases: [number[], number[], boolean][] = [
+    [[8, 24, 24, 6], [6], true], // LeNet BN 1
+    [[8, 8, 8, 16], [1, 1, 1, 16], true], // broadcast-shaped statistics
+    [[256, 120], [120], true], // LeNet dense BN
+    [[4, 5, 3], [3], false], // no scale or offset
+    [[4, 3], [4, 3], true], // full-shape statistics: stock
+  ];
+  for (const [xShape, sShape, affine] of cases) {
+    test(`x ${JSON.stringify(xShape)} stats ${JSON.stringify(sShape)} ${affine ? 'with' : 'without'} scale/offset`, async () => {
+      const variance = randomInput(sShape, 22);
+      variance.values = variance.values.map((v) => v + 1.5);
+      const ins = [randomInput(xShape, 21), randomInput(sShape, 23), variance, randomInput(sShape, 24), randomInput(sShape, 25)];
+      await compareBackends('batchNorm', ins, (x, m, v, o, s) =>
+        affine ? tf.batchNorm(x, m, v, o, s, 1e-5) : tf.batchNorm(x, m, v, undefined, undefined, 1e-3),
+      );
+    });
+  }
+});

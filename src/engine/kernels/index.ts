@@ -6,9 +6,11 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { fusedBatchNormConfig } from './fused-batch-norm';
 import { addConfig } from './add';
 import { avgPoolGradConfig } from './avg-pool-grad';
 import { batchMatMulConfig } from './batch-mat-mul';
+import { castConfig } from './cast';
 import { identityConfig } from './identity';
 import { meanConfig } from './mean';
 import { mulConfig } from './multiply';
@@ -35,6 +37,8 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     Mean: meanConfig,
     BatchMatMul: batchMatMulConfig,
     AvgPoolGrad: avgPoolGradConfig,
+    Cast: castConfig,
+    FusedBatchNorm: fusedBatchNormConfig,
   },
   cpu: {},
 };

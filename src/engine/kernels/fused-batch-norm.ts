@@ -1,0 +1,53 @@
+/**
+ * FusedBatchNorm (inference-style normalisation with given mean and variance, which the
+ * built-in BatchNorm also uses in training) for float32 with per-channel statistics: one
+ * pass y = (x - mean[c]) * scale[c] / sqrt(var[c] + eps) + offset[c], with the per-channel
+ * factor computed once. The stock wasm kernel computes indices and the factor per element
+ * and is about 3x slower. Statistics that are not per-channel (or scalar) go to stock.
+ */
+import {
+  FusedBatchNorm,
+  util,
+  type FusedBatchNormAttrs,
+  type KernelConfig,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { allocF32, f32 } from './heap';
+import { defineKernel, rememberStock, runStock } from './stock';
+
+export function fusedBatchNormConfig(backendName: string): KernelConfig {
+  rememberStock(FusedBatchNorm, backendName);
+  return defineKernel<FusedBatchNormAttrs>(FusedBatchNorm, backendName, (inputs, attrs, backend) => {
+    const { x, mean, variance, offset, scale } = inputs;
+    const C = x.shape[x.shape.length - 1] ?? 1;
+    const stats = [mean, variance, offset, scale].filter((t): t is TensorInfo => t != null);
+    const perChannel = (t: TensorInfo): boolean => {
+      const n = util.sizeFromShape(t.shape);
+      return t.dtype === 'float32' && (n === 1 || (n === C && t.shape[t.shape.length - 1] === C));
+    };
+    if (x.dtype !== 'float32' || x.shape.length === 0 || !stats.every(perChannel)) {
+      return runStock(FusedBatchNorm, backendName, backend, inputs, attrs as unknown as NamedAttrMap);
+    }
+    const out = allocF32(backend, x.shape);
+    const channel = (t: TensorInfo | undefined, fallback: number): Float64Array => {
+      const v = new Float64Array(C).fill(fallback);
+      if (t) {
+        const data = f32(backend, t);
+        for (let c = 0; c < C; c++) v[c] = data.length === 1 ? data[0] : data[c];
+      }
+      return v;
+    };
+    const m = channel(mean, 0);
+    const k = channel(scale, 1);
+    const b = channel(offset, 0);
+    const vari = channel(variance, 1);
+    for (let c = 0; c < C; c++) k[c] /= Math.sqrt(vari[c] + attrs.varianceEpsilon);
+    const y = f32(backend, out);
+    const xs = f32(backend, x);
+    for (let base = 0; base < xs.length; base += C) {
+      for (let c = 0; c < C; c++) y[base + c] = (xs[base + c] - m[c]) * k[c] + b[c];
+    }
+    return out;
+  });
+}
