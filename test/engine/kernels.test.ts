@@ -9,11 +9,13 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node build registers no gradients; tfjs-layers registers all of them on load.
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
-import { projectKernelNames } from '../../src/engine/kernels';
+import { projectKernelNames, unregisterProjectKernels } from '../../src/engine/kernels';
 import { compareBackends, randomInput, type Input } from './compare';
 
 before(async () => {
   await selectBackend({ backend: 'cpu', gpu: false });
+  // The cpu backend is the reference: stock kernels only.
+  unregisterProjectKernels('cpu');
   await selectBackend({ backend: 'wasm', gpu: false });
 });
 
@@ -286,4 +288,38 @@ describe('FusedBatchNorm (per-channel pass)', () => {
       );
     });
   }
+});
+
+describe('FusedBatchNorm gradient (two-pass kernel BnlenetFusedBatchNormGrad)', () => {
+  const cases: [number[], number[]][] = [
+    [[8, 24, 24, 6], [6]], // LeNet BN 1
+    [[8, 8, 8, 16], [16]], // LeNet BN 2
+    [[256, 84], [84]], // LeNet dense BN
+    [[4, 3, 5], [5]],
+  ];
+  // (tfjs-core's own gradient, the reference, handles rank-1 statistics only.)
+  for (const [xShape, sShape] of cases) {
+    for (const [i, name] of ['x', 'mean', 'variance', 'offset', 'scale'].entries()) {
+      test(`d${name}, x ${JSON.stringify(xShape)} stats ${JSON.stringify(sShape)}`, async () => {
+        const variance = randomInput(sShape, 27);
+        variance.values = variance.values.map((v) => v + 1.5);
+        const ins = [randomInput(xShape, 26), randomInput(sShape, 28), variance, randomInput(sShape, 29), randomInput(sShape, 30)];
+        await compareBackends(`d${name}`, ins, (...ts) =>
+          tf.grads((x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, sc: tf.Tensor) => {
+            const y = tf.batchNorm(x, m, v, o, sc, 1e-5);
+            return tf.sum(tf.mul(y, tf.randomUniform(y.shape, -1, 1, 'float32', 31)));
+          })(ts)[i],
+        );
+      });
+    }
+  }
+  test('the training form: statistics are the batch moments of x', async () => {
+    await compareBackends('dx', [randomInput([8, 6, 6, 4], 32), randomInput([4], 33), randomInput([4], 34)], (x0, o0, s0) =>
+      tf.grad((x: tf.Tensor) => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        const y = tf.batchNorm(x, mean, variance, o0, s0, 1e-5);
+        return tf.sum(tf.mul(y, tf.randomUniform(y.shape, -1, 1, 'float32', 35)));
+      })(x0),
+    );
+  });
 });

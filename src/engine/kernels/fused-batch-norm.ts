@@ -4,21 +4,26 @@
  * pass y = (x - mean[c]) * scale[c] / sqrt(var[c] + eps) + offset[c], with the per-channel
  * factor computed once. The stock wasm kernel computes indices and the factor per element
  * and is about 3x slower. Statistics that are not per-channel (or scalar) go to stock.
+ * Registered for cpu as well, for the gradient hook below.
  */
 import {
   FusedBatchNorm,
+  getKernel,
   util,
   type FusedBatchNormAttrs,
   type KernelConfig,
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { BATCH_NORM_GRAD, ensureBatchNormGradient } from './fused-batch-norm-grad';
 import { allocF32, f32 } from './heap';
 import { defineKernel, rememberStock, runStock } from './stock';
 
 export function fusedBatchNormConfig(backendName: string): KernelConfig {
   rememberStock(FusedBatchNorm, backendName);
   return defineKernel<FusedBatchNormAttrs>(FusedBatchNorm, backendName, (inputs, attrs, backend) => {
+    // Before the engine looks up this kernel's gradient (see fused-batch-norm-grad.ts).
+    if (getKernel(BATCH_NORM_GRAD, backendName)) ensureBatchNormGradient();
     const { x, mean, variance, offset, scale } = inputs;
     const C = x.shape[x.shape.length - 1] ?? 1;
     const stats = [mean, variance, offset, scale].filter((t): t is TensorInfo => t != null);

@@ -7,6 +7,7 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { fusedBatchNormConfig } from './fused-batch-norm';
+import { BATCH_NORM_GRAD, batchNormGradConfig, ensureBatchNormGradient } from './fused-batch-norm-grad';
 import { addConfig } from './add';
 import { avgPoolGradConfig } from './avg-pool-grad';
 import { batchMatMulConfig } from './batch-mat-mul';
@@ -39,8 +40,12 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     AvgPoolGrad: avgPoolGradConfig,
     Cast: castConfig,
     FusedBatchNorm: fusedBatchNormConfig,
+    [BATCH_NORM_GRAD]: batchNormGradConfig,
   },
-  cpu: {},
+  cpu: {
+    FusedBatchNorm: fusedBatchNormConfig,
+    [BATCH_NORM_GRAD]: batchNormGradConfig,
+  },
 };
 
 const registered = new Map<string, KernelConfig>();
@@ -65,6 +70,7 @@ export function registerProjectKernels(backendName: string, only?: readonly stri
     registerKernel(config);
     registered.set(k, config);
   }
+  if (names.includes(BATCH_NORM_GRAD)) ensureBatchNormGradient();
   return names;
 }
 
