@@ -12,7 +12,8 @@
  *   dscale[c] = sum dy (x - mean[c]) / sqrt(var[c] + eps)
  *   dmean[c] = -k[c] sum dy                dvariance[c] = -k[c] / (2 (var[c] + eps)) sum dy (x - mean[c])
  *
- * computed by the kernel BnlenetFusedBatchNormGrad (one pass for the two sums, one for dx).
+ * computed by the kernel BnlenetFusedBatchNormGrad: one JavaScript pass for the two sums per
+ * channel, and dx as one XNNPACK Multiply by k expanded to the full shape.
  * Other cases (statistics that are not per-channel, or a backend without the kernel, such as
  * tensorflow) use tfjs-core's gradient.
  *
@@ -27,6 +28,7 @@ import {
   getBackend,
   getGradient,
   getKernel,
+  Multiply,
   registerGradient,
   util,
   type GradConfig,
@@ -38,6 +40,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { allocF32, f32 } from './heap';
+import { release, runStock } from './stock';
+import { repeatF32 } from './tile';
 
 export const BATCH_NORM_GRAD = 'BnlenetFusedBatchNormGrad';
 
@@ -46,11 +50,15 @@ function perChannel(t: TensorInfo | undefined, C: number): boolean {
   return t == null || (t.dtype === 'float32' && util.sizeFromShape(t.shape) === C && t.shape[t.shape.length - 1] === C);
 }
 
-function batchNormGrad(backend: KernelBackend, inputs: Record<string, TensorInfo>, epsilon: number): TensorInfo[] {
+function batchNormGrad(
+  backendName: string,
+  backend: KernelBackend,
+  inputs: Record<string, TensorInfo>,
+  epsilon: number,
+): TensorInfo[] {
   const { dy, x, mean, variance, scale } = inputs;
   const C = x.shape[x.shape.length - 1];
   const outputs = [
-    allocF32(backend, x.shape),
     allocF32(backend, mean.shape),
     allocF32(backend, variance.shape),
     allocF32(backend, scale ? scale.shape : mean.shape),
@@ -61,7 +69,7 @@ function batchNormGrad(backend: KernelBackend, inputs: Record<string, TensorInfo
   const s = scale ? f32(backend, scale) : undefined;
   const g = f32(backend, dy);
   const xs = f32(backend, x);
-  const [dx, dMean, dVar, dScale, dOffset] = outputs.map((t) => f32(backend, t));
+  const [dMean, dVar, dScale, dOffset] = outputs.map((t) => f32(backend, t));
   const n = xs.length;
   for (let c = 0; c < C; c++) {
     const mc = m[c];
@@ -81,15 +89,16 @@ function batchNormGrad(backend: KernelBackend, inputs: Record<string, TensorInfo
   }
   const k = new Float64Array(C);
   for (let c = 0; c < C; c++) k[c] = (s ? s[c] : 1) / Math.sqrt(v[c] + epsilon);
-  for (let base = 0; base < n; base += C) {
-    for (let c = 0; c < C; c++) dx[base + c] = g[base + c] * k[c];
-  }
-  return outputs;
+  const kFull = repeatF32(backend, k, x.shape);
+  const dx = runStock(Multiply, backendName, backend, { a: dy, b: kFull });
+  release(backend, kFull);
+  return [dx, ...outputs];
 }
 
 export function batchNormGradConfig(backendName: string): KernelConfig {
   const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>
     batchNormGrad(
+      backendName,
       backend as KernelBackend,
       inputs as Record<string, TensorInfo>,
       (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon,

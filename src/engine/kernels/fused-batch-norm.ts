@@ -1,13 +1,18 @@
 /**
  * FusedBatchNorm (inference-style normalisation with given mean and variance, which the
- * built-in BatchNorm also uses in training) for float32 with per-channel statistics: one
- * pass y = (x - mean[c]) * scale[c] / sqrt(var[c] + eps) + offset[c], with the per-channel
- * factor computed once. The stock wasm kernel computes indices and the factor per element
- * and is about 3x slower. Statistics that are not per-channel (or scalar) go to stock.
+ * built-in BatchNorm also uses in training) for float32 with per-channel statistics:
+ * y = (x - mean[c]) * k[c] + offset[c] with k = scale / sqrt(var + eps) computed once per
+ * channel, as three same-shape XNNPACK passes (Sub, Multiply, Add) against the per-channel
+ * vectors expanded by block copies. The stock wasm kernel computes indices and the factor
+ * per element, and a JavaScript loop is no faster; this is about 2.5x faster than either.
+ * Statistics that are not per-channel (or scalar) go to stock.
  * Registered for cpu as well, for the gradient hook below.
  */
 import {
+  Add,
   FusedBatchNorm,
+  Multiply,
+  Sub,
   getKernel,
   util,
   type FusedBatchNormAttrs,
@@ -16,8 +21,9 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { BATCH_NORM_GRAD, ensureBatchNormGradient } from './fused-batch-norm-grad';
-import { allocF32, f32 } from './heap';
-import { defineKernel, rememberStock, runStock } from './stock';
+import { f32 } from './heap';
+import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
+import { repeatF32 } from './tile';
 
 export function fusedBatchNormConfig(backendName: string): KernelConfig {
   rememberStock(FusedBatchNorm, backendName);
@@ -34,7 +40,6 @@ export function fusedBatchNormConfig(backendName: string): KernelConfig {
     if (x.dtype !== 'float32' || x.shape.length === 0 || !stats.every(perChannel)) {
       return runStock(FusedBatchNorm, backendName, backend, inputs, attrs as unknown as NamedAttrMap);
     }
-    const out = allocF32(backend, x.shape);
     const channel = (t: TensorInfo | undefined, fallback: number): Float64Array => {
       const v = new Float64Array(C).fill(fallback);
       if (t) {
@@ -48,11 +53,12 @@ export function fusedBatchNormConfig(backendName: string): KernelConfig {
     const b = channel(offset, 0);
     const vari = channel(variance, 1);
     for (let c = 0; c < C; c++) k[c] /= Math.sqrt(vari[c] + attrs.varianceEpsilon);
-    const y = f32(backend, out);
-    const xs = f32(backend, x);
-    for (let base = 0; base < xs.length; base += C) {
-      for (let c = 0; c < C; c++) y[base + c] = (xs[base + c] - m[c]) * k[c] + b[c];
-    }
+    const ops = kernelOps(backendName, backend);
+    const full = [m, k, b].map((v) => repeatF32(backend, v, x.shape));
+    const centered = ops.run(Sub, { a: x, b: full[0] });
+    const scaled = ops.run(Multiply, { a: centered, b: full[1] });
+    const out = ops.run(Add, { a: scaled, b: full[2] });
+    ops.free(centered, scaled, ...full);
     return out;
   });
 }

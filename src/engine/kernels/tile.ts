@@ -50,6 +50,21 @@ export function tileF32(backend: KernelBackend, x: TensorInfo, reps: readonly nu
   return out;
 }
 
+/**
+ * A float32 tensor of `shape` whose memory repeats `period` (a per-channel vector, for the
+ * last axis), written by doubling block copies.
+ */
+export function repeatF32(backend: KernelBackend, period: ArrayLike<number>, shape: number[]): TensorInfo {
+  const out = allocF32(backend, shape);
+  const data = f32(backend, out);
+  const p = Math.min(period.length, data.length);
+  for (let i = 0; i < p; i++) data[i] = period[i];
+  for (let filled = p; filled < data.length; filled *= 2) {
+    data.copyWithin(filled, 0, Math.min(filled, data.length - filled));
+  }
+  return out;
+}
+
 export function tileConfig(backendName: string): KernelConfig {
   rememberStock(Tile, backendName);
   return defineKernel<TileAttrs>(Tile, backendName, (inputs, attrs, backend) => {
