@@ -43,22 +43,7 @@ export function conv2DBackpropFilterConfig(backendName: string): KernelConfig {
     const { filterHeight, filterWidth } = info;
     const bottom = Math.max(0, filterHeight + (outHeight - 1) * strideHeight - inHeight - top);
     const right = Math.max(0, filterWidth + (outWidth - 1) * strideWidth - inWidth - left);
-    const grad = ops.run(
-      'Conv2D',
-      { x: xT, filter: dyT },
-      {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [top, bottom],
-          [left, right],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-        dilations: [strideHeight, strideWidth],
-        dimRoundingMode: undefined as unknown as string,
-      },
-    );
+    const grad = ops.conv2d(xT, dyT, [top, bottom, left, right], [strideHeight, strideWidth]);
     ops.free(xT, dyT);
     let cropped = grad;
     if (grad.shape[1] !== filterHeight || grad.shape[2] !== filterWidth) {

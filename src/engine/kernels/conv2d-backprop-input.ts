@@ -44,22 +44,7 @@ export function conv2DBackpropInputConfig(backendName: string): KernelConfig {
     const flipped = ops.run('Reverse', { x: filter }, { dims: [0, 1] });
     const swapped = ops.transpose(flipped, [0, 1, 3, 2]);
     ops.free(flipped);
-    const out = ops.run(
-      'Conv2D',
-      { x: dy, filter: swapped },
-      {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [pads[0], pads[1]],
-          [pads[2], pads[3]],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-        dilations: [1, 1],
-        dimRoundingMode: undefined as unknown as string,
-      },
-    );
+    const out = ops.conv2d(dy, swapped, pads, [1, 1]);
     ops.free(swapped);
     return out;
   });

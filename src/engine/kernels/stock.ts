@@ -67,6 +67,8 @@ export interface KernelOps {
   free(...infos: TensorInfo[]): void;
   transpose(x: TensorInfo, perm: number[]): TensorInfo;
   reshape(x: TensorInfo, shape: number[]): TensorInfo;
+  /** Stride-1 NHWC Conv2D with explicit padding [top, bottom, left, right]. */
+  conv2d(x: TensorInfo, filter: TensorInfo, pads: readonly number[], dilations: [number, number]): TensorInfo;
 }
 
 export function kernelOps(backendName: string, backend: KernelBackend): KernelOps {
@@ -77,6 +79,23 @@ export function kernelOps(backendName: string, backend: KernelBackend): KernelOp
     free: (...infos) => release(backend, ...infos),
     transpose: (x, perm) => run('Transpose', { x }, { perm }),
     reshape: (x, shape) => run('Reshape', { x }, { shape }),
+    conv2d: (x, filter, [top, bottom, left, right], dilations) =>
+      run(
+        'Conv2D',
+        { x, filter },
+        {
+          strides: [1, 1],
+          pad: [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ],
+          dataFormat: 'NHWC',
+          dilations,
+          dimRoundingMode: undefined as unknown as string,
+        },
+      ),
   };
 }
 
