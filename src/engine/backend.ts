@@ -6,6 +6,7 @@
  * `import * as tf from '@tensorflow/tfjs-core'` (and tfjs-layers): it is the same tfjs-core
  * instance the selected backend registered itself with, which selectBackend checks.
  */
+import type { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { BnlenetError, UsageError } from '../errors';
 import { coreCount, withThreadedWasm } from './wasm-threads';
@@ -175,6 +176,27 @@ async function activateTensorflow(tf: Tf, gpu: boolean, packages: Record<string,
   return 'cuda:0';
 }
 
+/**
+ * Runs `start` and removes the process-wide 'uncaughtException' and 'unhandledRejection'
+ * listeners it added. The wasm module's loader (Emscripten) installs listeners that rethrow,
+ * which turns any later unhandled error of the program into exit status 7 instead of the
+ * CLI's own error handling; tfjs never uses the exit semantics they serve.
+ */
+async function withoutEmscriptenHandlers<T>(start: () => Promise<T>): Promise<T> {
+  const emitter: EventEmitter = process;
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = events.map((e) => new Set(emitter.listeners(e)));
+  try {
+    return await start();
+  } finally {
+    events.forEach((e, i) => {
+      for (const listener of emitter.listeners(e)) {
+        if (!before[i].has(listener)) emitter.removeListener(e, listener as (...args: unknown[]) => void);
+      }
+    });
+  }
+}
+
 /** Threads for wasm: the request, else BNLENET_WASM_THREADS, else one per core. */
 export function wasmThreads(requested: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
   if (requested !== undefined) return Math.max(1, Math.floor(requested));
@@ -195,7 +217,9 @@ async function activateWasm(tf: Tf, requested: number | undefined, packages: Rec
     if (threads > 1 && factory) {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
       wasm.setThreadsCount(threads);
-      started = await withThreadedWasm(threads, () => tf.setBackend('wasm')).catch(() => false);
+      started = await withoutEmscriptenHandlers(() =>
+        withThreadedWasm(threads, () => tf.setBackend('wasm')),
+      ).catch(() => false);
       if (!started) {
         // Back to the single-threaded build, with a fresh registration of the backend.
         tf.removeBackend('wasm');
@@ -207,7 +231,7 @@ async function activateWasm(tf: Tf, requested: number | undefined, packages: Rec
       wasm.setThreadsCount(1);
     }
   }
-  await setBackendOrThrow(tf, 'wasm');
+  await withoutEmscriptenHandlers(() => setBackendOrThrow(tf, 'wasm'));
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const n = wasm.getThreadsCount();
   return `cpu (wasm${simd ? ', SIMD' : ''}, ${n} thread${n === 1 ? '' : 's'})`;

@@ -84,6 +84,23 @@ describe('selectBackend', () => {
     assert.equal(tf.getBackend(), 'wasm');
     assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'project kernels registered');
   });
+  test('leaves no process-wide error listeners behind (exit codes stay the CLI\'s)', () => {
+    const engine = path.resolve(__dirname, '../../src/engine/index.js');
+    const script = `
+      const { selectBackend } = require(${JSON.stringify(engine)});
+      selectBackend({ backend: 'wasm', gpu: false }).then(() => {
+        console.log(process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection'));
+        setTimeout(() => { throw new Error('boom'); }, 0);
+      });`;
+    try {
+      execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: 'pipe' });
+      assert.fail('the child should have failed');
+    } catch (err) {
+      const e = err as { status: number; stdout: string };
+      assert.equal(e.stdout.trim(), '0');
+      assert.equal(e.status, 1, 'an uncaught error exits 1, as Node does, not 7');
+    }
+  });
   test('cpu, then back to wasm', async () => {
     const cpu = await selectBackend({ backend: 'cpu', gpu: false });
     assert.equal(cpu.name, 'cpu');
