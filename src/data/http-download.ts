@@ -124,10 +124,17 @@ async function saveBody(
   onProgress: ProgressListener | undefined,
 ): Promise<number> {
   const handle = await fs.open(dest, 'r+');
-  let received = 0;
   try {
     await handle.truncate(0);
-    onProgress?.(0, total);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  let received = 0;
+  onProgress?.(0, total);
+  try {
+    // The stream owns the handle and closes it; pipeline settles only after that close, so
+    // the caller may remove the file as soon as this returns or throws.
     await pipeline(
       response,
       async function* count(chunks: AsyncIterable<Buffer>) {
@@ -137,12 +144,10 @@ async function saveBody(
           yield chunk;
         }
       },
-      handle.createWriteStream({ autoClose: false }),
+      handle.createWriteStream(),
     );
   } catch (err) {
     throw Object.assign(err as Error, { received });
-  } finally {
-    await handle.close();
   }
   return received;
 }
