@@ -26,10 +26,10 @@ export interface EnsureContext {
   onEvent: DataEventListener;
 }
 
-/** The outcome of checking the copy in the data dir: its content, or why it cannot be used. */
-export type CacheCheck = { content: Buffer; bytes: number } | { reason: string };
+/** A file's verified (decompressed) content and its size as stored, or why it cannot be had. */
+export type Outcome = { content: Buffer; bytes: number } | { reason: string };
 
-export async function checkCached(file: FileDigests, dataDir: string): Promise<CacheCheck> {
+export async function checkCached(file: FileDigests, dataDir: string): Promise<Outcome> {
   let raw: Buffer;
   try {
     raw = await fs.readFile(path.join(dataDir, file.name));
@@ -45,7 +45,7 @@ export async function checkCached(file: FileDigests, dataDir: string): Promise<C
 }
 
 /** `cached` is undefined when the user asked to fetch again (--force). */
-export async function ensureFile(file: FileDigests, cached: CacheCheck | undefined, ctx: EnsureContext): Promise<Buffer> {
+export async function ensureFile(file: FileDigests, cached: Outcome | undefined, ctx: EnsureContext): Promise<Buffer> {
   const target = path.join(ctx.dataDir, file.name);
   const tried: string[] = [];
   if (cached !== undefined) {
@@ -89,7 +89,7 @@ async function fetchFrom(
   file: FileDigests,
   target: string,
   ctx: EnsureContext,
-): Promise<CacheCheck> {
+): Promise<Outcome> {
   return withTempFile(ctx.dataDir, file.name, async (tempPath) => {
     let content: Buffer;
     let bytes: number;

@@ -14,7 +14,12 @@ export interface FashionMnist {
 
 /** Reads the four files from dataDir (gzip or plain), in parallel. */
 export async function loadFashionMnist(dataDir: string): Promise<FashionMnist> {
-  const arrays = await Promise.all(FASHION_MNIST_FILES.map((file) => readIdxFile(path.join(dataDir, file.name))));
+  const results = await Promise.allSettled(FASHION_MNIST_FILES.map((file) => readIdxFile(path.join(dataDir, file.name))));
+  // Report the first bad file in table order, not whichever failed first: same data, same error.
+  const arrays = results.map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  });
   return assemble((file) => arrays[FASHION_MNIST_FILES.indexOf(file)], dataDir);
 }
 

@@ -4,7 +4,7 @@
  * the bytes verification already decompressed.
  */
 import * as path from 'node:path';
-import { checkCached, ensureFile, type CacheCheck } from './ensure-file';
+import { checkCached, ensureFile, type Outcome } from './ensure-file';
 import type { DataEventListener } from './events';
 import { datasetFromContent, type FashionMnist } from './fashion-mnist';
 import { FASHION_MNIST_FILES } from './fashion-mnist-files';
@@ -41,7 +41,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<FashionMn
   const work = async (signal: AbortSignal): Promise<FashionMnist> => {
     const ctx = { dataDir, sources, http, signal, onEvent: options.onEvent ?? (() => {}) };
     // Checking the cached copies in parallel lets the four gunzips share the thread pool.
-    const cached: (CacheCheck | undefined)[] = options.force
+    const cached: (Outcome | undefined)[] = options.force
       ? FASHION_MNIST_FILES.map(() => undefined)
       : await Promise.all(FASHION_MNIST_FILES.map((file) => checkCached(file, dataDir)));
     const content = new Map<string, Buffer>();

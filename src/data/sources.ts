@@ -4,6 +4,7 @@
  * download locations. The environment can redirect the last two, so that tests never touch
  * the system copy or the internet.
  */
+import * as path from 'node:path';
 import { UsageError } from '../errors';
 
 export const DEFAULT_SYSTEM_DATA_DIR = '/usr/share/datasets/fashion-mnist';
@@ -57,7 +58,7 @@ export function planSources(mirrors: readonly string[], env: NodeJS.ProcessEnv =
 
 export function sourceLocation(source: Source, fileName: string): string {
   if (source.kind === 'http') return new URL(fileName, source.base).href;
-  return `${source.base.replace(/\/+$/, '')}/${fileName}`;
+  return path.join(source.base, fileName);
 }
 
 function splitList(value: string): string[] {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, symlinkSync } from 'node:fs';
+import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { DataError } from '../../src/errors';
@@ -80,7 +80,6 @@ test('images must be N x 28 x 28 and labels rank 1; counts must be as expected',
 
 test('loading a data dir with a corrupt file names the file', async (t) => {
   const dir = tempDir(t);
-  const { writeFileSync } = await import('node:fs');
   for (const name of NAMES) writeFileSync(path.join(dir, name), makeIdx({ shape: [1] }).subarray(0, 3));
   await assert.rejects(loadFashionMnist(dir), /train-images-idx3-ubyte\.gz: not a valid IDX file: truncated header/);
 });
