@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { resolveDataDir } from '../data/data-dir';
 import { parseMirrorUrl } from '../data/sources';
+import { backendConflict } from '../engine/backend';
 import { UsageError } from '../errors';
 import type { RunArgs } from '../train/run-dir';
 import { positiveNumber, wholeNumber } from './flags';
@@ -60,12 +61,8 @@ export function addTrainOptions(command: Command, options: { impl: boolean }): C
 }
 
 export function validateTrainFlags(flags: TrainFlags): void {
-  if (flags.gpu && (flags.backend === 'wasm' || flags.backend === 'cpu')) {
-    throw new UsageError(
-      `--gpu trains on TensorFlow with CUDA and cannot go with --backend ${flags.backend}`,
-      'drop --gpu to train on the CPU, or drop --backend',
-    );
-  }
+  const conflict = backendConflict({ backend: flags.backend, gpu: flags.gpu === true });
+  if (conflict) throw new UsageError(conflict, 'drop --gpu to train on the CPU, or drop --backend');
 }
 
 export function runArgsFromFlags(flags: TrainFlags, impl: RunArgs['impl']): RunArgs {

@@ -8,14 +8,13 @@
  * the same weights under the same seed.
  */
 import { initializers, layers, sequential, Sequential } from '@tensorflow/tfjs-layers';
+import { IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from '../data/fashion-mnist-files';
 import { BatchNorm } from './batchnorm-layer';
 import { BOOK_EPSILON, BOOK_MOMENTUM } from './batchnorm-math';
 
 export const BATCHNORM_IMPLS = ['custom', 'builtin'] as const;
 export type BatchNormImpl = (typeof BATCHNORM_IMPLS)[number];
 
-export const IMAGE_SIZE = 28;
-export const NUM_CLASSES = 10;
 
 function normalization(impl: BatchNormImpl, name: string) {
   const args = { name, momentum: BOOK_MOMENTUM, epsilon: BOOK_EPSILON };
@@ -32,7 +31,7 @@ export function buildLeNet(impl: BatchNormImpl, seed: number): Sequential {
     };
   };
   const model = sequential({ name: `lenet_bn_${impl}` });
-  model.add(layers.conv2d({ name: 'conv1', inputShape: [IMAGE_SIZE, IMAGE_SIZE, 1], filters: 6, kernelSize: 5, ...weights() }));
+  model.add(layers.conv2d({ name: 'conv1', inputShape: [IMAGE_ROWS, IMAGE_COLS, 1], filters: 6, kernelSize: 5, ...weights() }));
   model.add(normalization(impl, 'bn1'));
   model.add(layers.activation({ name: 'sigmoid1', activation: 'sigmoid' }));
   model.add(layers.averagePooling2d({ name: 'pool1', poolSize: 2, strides: 2 }));

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/split';
-import { NUM_CLASSES } from '../model/lenet';
+import { NUM_CLASSES } from '../data/fashion-mnist-files';
 
 export interface Batch {
   /** [n, 28, 28, 1] float32 in [0, 1]. */
