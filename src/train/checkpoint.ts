@@ -68,16 +68,15 @@ export async function saveCheckpoint(
   const artifacts = await modelArtifacts(model);
   const weightData = Buffer.from(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]));
   const optimizerWeights = await optimizer.getWeights();
+  const optimizerValues = await Promise.all(
+    optimizerWeights.map(async ({ name, tensor }) => ({ name, shape: tensor.shape, values: Array.from(await tensor.data()) })),
+  );
+  // getWeights() makes fresh tensors (SGD's iteration count); they are ours to free.
+  tf.dispose(optimizerWeights.map(({ tensor }) => tensor));
   const file: CheckpointFile = {
     format: FORMAT,
     position,
-    optimizer: await Promise.all(
-      optimizerWeights.map(async ({ name, tensor }) => ({
-        name,
-        shape: tensor.shape,
-        values: Array.from(await tensor.data()),
-      })),
-    ),
+    optimizer: optimizerValues,
     model: {
       modelTopology: artifacts.modelTopology,
       weightSpecs: artifacts.weightSpecs ?? [],
@@ -121,9 +120,9 @@ export async function loadCheckpoint(runDir: string): Promise<LoadedCheckpoint> 
       weightData: new Uint8Array(weights).buffer,
     },
     async restoreOptimizer(optimizer: tf.Optimizer) {
-      await optimizer.setWeights(
-        parsed.optimizer.map(({ name, shape, values }) => ({ name, tensor: tf.tensor(values, shape) })),
-      );
+      const named = parsed.optimizer.map(({ name, shape, values }) => ({ name, tensor: tf.tensor(values, shape) }));
+      await optimizer.setWeights(named);
+      tf.dispose(named.map(({ tensor }) => tensor));
     },
   };
 }
