@@ -3,6 +3,7 @@
  * backend, the model, the loop, and the run directory's files. A resumed run takes its
  * arguments from the run dir and continues from its checkpoint.
  */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -13,7 +14,7 @@ import type { BatchNormParams } from '../model/batchnorm-params';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { buildLeNet } from '../model/lenet';
 import { directorySaver } from './model-files';
-import { loadCheckpoint, type RunPosition } from './checkpoint';
+import { CHECKPOINT_FILE, loadCheckpoint, type RunPosition } from './checkpoint';
 import type { EpochMetrics } from './epoch-metrics';
 import { createRunDir, readRunRecord, SUMMARY_FILE, writeMetrics, type RunArgs } from './run-dir';
 import { listenForStop } from './stop-request';
@@ -106,6 +107,11 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
         },
       },
     });
+  } catch (err) {
+    // A new run that failed before its first checkpoint leaves nothing behind in runs/.
+    const checkpointed = await fs.access(path.join(request.runDir, CHECKPOINT_FILE)).then(() => true, () => false);
+    if (!request.resume && !checkpointed) await fs.rm(request.runDir, { recursive: true, force: true });
+    throw err;
   } finally {
     stop.dispose();
   }

@@ -80,10 +80,14 @@ export async function train(job: TrainJob): Promise<TrainResult> {
   const assembler = new BatchAssembler(job.train, settings.batchSize);
   const batches = Math.ceil(job.train.count / settings.batchSize);
   const diverged = (epoch: number): never => {
+    const kept =
+      epoch > 1
+        ? `the last good checkpoint (end of epoch ${epoch - 1}) is kept in ${job.runDir}`
+        : 'no epoch finished, so there is no checkpoint';
     throw new BnlenetError(
       `training diverged: the loss became NaN or infinite in epoch ${epoch}`,
       1,
-      `the last good checkpoint is kept in ${job.runDir}; try a smaller --lr`,
+      `${kept}; try a smaller --lr`,
     );
   };
 
