@@ -101,7 +101,7 @@ export function missingPackageError(gpu: boolean, cause?: string): BnlenetError 
       'and downloads libtensorflow from storage.googleapis.com when it installs. '
     : `${pkg}@${TFJS_VERSION} downloads libtensorflow from storage.googleapis.com when it installs. `;
   return new BnlenetError(
-    `${flag} needs ${what}`,
+    `${flag}: ${what}`,
     1,
     `${needs}Install it with \`npm install ${pkg}@${TFJS_VERSION}\`, ` +
       'or train without it with `--backend wasm`.',
