@@ -1,0 +1,105 @@
+/**
+ * Bench child: one training run of one BatchNorm variant, in a process of its own, on the
+ * backend `bnlenet train` picks by default, through the same runTraining the CLI uses (into a
+ * temporary run dir). Then one timed inference pass over the test set with the saved model.
+ * Prints one JSON line (TrainOnceOutput) on stdout.
+ *
+ *   node dist/scripts/bench/train-once.js --impl custom --epochs 3 --limit 10000 \
+ *     --batch-size 256 --data-dir data
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { loadFashionMnist, type FashionMnist } from '../../src/data/fashion-mnist';
+import { selectBackend } from '../../src/engine';
+import type { EpochMetrics } from '../../src/train/epoch-metrics';
+import { evaluateSplit } from '../../src/train/evaluate';
+import { runTraining } from '../../src/train/run-training';
+import { openSavedRun } from '../../src/train/saved-run';
+import type { EpochTiming } from './stats';
+
+export interface TrainOnceOutput {
+  device: string;
+  packages: Record<string, string>;
+  epochs: (EpochTiming & { loss: number; trainAcc: number; testAcc: number })[];
+  inference: { examples: number; seconds: number; accuracy: number };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      impl: { type: 'string' },
+      epochs: { type: 'string' },
+      limit: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'data-dir': { type: 'string' },
+      seed: { type: 'string', default: '0' },
+    },
+  });
+  const impl = values.impl;
+  if (impl !== 'custom' && impl !== 'builtin') throw new Error('--impl custom|builtin is required');
+  const dataDir = values['data-dir'];
+  if (dataDir === undefined) throw new Error('--data-dir is required');
+  const backend = await selectBackend({ backend: 'auto', gpu: false });
+  const runDir = await mkdtemp(path.join(tmpdir(), 'bnlenet-bench-'));
+  try {
+    const metrics: EpochMetrics[] = [];
+    const limit = values.limit === undefined ? undefined : Number(values.limit);
+    const loaded: { data?: FashionMnist } = {};
+    const outcome = await runTraining({
+      args: {
+        impl,
+        epochs: Number(values.epochs ?? 3),
+        batchSize: Number(values['batch-size'] ?? 256),
+        lr: 1,
+        seed: Number(values.seed),
+        limit,
+        dataDir,
+      },
+      runDir: path.join(runDir, 'run'),
+      resume: false,
+      backend,
+      // The parent verified the data dir; here it is only read.
+      loadData: async (dir) => (loaded.data = await loadFashionMnist(dir)),
+      hooks: { onEpochEnd: (m) => void metrics.push(m) },
+    });
+    const data = loaded.data;
+    if (data === undefined) throw new Error('internal: runTraining did not load the data');
+    const examples = Math.min(limit ?? data.train.count, data.train.count);
+
+    const run = await openSavedRun(outcome.runDir);
+    await evaluateSplit(run.model, data.test); // warm-up, as training's first epoch is
+    const started = performance.now();
+    const evaluation = await evaluateSplit(run.model, data.test);
+    const inferenceSeconds = (performance.now() - started) / 1000;
+    run.model.dispose();
+
+    const output: TrainOnceOutput = {
+      device: backend.device,
+      packages: backend.packages,
+      epochs: metrics.map((m) => ({
+        epoch: m.epoch,
+        examples,
+        seconds: m.trainSeconds,
+        loss: m.loss,
+        trainAcc: m.trainAcc,
+        testAcc: m.testAcc,
+      })),
+      inference: { examples: data.test.count, seconds: inferenceSeconds, accuracy: evaluation.accuracy },
+    };
+    process.stdout.write(`${JSON.stringify(output)}\n`);
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+// An explicit exit: wasm worker threads must not keep a finished child alive.
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`train-once: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { benchTable, checkGoals, formatTable, summarize, type BenchResults, type TrainSample } from '../../scripts/bench/report';
+import { median, rateOf, ratio, rotate, stat } from '../../scripts/bench/stats';
+
+test('median: middle value, mean of the two middle ones, undefined for none; input untouched', () => {
+  const values = [5, 1, 3];
+  assert.equal(median(values), 3);
+  assert.deepEqual(values, [5, 1, 3]);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([]), undefined);
+  assert.deepEqual(stat([2, 9, 4]), { median: 4, min: 2, max: 9, n: 3 });
+  assert.deepEqual(stat([]), { n: 0 });
+});
+
+test('ratio: undefined when a side is missing or the divisor is not positive', () => {
+  assert.equal(ratio(3, 4), 0.75);
+  assert.equal(ratio(undefined, 4), undefined);
+  assert.equal(ratio(3, 0), undefined);
+  assert.equal(ratio(3, Number.NaN), undefined);
+});
+
+test('rateOf: all examples over all seconds of the warm-up epochs or of the rest', () => {
+  const epochs = [
+    { epoch: 1, examples: 100, seconds: 2 },
+    { epoch: 2, examples: 100, seconds: 1 },
+    { epoch: 3, examples: 100, seconds: 3 },
+  ];
+  assert.equal(rateOf(epochs, 1, 'warmup'), 50);
+  assert.equal(rateOf(epochs, 1, 'steady'), 50); // 200 examples in 4 s, not the mean of 100 and 33
+  assert.equal(rateOf(epochs, 0, 'warmup'), undefined);
+  assert.equal(rateOf(epochs, 3, 'steady'), undefined);
+});
+
+test('rotate: each repeat starts with the next variant', () => {
+  assert.deepEqual(rotate(['a', 'b', 'c'], 0), ['a', 'b', 'c']);
+  assert.deepEqual(rotate(['a', 'b', 'c'], 1), ['b', 'c', 'a']);
+  assert.deepEqual(rotate(['a', 'b', 'c'], 4), ['b', 'c', 'a']);
+  assert.deepEqual(rotate([], 2), []);
+});
+
+test('formatTable: padded columns, right-aligned where asked, a rule under the header', () => {
+  assert.equal(
+    formatTable(['name', 'n'], [['a', '1'], ['bbb', '22']], new Set([1])),
+    'name   n\n----  --\na      1\nbbb   22\n',
+  );
+});
+
+function sample(engine: TrainSample['engine'], impl: TrainSample['impl'], repeat: number, secondsPerEpoch: number[]): TrainSample {
+  return {
+    engine,
+    impl,
+    repeat,
+    epochs: secondsPerEpoch.map((seconds, i) => ({ epoch: i + 1, examples: 1000, seconds })),
+    wallSeconds: 10,
+  };
+}
+
+const results = (samples: TrainSample[], available = true): BenchResults => ({
+  warmupEpochs: 1,
+  samples,
+  reference: { available, script: 'ref.py', python: 'py', reason: available ? undefined : 'no torch; install it with `apt-get install -y python3-torch`' },
+  loadSeconds: [0.3, 0.2, 0.4],
+  helpSeconds: [0.1],
+  peakRss: { kib: 600 * 1024, method: 'test', examples: 60000 },
+});
+
+test('summary and goals: medians over repeats of the later epochs, ratios to builtin and to PyTorch', () => {
+  const r = results([
+    sample('tfjs', 'custom', 1, [9, 1]), // 1000 ex/s after warm-up
+    sample('tfjs', 'custom', 2, [9, 0.5]), // 2000
+    sample('tfjs', 'custom', 3, [9, 2]), // 500
+    sample('tfjs', 'builtin', 1, [9, 0.8]), // 1250
+    sample('pytorch', 'custom', 1, [1, 0.25]), // 4000
+    sample('pytorch', 'builtin', 1, [1, 0.2]), // 5000
+    { ...sample('tfjs', 'builtin', 2, []), error: 'exit status 1' },
+  ]);
+  const summary = summarize(r);
+  assert.deepEqual(summary.train['tfjs custom'], { median: 1000, min: 500, max: 2000, n: 3 });
+  assert.equal(summary.warmup['tfjs custom']?.median, 1000 / 9);
+  assert.equal(summary.ratios.customVsBuiltin, 0.8);
+  assert.equal(summary.ratios.customVsReference, 0.25);
+  assert.equal(summary.ratios.builtinVsReference, 0.25);
+  assert.deepEqual(
+    checkGoals(summary).map((g) => [g.name, g.value, g.status]),
+    [
+      ['builtin vs PyTorch builtin', '0.25x', 'BELOW'],
+      ['custom vs builtin', '0.80x', 'BELOW'],
+      ['peak RSS, full-data epoch', '600 MiB', 'PASS'],
+      ['bnlenet --help', '0.100 s', 'PASS'],
+    ],
+  );
+  const table = benchTable(r, summary);
+  assert.match(table, /^train ex\/s, tfjs custom\s+1,000\s+500\.\.2,000\s+3\s+0\.80x tfjs builtin; 0\.25x PyTorch custom$/m);
+  assert.match(table, /^train ex\/s, tfjs builtin .*1 run\(s\) failed$/m);
+});
+
+test('without the reference: its rows say why and how to install it, its goal is n/a', () => {
+  const r = results([sample('tfjs', 'custom', 1, [1, 1]), sample('tfjs', 'builtin', 1, [1, 1])], false);
+  const summary = summarize(r);
+  assert.equal(checkGoals(summary)[0]!.status, 'n/a');
+  assert.match(benchTable(r, summary), /^train ex\/s, PyTorch builtin\s+-\s+0\s+unavailable: no torch; install it with `apt-get install -y python3-torch`$/m);
+});
