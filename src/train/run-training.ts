@@ -42,6 +42,8 @@ export interface RunRequest {
   /** Loads the data (after the backend is ready); the data layer verifies it. */
   loadData: (dataDir: string) => Promise<FashionMnist>;
   hooks: TrainHooks;
+  /** Called when the data and model are ready, just before the first batch. */
+  onStart?: (info: { examples: number; resumedAt?: { epoch: number; batch: number } }) => void;
   /** Called once when the first Ctrl-C/SIGTERM arrives. */
   onStopRequested?: (signal: NodeJS.Signals) => void;
 }
@@ -64,17 +66,18 @@ export async function resolveRunArgs(request: { args: RunArgs; runDir: string; r
 
 export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const args = request.args;
+  // A resumed run fails fast on a bad checkpoint, before the data is loaded.
+  const checkpoint = request.resume ? await loadCheckpoint(request.runDir) : undefined;
+  if (checkpoint && checkpoint.position.epoch > args.epochs) {
+    throw new BnlenetError(`${request.runDir} has finished all ${args.epochs} epochs; there is nothing to resume`, 1);
+  }
   const data = await request.loadData(args.dataDir);
   const trainSplit = firstExamples(data.train, args.limit);
 
   let model: tfl.LayersModel;
   let from: RunPosition | undefined;
   const optimizer = tf.train.sgd(args.lr);
-  if (request.resume) {
-    const checkpoint = await loadCheckpoint(request.runDir);
-    if (checkpoint.position.epoch > args.epochs) {
-      throw new BnlenetError(`${request.runDir} has finished all ${args.epochs} epochs; there is nothing to resume`, 1);
-    }
+  if (checkpoint) {
     model = await tfl.loadLayersModel(tf.io.fromMemory(checkpoint.artifacts));
     await checkpoint.restoreOptimizer(optimizer);
     from = checkpoint.position;
@@ -83,6 +86,10 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     model = buildLeNet(args.impl, args.seed);
     await createRunDir(request.runDir, args);
   }
+  request.onStart?.({
+    examples: trainSplit.count,
+    resumedAt: from && { epoch: from.epoch, batch: from.nextBatch },
+  });
 
   const collected: EpochMetrics[] = [];
   const stop = listenForStop(request.onStopRequested);
