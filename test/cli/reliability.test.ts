@@ -1,0 +1,152 @@
+/**
+ * Bad input, faults and interruptions, driven through the real CLI: every bad flag is one
+ * line and exit 2 before any work; bad data and corrupt checkpoints are one line and exit 1;
+ * Ctrl-C and SIGTERM checkpoint and exit 130; a resumed run ends with the same weights and
+ * metrics as one that was never interrupted.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { BIN, runCli, type CliResult } from '../helpers/cli';
+import { listDir, tempDir } from '../helpers/temp-dir';
+
+const SYSTEM_DATA = '/usr/share/datasets/fashion-mnist';
+const DATA = ['--data-dir', SYSTEM_DATA];
+
+function assertOneLineError(result: CliResult, code: number, pattern: RegExp): void {
+  assert.equal(result.code, code, `exit status; stderr: ${result.stderr}`);
+  const first = result.stderr.trim().split('\n')[0]!;
+  assert.match(first, pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace without --verbose');
+}
+
+const BAD_FLAGS: [string[], RegExp][] = [
+  [['--epochs', '0'], /--epochs.*'0'.*whole number >= 1/],
+  [['--epochs', 'ten'], /--epochs.*'ten'.*whole number/],
+  [['--epochs', '2.5'], /--epochs.*'2.5'/],
+  [['--batch-size', '0'], /--batch-size.*'0'.*>= 1/],
+  [['--lr', '0'], /--lr.*'0'.*finite number > 0/],
+  [['--lr', '-1'], /--lr.*'-1'/],
+  [['--lr', 'NaN'], /--lr.*'NaN'/],
+  [['--lr', 'Infinity'], /--lr.*'Infinity'/],
+  [['--limit', '0'], /--limit.*'0'/],
+  [['--seed', 'x'], /--seed.*'x'/],
+  [['--impl', 'fancy'], /--impl.*'fancy'.*custom, builtin/],
+  [['--backend', 'tpu'], /--backend.*'tpu'.*auto, tensorflow, wasm, cpu/],
+  [['--gpu', '--backend', 'wasm'], /--gpu .*--backend wasm/],
+  [['--gpu', '--backend', 'cpu'], /--gpu .*--backend cpu/],
+  [['--json', '--quiet'], /--json.*--quiet/],
+  [['--mirror', 'not a url'], /--mirror/],
+  [['--frobnicate'], /unknown option '--frobnicate'/],
+];
+
+test('each bad train flag: one line naming the flag and value, exit 2, nothing written', async (t) => {
+  const cwd = tempDir(t);
+  for (const [flags, pattern] of BAD_FLAGS) {
+    const result = await runCli(['train', ...flags], { cwd });
+    assertOneLineError(result, 2, pattern);
+    assert.ok(result.stderr.trim().split('\n').length <= 2, `short message for ${flags.join(' ')}: ${result.stderr}`);
+  }
+  assert.deepEqual(listDir(cwd), [], 'no runs/ or data/ created');
+});
+
+test('--resume refuses flags that would change the run, and --out', async (t) => {
+  const cwd = tempDir(t);
+  assertOneLineError(await runCli(['train', '--resume', 'runs/x', '--lr', '0.5'], { cwd }), 2, /--lr cannot be changed when resuming/);
+  assertOneLineError(await runCli(['train', '--resume', 'runs/x', '--out', 'y'], { cwd }), 2, /--out cannot go with --resume/);
+});
+
+test('bad data: a truncated file with no other source is one line naming the file, exit 1', async (t) => {
+  const dir = tempDir(t);
+  const data = path.join(dir, 'data');
+  mkdirSync(data);
+  for (const f of listDir(SYSTEM_DATA)) copyFileSync(path.join(SYSTEM_DATA, f), path.join(data, f));
+  truncateSync(path.join(data, 't10k-images-idx3-ubyte.gz'), 1000);
+  const env = { BNLENET_SYSTEM_DATA_DIR: '', BNLENET_PUBLIC_MIRRORS: '' };
+  const result = await runCli(['train', '--data-dir', data, '--out', path.join(dir, 'run'), '--limit', '256'], { cwd: dir, env });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /t10k-images-idx3-ubyte\.gz/);
+  assert.match(result.stderr, /corrupt gzip|truncated/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+  assert.ok(!existsSync(path.join(dir, 'run')), 'no run dir');
+  const verbose = await runCli(['train', '--verbose', '--data-dir', data, '--limit', '256'], { cwd: dir, env });
+  assert.match(verbose.stderr, /\n\s+at /, '--verbose shows the stack');
+});
+
+test('a missing or corrupt checkpoint gives a clear error on --resume', async (t) => {
+  const dir = tempDir(t);
+  const notARun = await runCli(['train', '--resume', dir, ...DATA]);
+  assertOneLineError(notARun, 1, /run\.json is missing/);
+  writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ format: 'bnlenet-run/1', createdAt: '', args: { impl: 'custom', epochs: 1, batchSize: 256, lr: 1, seed: 0, dataDir: SYSTEM_DATA } }));
+  assertOneLineError(await runCli(['train', '--resume', dir]), 1, /checkpoint .*checkpoint\.json is missing/);
+  writeFileSync(path.join(dir, 'checkpoint.json'), '{"format": "bnlenet-checkpoint/1", "posit');
+  assertOneLineError(await runCli(['train', '--resume', dir]), 1, /checkpoint .*checkpoint\.json is corrupt/);
+});
+
+/** Starts a training process and sends `signal` once it has printed its first epoch line. */
+function trainAndSignal(args: string[], signal: NodeJS.Signals): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!sent && /^epoch 1\//m.test(stdout)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      resolve({ code, signal: sig, stdout, stderr });
+    });
+  });
+}
+
+const metricsOf = (dir: string) =>
+  readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const { epoch, loss, trainAcc, testAcc } = JSON.parse(line);
+      return { epoch, loss, trainAcc, testAcc };
+    });
+
+test('Ctrl-C mid-epoch checkpoints and exits 130; --resume ends with the same weights and metrics', async (t) => {
+  const dir = tempDir(t);
+  const args = ['--limit', '8192', '--epochs', '2', '--seed', '5', '--backend', 'wasm', ...DATA];
+  const whole = path.join(dir, 'whole');
+  const cut = path.join(dir, 'cut');
+  const uninterrupted = await runCli(['train', ...args, '--quiet', '--out', whole]);
+  assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
+
+  const interrupted = await trainAndSignal([...args, '--out', cut], 'SIGINT');
+  assert.equal(interrupted.code, 130, `exit status; stderr: ${interrupted.stderr}`);
+  assert.match(interrupted.stderr, /interrupted in epoch 2\/2 after batch \d+\/32; checkpoint saved/);
+  const checkpoint = JSON.parse(readFileSync(path.join(cut, 'checkpoint.json'), 'utf8'));
+  assert.equal(checkpoint.position.epoch, 2);
+  assert.ok(checkpoint.position.nextBatch > 0 && checkpoint.position.nextBatch < 32, 'stopped mid-epoch');
+  assert.ok(!listDir(cut).some((f) => f.endsWith('.tmp')), 'no temporary files');
+
+  const resumed = await runCli(['train', '--resume', cut]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resuming at epoch 2, batch \d+/);
+  assert.match(resumed.stdout, /^epoch 2\/2: /m);
+  assert.deepEqual(metricsOf(cut), metricsOf(whole));
+  const weights = (d: string) => readFileSync(path.join(d, 'weights.bin'));
+  assert.ok(weights(cut).equals(weights(whole)), 'weights.bin identical, byte for byte');
+});
+
+test('SIGTERM checkpoints and exits 130 too', async (t) => {
+  const out = path.join(tempDir(t), 'run');
+  const result = await trainAndSignal(['--limit', '8192', '--epochs', '2', '--backend', 'wasm', ...DATA, '--out', out], 'SIGTERM');
+  assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stderr, /SIGTERM/);
+  assert.ok(existsSync(path.join(out, 'checkpoint.json')));
+});
