@@ -69,11 +69,18 @@ export async function writeMetrics(dir: string, metrics: EpochMetrics[]): Promis
   await writeFileAtomic(path.join(dir, METRICS_FILE), metrics.map((m) => `${JSON.stringify(m)}\n`).join(''));
 }
 
-/** The newest run dir under root (names are UTC timestamps), for --run's default. */
+/**
+ * The newest run dir under root, for --run's default: the most recently created directory
+ * holding a run.json (compare and reproduce dirs, which hold runs one level down, are skipped).
+ */
 export async function newestRunDir(root = RUNS_ROOT): Promise<string> {
   const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
-  const runs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  const newest = runs[runs.length - 1];
+  let newest: { dir: string; created: number } | undefined;
+  for (const entry of entries.filter((e) => e.isDirectory())) {
+    const dir = path.join(root, entry.name);
+    const stat = await fs.stat(path.join(dir, RUN_FILE)).catch(() => undefined);
+    if (stat && (!newest || stat.mtimeMs > newest.created)) newest = { dir, created: stat.mtimeMs };
+  }
   if (!newest) throw new DataError(`no runs in ${path.resolve(root)}`, 'train one with `bnlenet train`, or pass --run DIR');
-  return path.join(root, newest);
+  return newest.dir;
 }
