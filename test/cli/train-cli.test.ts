@@ -106,3 +106,18 @@ test('--gpu without @tensorflow/tfjs-node-gpu says what to install and how to tr
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   assert.ok(!existsSync(out), 'no run dir');
 });
+
+test('without --out a run goes to runs/<UTC time>-<impl>, and --run defaults to the newest run', async (t) => {
+  const cwd = tempDir(t);
+  const result = await runCli(['train', '--limit', '256', '--epochs', '1', '--impl', 'builtin', '--quiet', ...DATA.slice(0, 2)], { cwd });
+  assert.equal(result.code, 0, result.stderr);
+  const runs = listDir(path.join(cwd, 'runs'));
+  assert.equal(runs.length, 1);
+  assert.match(runs[0]!, /^\d{8}T\d{6}Z-builtin$/);
+  const inspect = await runCli(['inspect-params', '--json'], { cwd });
+  assert.equal(inspect.code, 0, inspect.stderr);
+  assert.equal(JSON.parse(inspect.stdout).run, path.join('runs', runs[0]!));
+  const none = await runCli(['evaluate'], { cwd: tempDir(t) });
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /no runs in .*runs/);
+});
