@@ -3,10 +3,10 @@
  * their real name only by an atomic rename after verification, so the data dir never shows a
  * partial or unverified file under a real name, and two processes never share a temp file.
  */
-import { randomBytes } from 'node:crypto';
 import { rmSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
+import { temporaryPathFor } from '../util/atomic-file';
 import { describeFsError } from './fs-errors';
 
 const live = new Set<string>();
@@ -18,7 +18,7 @@ let exitHookInstalled = false;
  * writable, which no other source can fix: that is a DataError at once.
  */
 export async function withTempFile<T>(dir: string, fileName: string, use: (tempPath: string) => Promise<T>): Promise<T> {
-  const tempPath = path.join(dir, `.${fileName}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tempPath = temporaryPathFor(path.join(dir, fileName));
   try {
     await fs.writeFile(tempPath, '', { flag: 'wx' });
   } catch (err) {
