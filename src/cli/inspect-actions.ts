@@ -1,12 +1,18 @@
 /** The TensorFlow.js side of `evaluate` and `inspect-params`, loaded lazily by the commands. */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { prepareDataset } from '../data/prepare';
 import { selectBackend } from '../engine';
 import { UsageError } from '../errors';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { paramsTable } from '../report/params-table';
+import { renderParamsSvg } from '../report/plots';
 import { evaluateSplit } from '../train/evaluate';
 import { newestRunDir } from '../train/run-dir';
 import { openSavedRun } from '../train/saved-run';
+import { writeFileAtomic } from '../util/atomic-file';
+
+export const PARAMS_SVG = 'params.svg';
 
 export async function evaluateRun(runFlag: string | undefined, dataDir: string, json: boolean): Promise<void> {
   const dir = runFlag ?? (await newestRunDir());
@@ -22,7 +28,16 @@ export async function evaluateRun(runFlag: string | undefined, dataDir: string, 
   }
 }
 
-export async function inspectRun(runFlag: string | undefined, layer: number | 'all', json: boolean): Promise<void> {
+/**
+ * Prints the chosen layers' parameters; with `plot` (true: <run dir>/params.svg, or a file)
+ * also draws their gamma and beta per channel as SVG.
+ */
+export async function inspectRun(
+  runFlag: string | undefined,
+  layer: number | 'all',
+  json: boolean,
+  plot?: string | true,
+): Promise<void> {
   const dir = runFlag ?? (await newestRunDir());
   // Reading weights needs no speed: the plain JavaScript backend loads fastest.
   await selectBackend({ backend: 'cpu', gpu: false });
@@ -32,10 +47,19 @@ export async function inspectRun(runFlag: string | undefined, layer: number | 'a
     throw new UsageError(`--layer ${layer}: this model has BatchNorm layers 1 to ${all.length}`, 'use --layer 1..' + all.length + ' or --layer all');
   }
   const chosen = layer === 'all' ? all : [all[layer - 1]!];
+  const plotFile = plot === undefined ? undefined : plot === true ? path.join(dir, PARAMS_SVG) : plot;
+  if (plotFile) {
+    const title = `BatchNorm gamma and beta per channel (${run.record.args.impl}, ${run.epochsDone} epochs)`;
+    await fs.mkdir(path.dirname(plotFile), { recursive: true });
+    await writeFileAtomic(plotFile, await renderParamsSvg(chosen, { title }));
+  }
+  const impl = run.record.args.impl;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ run: dir, impl: run.record.args.impl, epochs: run.epochsDone, layers: chosen })}\n`);
+    const plotted = plotFile ? { plot: plotFile } : {};
+    process.stdout.write(`${JSON.stringify({ run: dir, impl, epochs: run.epochsDone, layers: chosen, ...plotted })}\n`);
   } else {
-    process.stdout.write(`run ${dir} (${run.record.args.impl} BatchNorm, ${run.epochsDone} epochs)\n`);
+    process.stdout.write(`run ${dir} (${impl} BatchNorm, ${run.epochsDone} epochs)\n`);
     process.stdout.write(paramsTable(chosen));
+    if (plotFile) process.stdout.write(`\ngamma and beta plotted to ${plotFile}\n`);
   }
 }

@@ -1,14 +1,18 @@
 /**
  * The part of `train` (and `compare`) that needs TensorFlow.js, loaded lazily by the
- * commands: select the backend, run the training, report it.
+ * commands: select the backend, run the training, report it, and keep the run's curves.svg
+ * current at every epoch end.
  */
 import { prepareDataset } from '../data/prepare';
 import type { DataEvent } from '../data/events';
 import { selectBackend } from '../engine';
 import { createDownloadReporter } from '../report/download-progress';
-import { TrainReporter, type OutputMode } from '../report/train-reporter';
+import { readRunMetrics, writeCurvesSvg } from '../report/run-plots';
+import { TrainReporter, type OutputMode, type ReporterOptions } from '../report/train-reporter';
+import type { EpochMetrics } from '../train/epoch-metrics';
 import { defaultRunDir, type RunArgs } from '../train/run-dir';
 import { resolveRunArgs, runTraining, type RunOutcome } from '../train/run-training';
+import type { TrainHooks } from '../train/trainer';
 import type { TrainFlags } from './train-options';
 
 export interface TrainPlan {
@@ -18,13 +22,41 @@ export interface TrainPlan {
   impl: RunArgs['impl'];
   mode: OutputMode;
   args: RunArgs;
+  /** How the reporter shows this run (compare labels its two runs); default: train's. */
+  reporter?: ReporterOptions;
 }
 
-export async function trainWithFlags(flags: TrainFlags, plan: TrainPlan): Promise<RunOutcome> {
+export interface TrainedRun extends RunOutcome {
+  /** Every epoch of the run, as its metrics.jsonl holds them (those before a resume too). */
+  metrics: EpochMetrics[];
+}
+
+/**
+ * The reporter's hooks, with curves.svg rewritten after each epoch from metrics.jsonl (which
+ * runTraining has written by then). A plot that cannot be written costs a warning, not the run.
+ */
+function hooksWithCurves(reporter: TrainReporter, runDir: string, impl: string): TrainHooks {
+  const hooks = reporter.hooks();
+  let warned = false;
+  return {
+    ...hooks,
+    onEpochEnd: async (metrics) => {
+      await hooks.onEpochEnd?.(metrics);
+      try {
+        await writeCurvesSvg(runDir, await readRunMetrics(runDir), impl);
+      } catch (err) {
+        if (!warned) process.stderr.write(`bnlenet: warning: curves.svg not written: ${err instanceof Error ? err.message : String(err)}\n`);
+        warned = true;
+      }
+    },
+  };
+}
+
+export async function trainWithFlags(flags: TrainFlags, plan: TrainPlan): Promise<TrainedRun> {
   const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
   const runDir = plan.runDir ?? defaultRunDir(plan.impl);
   const args = await resolveRunArgs({ args: plan.args, runDir, resume: plan.resume });
-  const reporter = new TrainReporter(plan.mode);
+  const reporter = new TrainReporter(plan.mode, plan.reporter);
   const downloads = createDownloadReporter();
   // In a training run only fetching is news; a verified cache is the normal case.
   const onEvent = (event: DataEvent) => {
@@ -50,7 +82,7 @@ export async function trainWithFlags(flags: TrainFlags, plan: TrainPlan): Promis
         });
         return data;
       },
-      hooks: reporter.hooks(),
+      hooks: hooksWithCurves(reporter, runDir, args.impl),
       onStopRequested: (signal) => {
         reporter.stopBar();
         process.stderr.write(`\n${signal}: finishing the current batch and saving a checkpoint (again to quit at once)\n`);
@@ -65,7 +97,9 @@ export async function trainWithFlags(flags: TrainFlags, plan: TrainPlan): Promis
       gamma: first?.gamma ?? [],
       beta: first?.beta ?? [],
     });
-    return outcome;
+    const metrics = await readRunMetrics(runDir);
+    reporter.chart(metrics);
+    return { ...outcome, metrics };
   } finally {
     reporter.stopBar();
     downloads.close();

@@ -3,14 +3,28 @@
  * - text: a progress bar per epoch on a TTY (batches, ETA, running loss), the epoch lines,
  *   and the book's closing lines; on a non-TTY the same lines without the bar;
  * - json: JSON lines only (one object per event), for pipelines;
- * - quiet: only the closing lines.
+ * - quiet: only the closing lines;
+ * - none: nothing (a run inside `compare --quiet`, whose own summary says it all).
+ * A label (compare's "custom" and "builtin") prefixes text lines and tags JSON lines.
  */
 import { SingleBar } from 'cli-progress';
 import type { EpochMetrics } from '../train/epoch-metrics';
 import type { TrainHooks } from '../train/trainer';
+import { terminalChart } from './plots/terminal-chart';
 import { epochLine, finalLines } from './train-lines';
 
-export type OutputMode = 'text' | 'json' | 'quiet';
+export type OutputMode = 'text' | 'json' | 'quiet' | 'none';
+
+export interface ReporterOptions {
+  /** Where lines go; default stdout. */
+  out?: NodeJS.WritableStream;
+  /** The per-epoch progress bar on stderr; default: text mode on a terminal. */
+  showBar?: boolean;
+  /** The terminal chart of the curves at the end; default: text mode with stdout a terminal. */
+  showChart?: boolean;
+  /** Prefixes text lines with `[label] ` and adds `"run": label` to JSON lines. */
+  label?: string;
+}
 
 /** How often the bar reads the running loss back from the backend (it costs a sync). */
 const LOSS_READ_EVERY = 10;
@@ -38,24 +52,33 @@ export interface RunEndInfo {
 
 export class TrainReporter {
   private bar?: SingleBar;
+  private readonly out: NodeJS.WritableStream;
+  private readonly showBar: boolean;
+  private readonly showChart: boolean;
+  private readonly label?: string;
 
   constructor(
     private readonly mode: OutputMode,
-    private readonly out: NodeJS.WritableStream = process.stdout,
-    private readonly showBar: boolean = mode === 'text' && Boolean(process.stderr.isTTY),
-  ) {}
+    options: ReporterOptions = {},
+  ) {
+    this.out = options.out ?? process.stdout;
+    this.showBar = options.showBar ?? (mode === 'text' && Boolean(process.stderr.isTTY));
+    this.showChart = options.showChart ?? (mode === 'text' && Boolean(process.stdout.isTTY));
+    this.label = options.label;
+  }
 
   private line(text: string): void {
-    this.out.write(`${text}\n`);
+    this.out.write(this.label === undefined ? `${text}\n` : `[${this.label}] ${text}\n`);
   }
 
   private json(event: string, body: object): void {
-    this.line(JSON.stringify({ event, ...body }));
+    const line = JSON.stringify(this.label === undefined ? { event, ...body } : { event, run: this.label, ...body });
+    this.out.write(`${line}\n`);
   }
 
   started(info: RunStartInfo): void {
     if (this.mode === 'json') return this.json('start', info);
-    if (this.mode === 'quiet') return;
+    if (this.mode !== 'text') return;
     const resumed = info.resumedAtEpoch ? `, resuming at epoch ${info.resumedAtEpoch}` : '';
     this.line(
       `training LeNet-BN (${info.impl} BatchNorm) on ${info.examples} examples: ${info.epochs} epochs, ` +
@@ -95,6 +118,7 @@ export class TrainReporter {
   }
 
   finished(info: RunEndInfo): void {
+    if (this.mode === 'none') return;
     if (this.mode === 'json') return this.json('end', info);
     for (const text of finalLines(info.final, info.examplesPerSec, info.device)) this.line(text);
     if (this.mode === 'text') {
@@ -102,6 +126,14 @@ export class TrainReporter {
       this.line(`beta  (first BatchNorm layer): ${formatValues(info.beta)}`);
       this.line(`saved to ${info.runDir}`);
     }
+  }
+
+  /** The run's curves as a terminal chart, when this reporter shows one. */
+  chart(rows: readonly EpochMetrics[]): void {
+    if (!this.showChart || rows.length === 0) return;
+    // Colour only on a terminal, and not when the user opted out (https://no-color.org).
+    const color = (this.out as NodeJS.WriteStream).isTTY === true && !process.env.NO_COLOR;
+    this.out.write(`\n${terminalChart(rows, { width: 40, height: 2, color })}\n`);
   }
 }
 

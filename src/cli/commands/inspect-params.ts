@@ -6,6 +6,7 @@ interface InspectFlags {
   run?: string;
   layer: number | 'all';
   json?: boolean;
+  plot?: string | true;
 }
 
 function layerChoice(value: string): number | 'all' {
@@ -27,8 +28,9 @@ export function inspectParamsCommand(): Command {
     .option('--run <dir>', 'run dir (default: the newest under ./runs)')
     .option('--layer <n|all>', 'BatchNorm layer: 1..4 or all', layerChoice, 1)
     .option('--json', 'print JSON: per layer, gamma, beta, movingMean and movingVariance arrays')
+    .option('--plot [file]', "also draw the layers' gamma and beta per channel as SVG (default file: <run dir>/params.svg)")
     .action(async (flags: InspectFlags) => {
       const { inspectRun } = require('../inspect-actions') as typeof import('../inspect-actions');
-      await inspectRun(flags.run, flags.layer, flags.json === true);
+      await inspectRun(flags.run, flags.layer, flags.json === true, flags.plot);
     });
 }

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { TrainReporter, type OutputMode, type ReporterOptions } from '../../src/report/train-reporter';
+import { epochRows } from './plots/fixtures';
+
+function capture(mode: OutputMode, options: ReporterOptions = {}) {
+  let text = '';
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const reporter = new TrainReporter(mode, { showBar: false, ...options, out });
+  return { reporter, text: () => text };
+}
+
+const END = { runDir: 'r', final: epochRows(2)[1]!, examplesPerSec: 1000, device: 'cpu', gamma: [1], beta: [0] };
+
+test('a labelled reporter prefixes its lines and tags its JSON lines with the run', async () => {
+  const text = capture('text', { label: 'custom', showChart: false });
+  await text.reporter.hooks().onEpochEnd!(epochRows(1)[0]!);
+  assert.equal(text.text(), '[custom] epoch 1/1: loss 1.000, train acc 0.500, test acc 0.500, 1000.0 examples/sec\n');
+
+  const json = capture('json', { label: 'builtin' });
+  await json.reporter.hooks().onEpochEnd!(epochRows(1)[0]!);
+  json.reporter.finished(END);
+  const [epoch, end] = json.text().trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual([epoch.event, epoch.run, epoch.loss], ['epoch', 'builtin', 1]);
+  assert.deepEqual([end.event, end.run], ['end', 'builtin']);
+});
+
+test("mode none prints nothing, not even the closing lines", async () => {
+  const none = capture('none');
+  none.reporter.started({ runDir: 'r', impl: 'custom', device: 'cpu', examples: 1, epochs: 1, batchSize: 1, lr: 1, seed: 0 });
+  await none.reporter.hooks().onEpochEnd!(epochRows(1)[0]!);
+  none.reporter.finished(END);
+  none.reporter.chart(epochRows(2));
+  assert.equal(none.text(), '');
+});
+
+test('chart prints the terminal chart of the curves only when asked to (a terminal)', () => {
+  const shown = capture('text', { showChart: true });
+  shown.reporter.chart(epochRows(5));
+  const lines = shown.text().split('\n');
+  assert.equal(lines[0], '');
+  assert.match(lines[1]!, /^train loss /);
+  assert.ok(lines.some((l) => l.startsWith('test acc ')));
+  assert.doesNotMatch(shown.text(), /\x1b\[/, 'no colour when the stream is not a terminal');
+
+  const hidden = capture('text', { showChart: false });
+  hidden.reporter.chart(epochRows(5));
+  assert.equal(hidden.text(), '');
+});
