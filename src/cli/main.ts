@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { BnlenetError } from '../errors';
+import { compareCommand } from './commands/compare';
 import { downloadCommand } from './commands/download';
 import { evaluateCommand } from './commands/evaluate';
 import { inspectParamsCommand } from './commands/inspect-params';
@@ -21,7 +22,13 @@ function buildProgram(): Command {
     .option('--verbose', 'show stack traces for errors')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const command of [downloadCommand(), trainCommand(), evaluateCommand(), inspectParamsCommand()]) {
+  for (const command of [
+    downloadCommand(),
+    trainCommand(),
+    compareCommand(),
+    evaluateCommand(),
+    inspectParamsCommand(),
+  ]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.
     command.exitOverride();
     program.addCommand(command);
