@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { resolveDataDir } from '../src/data/data-dir';
 import { prepareDataset } from '../src/data/prepare';
 import { describeFailure, lastJsonLine, runChild } from './bench/child';
-import { machineInfo } from './bench/machine';
+import { busyCores, machineInfo } from './bench/machine';
 import { measurePeakRss, REPO_ROOT, timeHelp, timeLoads } from './bench/measures';
 import { parseBenchOptions, type BenchOptions } from './bench/options';
 import { probeReference, runReference } from './bench/reference';
@@ -21,8 +21,10 @@ import {
   checkGoals,
   ENGINE_LABEL,
   formatRate,
+  BUSY_LIMIT,
   goalLines,
   IMPLS,
+  quietLine,
   summarize,
   type BenchResults,
   type Engine,
@@ -34,6 +36,9 @@ import { rateOf, ratio, rotate } from './bench/stats';
 import type { TrainOnceOutput } from './bench/train-once';
 
 const TRAIN_ONCE = path.join(__dirname, 'bench', 'train-once.js');
+
+/** How long the machine is watched, idle, before each run, for other processes' load. */
+const QUIET_PROBE_MS = 1000;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -86,6 +91,13 @@ async function main(): Promise<void> {
     : await probeReference(options.python, options.reference);
   log(reference.available ? `PyTorch ${reference.torchVersion} reference: ${reference.script}` : `no PyTorch reference: ${reference.reason}`);
 
+  const otherBusyCores: number[] = [];
+  const probeQuiet = async () => {
+    const busy = await busyCores(QUIET_PROBE_MS);
+    otherBusyCores.push(busy);
+    if (busy > BUSY_LIMIT) log(`other processes are using ${busy.toFixed(2)} cores`);
+  };
+  await probeQuiet();
   log(`timing ${options.loadRuns} dataset loads and ${options.helpRuns} \`bnlenet --help\` spawns`);
   const loadSeconds = await timeLoads(dataDir, options.loadRuns);
   const helpSeconds = await timeHelp(options.helpRuns);
@@ -99,6 +111,7 @@ async function main(): Promise<void> {
   const total = variants.length * options.repeats;
   for (let repeat = 1; repeat <= options.repeats; repeat++) {
     for (const { engine, impl } of rotate(variants, repeat - 1)) {
+      await probeQuiet();
       let sample: TrainSample;
       if (engine === 'tfjs') {
         const run = await runTfjs(options, dataDir, impl);
@@ -115,11 +128,12 @@ async function main(): Promise<void> {
 
   let peakRss;
   if (!options.skipRss) {
+    await probeQuiet();
     log(`measuring peak RSS: bnlenet train --epochs 1 on all ${trainCount.toLocaleString('en-US')} training images`);
     peakRss = await measurePeakRss(dataDir, trainCount, options.childTimeout * 60_000);
   }
 
-  const results: BenchResults = { warmupEpochs: options.warmup, samples, reference, loadSeconds, helpSeconds, peakRss };
+  const results: BenchResults = { warmupEpochs: options.warmup, samples, reference, loadSeconds, helpSeconds, peakRss, otherBusyCores };
   const summary = summarize(results);
   const goals = checkGoals(summary);
   const tfjsVersion = backend?.packages['@tensorflow/tfjs-core'] ?? 'unknown';
@@ -131,7 +145,7 @@ async function main(): Promise<void> {
     `training: first ${examples.toLocaleString('en-US')} images, batch ${options.batchSize}, ` +
       `${options.epochs} epochs (first ${options.warmup} left out as warm-up), ${options.repeats} repeats, one process each`,
   ];
-  const text = `${heading.join('\n')}\n\n${benchTable(results, summary)}\n${goalLines(goals)}`;
+  const text = `${heading.join('\n')}\n\n${benchTable(results, summary)}\n${goalLines(goals)}\n${quietLine(summary)}`;
   process.stdout.write(text);
 
   const out = options.out ?? path.join(REPO_ROOT, 'runs', `bench-${utcStamp(started)}.json`);

@@ -26,3 +26,24 @@ export async function machineInfo(): Promise<MachineInfo> {
     node: process.version,
   };
 }
+
+/**
+ * How many cores' worth of CPU the whole machine used over `ms` milliseconds. Called while
+ * the bench itself waits idle between runs, it measures what other processes take: a quiet
+ * machine gives about 0.
+ */
+export async function busyCores(ms: number): Promise<number> {
+  const sample = () =>
+    os.cpus().reduce(
+      (acc, cpu) => {
+        const { user, nice, sys, irq, idle } = cpu.times;
+        return { busy: acc.busy + user + nice + sys + irq, total: acc.total + user + nice + sys + irq + idle };
+      },
+      { busy: 0, total: 0 },
+    );
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = sample();
+  const total = after.total - before.total;
+  return total > 0 ? ((after.busy - before.busy) / total) * os.cpus().length : 0;
+}

@@ -53,6 +53,8 @@ export interface BenchResults {
   loadSeconds: number[];
   helpSeconds: number[];
   peakRss?: PeakRss;
+  /** Cores busy with other processes in the second before each run (the bench idle). */
+  otherBusyCores: number[];
 }
 
 export type VariantKey = `${Engine} ${Impl}`;
@@ -65,6 +67,7 @@ export interface Summary {
   loadSeconds: Stat;
   helpSeconds: Stat;
   peakRssMiB?: number;
+  otherBusyCores: Stat;
   ratios: {
     customVsBuiltin?: number;
     customVsReference?: number;
@@ -98,6 +101,7 @@ export function summarize(results: BenchResults): Summary {
     loadSeconds: stat(results.loadSeconds),
     helpSeconds: stat(results.helpSeconds),
     peakRssMiB: results.peakRss?.kib !== undefined ? results.peakRss.kib / 1024 : undefined,
+    otherBusyCores: stat(results.otherBusyCores),
     ratios: {
       customVsBuiltin: ratio(medianOf('tfjs custom'), medianOf('tfjs builtin')),
       customVsReference: ratio(medianOf('tfjs custom'), medianOf('pytorch custom')),
@@ -244,4 +248,17 @@ export function goalLines(goals: readonly Goal[]): string {
     goals.map((g) => [g.name, g.value, g.goal, g.status]),
     new Set([1]),
   );
+}
+
+/** Above this many cores busy elsewhere before a run, its timings are not to be trusted. */
+export const BUSY_LIMIT = 0.25;
+
+/** One line on how quiet the machine was around the runs; a warning when it was not. */
+export function quietLine(summary: Summary): string {
+  const busy = summary.otherBusyCores;
+  if (busy.n === 0) return 'machine load: not probed\n';
+  const text = `other processes used ${busy.median!.toFixed(2)} cores (median; up to ${busy.max!.toFixed(2)}) in the second before each run`;
+  return busy.max! > BUSY_LIMIT
+    ? `WARNING: ${text}: timings and ratios are skewed by the other load; run the bench on a quiet machine\n`
+    : `machine load: ${text}\n`;
 }

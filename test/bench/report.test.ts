@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { benchTable, checkGoals, formatTable, summarize, type BenchResults, type TrainSample } from '../../scripts/bench/report';
+import { benchTable, checkGoals, formatTable, quietLine, summarize, type BenchResults, type TrainSample } from '../../scripts/bench/report';
 import { median, rateOf, ratio, rotate, stat } from '../../scripts/bench/stats';
 
 test('median: middle value, mean of the two middle ones, undefined for none; input untouched', () => {
@@ -63,6 +63,7 @@ const results = (samples: TrainSample[], available = true): BenchResults => ({
   loadSeconds: [0.3, 0.2, 0.4],
   helpSeconds: [0.1],
   peakRss: { kib: 600 * 1024, method: 'test', examples: 60000 },
+  otherBusyCores: [0.02, 0.02],
 });
 
 test('summary and goals: medians over repeats of the later epochs, ratios to builtin and to PyTorch', () => {
@@ -100,4 +101,11 @@ test('without the reference: its rows say why and how to install it, its goal is
   const summary = summarize(r);
   assert.equal(checkGoals(summary)[0]!.status, 'n/a');
   assert.match(benchTable(r, summary), /^train ex\/s, PyTorch builtin\s+-\s+0\s+unavailable: no torch; install it with `apt-get install -y python3-torch`$/m);
+});
+
+test('machine load: a plain line when quiet, a warning when other processes were busy', () => {
+  const quiet = summarize(results([]));
+  assert.match(quietLine(quiet), /^machine load: other processes used 0\.02 cores \(median; up to 0\.02\)/);
+  const busy = summarize({ ...results([]), otherBusyCores: [0.1, 1.5, 0.2] });
+  assert.match(quietLine(busy), /^WARNING: other processes used 0\.20 cores \(median; up to 1\.50\).*skewed/);
 });
