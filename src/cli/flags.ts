@@ -22,3 +22,12 @@ export function positiveNumber(value: string): number {
   }
   return parsed;
 }
+
+/** A fraction such as an accuracy: a number from 0 to 1. */
+export function fraction(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+    throw new InvalidArgumentError('Expected a number from 0 to 1.');
+  }
+  return parsed;
+}

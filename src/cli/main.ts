@@ -9,6 +9,7 @@ import { compareCommand } from './commands/compare';
 import { downloadCommand } from './commands/download';
 import { evaluateCommand } from './commands/evaluate';
 import { inspectParamsCommand } from './commands/inspect-params';
+import { reproduceCommand } from './commands/reproduce';
 import { trainCommand } from './commands/train';
 
 const VERSION: string = (require('../../../package.json') as { version: string }).version;
@@ -28,6 +29,7 @@ function buildProgram(): Command {
     compareCommand(),
     evaluateCommand(),
     inspectParamsCommand(),
+    reproduceCommand(),
   ]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.
     command.exitOverride();

@@ -1,0 +1,69 @@
+/**
+ * `bnlenet reproduce`: the book's recipe for both BatchNorm variants, checked against the
+ * book's and the PyTorch reference's figures, with a Markdown report. Train's options make
+ * it smaller (--epochs, --limit) for CI and tests; --max-loss, --min-train-acc and
+ * --min-test-acc move the tolerances. TensorFlow.js is loaded only inside the action.
+ */
+import { Command } from 'commander';
+import { BOOK, CHECKS, DEFAULT_TOLERANCES, REFERENCE, TEST_ACC_WINDOW } from '../../report/reproduce-figures';
+import { defaultRunDir } from '../../train/run-dir';
+import { fraction, positiveNumber } from '../flags';
+import { addTrainOptions, validateTrainFlags, type TrainFlags } from '../train-options';
+
+interface ReproduceFlags extends TrainFlags {
+  maxLoss: number;
+  minTrainAcc: number;
+  minTestAcc: number;
+}
+
+const checkTable = CHECKS.map(
+  (c) => `  ${c.label.padEnd(36)} ${c.direction === 'max' ? '<=' : '>='} ${c.flag.padEnd(16)} (default ${DEFAULT_TOLERANCES[c.tolerance]})`,
+).join('\n');
+const { custom, builtin } = BOOK;
+const ref = REFERENCE.custom;
+
+const HELP = `
+Trains the custom and the built-in BatchNorm variant as \`bnlenet compare\` does (the book's
+recipe by default: 10 epochs, batch 256, lr 1, all 60,000 training examples) into
+<dir>/custom and <dir>/builtin, writes compare.json and compare.svg, then checks each run:
+
+${checkTable}
+
+The book reports loss ${custom.loss} / ${builtin.loss}, train acc ${custom.trainAcc} / ${builtin.trainAcc}, test acc ${custom.testAcc} / ${builtin.testAcc}
+(custom / builtin); the PyTorch reference on a 2-core CPU: loss ${ref.loss}, train acc ${ref.trainAcc},
+test acc ${ref.testAcc}. <dir>/report.md shows the measured figures beside them, pass or fail per
+check, the examples/sec and the device, with the curves.
+
+Exit status: 0 when every check is within its tolerance, 1 when one is not (the error line
+names it), 2 for a usage error, 130 when interrupted.
+`;
+
+export function reproduceCommand(): Command {
+  const command = new Command('reproduce')
+    .summary("run the book's recipe for both variants and check the results")
+    .description(
+      "Reproduce the book's results: train both BatchNorm variants, check them against the book's " +
+        "and the PyTorch reference's figures within tolerances, and write a Markdown report.",
+    );
+  addTrainOptions(command, { impl: false })
+    .option('--out <dir>', 'reproduce dir to create (default: runs/<UTC time>-reproduce)')
+    .option('--max-loss <x>', 'largest final training loss that passes', positiveNumber, DEFAULT_TOLERANCES.maxLoss)
+    .option('--min-train-acc <x>', 'smallest final training accuracy that passes', fraction, DEFAULT_TOLERANCES.minTrainAcc)
+    .option(
+      '--min-test-acc <x>',
+      `smallest test accuracy (best of the last ${TEST_ACC_WINDOW} epochs) that passes`,
+      fraction,
+      DEFAULT_TOLERANCES.minTestAcc,
+    )
+    .addHelpText('after', HELP)
+    .action(async (flags: ReproduceFlags) => {
+      validateTrainFlags(flags);
+      const { reproduceWithFlags } = require('../reproduce-action') as typeof import('../reproduce-action');
+      await reproduceWithFlags(flags, flags.out ?? defaultRunDir('reproduce'), {
+        maxLoss: flags.maxLoss,
+        minTrainAcc: flags.minTrainAcc,
+        minTestAcc: flags.minTestAcc,
+      });
+    });
+  return command;
+}

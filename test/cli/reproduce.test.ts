@@ -1,0 +1,75 @@
+/**
+ * `bnlenet reproduce` at a small size: its exit status follows its tolerances (lax ones pass,
+ * a strict one fails with one line naming the check), and report.md holds the table of
+ * measured figures beside the book's and the reference's.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { runCli } from '../helpers/cli';
+import { jsonLines, readMetrics, SMALL_RUN } from '../helpers/run-files';
+
+const LAX = ['--max-loss', '100', '--min-train-acc', '0', '--min-test-acc', '0'];
+
+let root: string;
+before(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'bnlenet-reproduce-'));
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test('within lax tolerances: exit 0, the verdict line, report.md with the table and the curves', async () => {
+  const out = path.join(root, 'lax');
+  const result = await runCli(['reproduce', ...SMALL_RUN, ...LAX, '--quiet', '--out', out]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr, '');
+  const lines = result.stdout.trim().split('\n');
+  assert.equal(lines.at(-1), `reproduction passed: all 6 checks within tolerance; report: ${path.join(out, 'report.md')}`);
+  assert.ok(!lines.some((l) => l.startsWith('[custom]')), '--quiet: no per-run lines');
+
+  const report = readFileSync(path.join(out, 'report.md'), 'utf8');
+  assert.match(report, /^\*\*PASS\*\*: all 6 checks within tolerance\.$/m);
+  assert.match(report, /^\| variant \| check \| measured \| book \| PyTorch reference \| tolerance \| result \|$/m);
+  for (const impl of ['custom', 'builtin'] as const) {
+    const metrics = readMetrics(path.join(out, impl));
+    const last = metrics.at(-1)!;
+    const bestTest = Math.max(...metrics.map((m) => m.testAcc)).toFixed(3);
+    const book = impl === 'custom' ? ['0.273', '0.899', '0.807'] : ['0.267', '0.902', '0.708'];
+    assert.ok(report.includes(`| ${impl} | final loss | ${last.loss.toFixed(3)} | ${book[0]} | 0.269 | <= 100 | pass |`), report);
+    assert.ok(report.includes(`| ${impl} | final train acc | ${last.trainAcc.toFixed(3)} | ${book[1]} | 0.901 | >= 0 | pass |`), report);
+    assert.ok(report.includes(`| ${impl} | test acc, best of last 3 epochs | ${bestTest} | ${book[2]} | 0.878 | >= 0 | pass |`), report);
+    assert.ok(report.includes(`![${impl} BatchNorm](${impl}/curves.svg)`));
+    assert.ok(existsSync(path.join(out, impl, 'curves.svg')));
+  }
+  assert.match(report, /^- device: cpu \(wasm/m);
+  assert.match(report, /^\| custom \| \d+\.\d \| cpu \(wasm.*\| 32293\.9 \(cuda:0\) \| 6100 \(cpu, 2 cores\) \|$/m);
+  assert.ok(existsSync(path.join(out, 'compare.svg')) && existsSync(path.join(out, 'compare.json')));
+});
+
+test('outside a tolerance: exit 1, one line naming the failed check and its flag; --json stays JSON', async () => {
+  const out = path.join(root, 'strict');
+  const strict = ['--max-loss', '100', '--min-train-acc', '0', '--min-test-acc', '0.99'];
+  const result = await runCli(['reproduce', ...SMALL_RUN, '--epochs', '1', ...strict, '--json', '--out', out]);
+  assert.equal(result.code, 1, result.stderr);
+  const [first, hint] = result.stderr.trim().split('\n');
+  assert.match(
+    first!,
+    /^bnlenet: reproduction failed: custom test acc, best of last 3 epochs \d\.\d{3}, not >= 0\.99 \(--min-test-acc\); builtin test acc, best of last 3 epochs \d\.\d{3}, not >= 0\.99 \(--min-test-acc\)$/,
+  );
+  assert.equal(hint!.trim(), `see ${path.join(out, 'report.md')}`);
+  const verdict = jsonLines(result.stdout).at(-1);
+  assert.equal(verdict.event, 'reproduce');
+  assert.equal(verdict.passed, false);
+  assert.deepEqual(verdict.checks.filter((c: { pass: boolean }) => !c.pass).map((c: { impl: string; name: string }) => `${c.impl} ${c.name}`), ['custom testAcc', 'builtin testAcc']);
+  const report = readFileSync(path.join(out, 'report.md'), 'utf8');
+  assert.match(report, /^\*\*FAIL\*\*: 2 of 6 checks outside tolerance\.$/m);
+  assert.match(report, /^\| custom \| test acc, best of last 3 epochs \| \d\.\d{3} \| 0\.807 \| 0\.878 \| >= 0\.99 \| \*\*FAIL\*\* \|$/m);
+});
+
+test('a tolerance out of range is a usage error, before any training', async () => {
+  const result = await runCli(['reproduce', '--min-test-acc', '1.5', '--out', path.join(root, 'never')]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--min-test-acc.*'1\.5'.*from 0 to 1/);
+  assert.ok(!existsSync(path.join(root, 'never')));
+});
