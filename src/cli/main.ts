@@ -14,6 +14,9 @@ import { trainCommand } from './commands/train';
 
 const VERSION: string = (require('../../../package.json') as { version: string }).version;
 
+/** Commander's own errors get the same "bnlenet: " prefix as the project's. */
+const OUTPUT = { outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'bnlenet: ')) };
+
 function buildProgram(): Command {
   const program = new Command('bnlenet')
     .description(
@@ -22,7 +25,7 @@ function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version and exit')
     .option('--verbose', 'show stack traces for errors')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput(OUTPUT);
   for (const command of [
     downloadCommand(),
     trainCommand(),
@@ -32,7 +35,7 @@ function buildProgram(): Command {
     reproduceCommand(),
   ]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.
-    command.exitOverride();
+    command.exitOverride().configureOutput(OUTPUT);
     program.addCommand(command);
   }
   return program;

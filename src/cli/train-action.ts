@@ -68,20 +68,19 @@ export async function trainWithFlags(flags: TrainFlags, plan: TrainPlan): Promis
       runDir,
       resume: plan.resume,
       backend,
-      loadData: async (dataDir) => {
-        const data = await prepareDataset({ dataDir, mirrors: flags.mirror, onEvent });
+      loadData: (dataDir) => prepareDataset({ dataDir, mirrors: flags.mirror, onEvent }),
+      onStart: ({ examples, resumedAt }) =>
         reporter.started({
           runDir,
           impl: args.impl,
           device: backend.device,
-          examples: Math.min(args.limit ?? data.train.count, data.train.count),
+          examples,
           epochs: args.epochs,
           batchSize: args.batchSize,
           lr: args.lr,
           seed: args.seed,
-        });
-        return data;
-      },
+          resumedAt,
+        }),
       hooks: hooksWithCurves(reporter, runDir, args.impl),
       onStopRequested: (signal) => {
         reporter.stopBar();

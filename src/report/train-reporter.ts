@@ -38,7 +38,8 @@ export interface RunStartInfo {
   batchSize: number;
   lr: number;
   seed: number;
-  resumedAtEpoch?: number;
+  /** Where a resumed run continues: epoch (1-based) and batch index within it. */
+  resumedAt?: { epoch: number; batch: number };
 }
 
 export interface RunEndInfo {
@@ -79,7 +80,7 @@ export class TrainReporter {
   started(info: RunStartInfo): void {
     if (this.mode === 'json') return this.json('start', info);
     if (this.mode !== 'text') return;
-    const resumed = info.resumedAtEpoch ? `, resuming at epoch ${info.resumedAtEpoch}` : '';
+    const resumed = info.resumedAt ? `; resuming at epoch ${info.resumedAt.epoch}, batch ${info.resumedAt.batch + 1}` : '';
     this.line(
       `training LeNet-BN (${info.impl} BatchNorm) on ${info.examples} examples: ${info.epochs} epochs, ` +
         `batch ${info.batchSize}, lr ${info.lr}, seed ${info.seed}, on ${info.device}${resumed}`,
