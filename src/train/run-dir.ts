@@ -69,18 +69,26 @@ export async function writeMetrics(dir: string, metrics: EpochMetrics[]): Promis
   await writeFileAtomic(path.join(dir, METRICS_FILE), metrics.map((m) => `${JSON.stringify(m)}\n`).join(''));
 }
 
+/** Directories holding a run.json at `dir` or one level below it (compare and reproduce dirs). */
+async function runDirsIn(dir: string, depth: number): Promise<{ dir: string; created: number }[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  const found: { dir: string; created: number }[] = [];
+  for (const entry of entries.filter((e) => e.isDirectory())) {
+    const child = path.join(dir, entry.name);
+    const stat = await fs.stat(path.join(child, RUN_FILE)).catch(() => undefined);
+    if (stat) found.push({ dir: child, created: stat.mtimeMs });
+    else if (depth > 0) found.push(...(await runDirsIn(child, depth - 1)));
+  }
+  return found;
+}
+
 /**
  * The newest run dir under root, for --run's default: the most recently created directory
- * holding a run.json (compare and reproduce dirs, which hold runs one level down, are skipped).
+ * holding a run.json, including the runs inside compare and reproduce dirs.
  */
 export async function newestRunDir(root = RUNS_ROOT): Promise<string> {
-  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
-  let newest: { dir: string; created: number } | undefined;
-  for (const entry of entries.filter((e) => e.isDirectory())) {
-    const dir = path.join(root, entry.name);
-    const stat = await fs.stat(path.join(dir, RUN_FILE)).catch(() => undefined);
-    if (stat && (!newest || stat.mtimeMs > newest.created)) newest = { dir, created: stat.mtimeMs };
-  }
+  const runs = await runDirsIn(root, 1);
+  const newest = runs.reduce<(typeof runs)[number] | undefined>((a, b) => (!a || b.created > a.created ? b : a), undefined);
   if (!newest) throw new DataError(`no runs in ${path.resolve(root)}`, 'train one with `bnlenet train`, or pass --run DIR');
   return newest.dir;
 }
