@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     const busy = await busyCores(QUIET_PROBE_MS);
     otherBusyCores.push(busy);
     if (busy > BUSY_LIMIT) log(`other processes are using ${busy.toFixed(2)} cores`);
+    return busy;
   };
   await probeQuiet();
   log(`timing ${options.loadRuns} dataset loads and ${options.helpRuns} \`bnlenet --help\` spawns`);
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
   const total = variants.length * options.repeats;
   for (let repeat = 1; repeat <= options.repeats; repeat++) {
     for (const { engine, impl } of rotate(variants, repeat - 1)) {
-      await probeQuiet();
+      const busy = await probeQuiet();
       let sample: TrainSample;
       if (engine === 'tfjs') {
         const run = await runTfjs(options, dataDir, impl);
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
         const settings = { ...options, script: options.reference, dataDir, timeoutMs: options.childTimeout * 60_000 };
         sample = { engine, impl, repeat, ...(await runReference(settings, impl, examples)) };
       }
+      sample.otherBusyCores = busy;
       samples.push(sample);
       log(`[${samples.length}/${total}] ${describeSample(sample, options.warmup)}`);
     }

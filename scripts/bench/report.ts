@@ -24,6 +24,8 @@ export interface TrainSample {
   wallSeconds: number;
   /** Set when the child failed; its epochs are then empty. */
   error?: string;
+  /** Cores busy with other processes in the second before this run. */
+  otherBusyCores?: number;
 }
 
 /** Whether the PyTorch reference could run, and if not, why not. */
@@ -67,7 +69,7 @@ export interface Summary {
   loadSeconds: Stat;
   helpSeconds: Stat;
   peakRssMiB?: number;
-  otherBusyCores: Stat;
+  otherBusyCores: Stat & { values: number[] };
   ratios: {
     customVsBuiltin?: number;
     customVsReference?: number;
@@ -101,7 +103,7 @@ export function summarize(results: BenchResults): Summary {
     loadSeconds: stat(results.loadSeconds),
     helpSeconds: stat(results.helpSeconds),
     peakRssMiB: results.peakRss?.kib !== undefined ? results.peakRss.kib / 1024 : undefined,
-    otherBusyCores: stat(results.otherBusyCores),
+    otherBusyCores: { ...stat(results.otherBusyCores), values: results.otherBusyCores },
     ratios: {
       customVsBuiltin: ratio(medianOf('tfjs custom'), medianOf('tfjs builtin')),
       customVsReference: ratio(medianOf('tfjs custom'), medianOf('pytorch custom')),
@@ -257,8 +259,12 @@ export const BUSY_LIMIT = 0.25;
 export function quietLine(summary: Summary): string {
   const busy = summary.otherBusyCores;
   if (busy.n === 0) return 'machine load: not probed\n';
-  const text = `other processes used ${busy.median!.toFixed(2)} cores (median; up to ${busy.max!.toFixed(2)}) in the second before each run`;
-  return busy.max! > BUSY_LIMIT
-    ? `WARNING: ${text}: timings and ratios are skewed by the other load; run the bench on a quiet machine\n`
-    : `machine load: ${text}\n`;
+  const over = busy.values.filter((cores) => cores > BUSY_LIMIT).length;
+  if (over === 0) {
+    return `machine load: other processes used at most ${busy.max!.toFixed(2)} cores in the second before each run (${busy.n} probes)\n`;
+  }
+  return (
+    `WARNING: other processes used more than ${BUSY_LIMIT} cores in the second before ${over} of ${busy.n} runs ` +
+    `(up to ${busy.max!.toFixed(2)} cores): those timings are skewed; medians over repeats damp this, a quiet machine avoids it\n`
+  );
 }

@@ -105,7 +105,7 @@ test('without the reference: its rows say why and how to install it, its goal is
 
 test('machine load: a plain line when quiet, a warning when other processes were busy', () => {
   const quiet = summarize(results([]));
-  assert.match(quietLine(quiet), /^machine load: other processes used 0\.02 cores \(median; up to 0\.02\)/);
+  assert.match(quietLine(quiet), /^machine load: other processes used at most 0\.02 cores in the second before each run \(2 probes\)$/m);
   const busy = summarize({ ...results([]), otherBusyCores: [0.1, 1.5, 0.2] });
-  assert.match(quietLine(busy), /^WARNING: other processes used 0\.20 cores \(median; up to 1\.50\).*skewed/);
+  assert.match(quietLine(busy), /^WARNING: other processes used more than 0\.25 cores in the second before 1 of 3 runs \(up to 1\.50 cores\)/);
 });
