@@ -58,12 +58,20 @@ export async function ensureFile(file: FileDigests, cached: Outcome | undefined,
       ctx.onEvent({ type: 'rejected', file: file.name, path: target, reason: cached.reason });
     }
   }
+  let deadline: number | undefined; // set by the first network attempt
   for (const source of ctx.sources) {
     // Copying from a directory takes no signal, so an interrupt is noticed here between sources.
     if (ctx.signal.aborted) throw interruptedError(ctx.signal);
     const from = sourceLocation(source, file.name);
+    if (source.kind !== 'dir') {
+      deadline ??= Date.now() + ctx.http.attemptBudgetMs;
+      if (Date.now() > deadline) {
+        tried.push(`${source.role} ${from}: not tried, ${ctx.http.attemptBudgetMs / 1000} s of attempts already spent`);
+        continue;
+      }
+    }
     ctx.onEvent({ type: 'fetch-start', file: file.name, role: source.role, from });
-    const outcome = await fetchFrom(source, from, file, target, ctx);
+    const outcome = await fetchFrom(source, from, file, target, ctx, deadline);
     if ('content' in outcome) {
       ctx.onEvent({ type: 'fetched', file: file.name, from, path: target, bytes: outcome.bytes });
       return outcome.content;
@@ -89,13 +97,14 @@ async function fetchFrom(
   file: FileDigests,
   target: string,
   ctx: EnsureContext,
+  deadline: number | undefined,
 ): Promise<Outcome> {
   return withTempFile(ctx.dataDir, file.name, async (tempPath) => {
     let content: Buffer;
     let bytes: number;
     try {
       if (source.kind === 'dir') await fs.copyFile(from, tempPath);
-      else await download(from, tempPath, file.name, ctx);
+      else await download(from, tempPath, file.name, ctx, deadline);
       const raw = await fs.readFile(tempPath);
       bytes = raw.length;
       content = await verifyContent(file, raw, from);
@@ -113,7 +122,7 @@ async function fetchFrom(
   });
 }
 
-function download(url: string, tempPath: string, fileName: string, ctx: EnsureContext): Promise<number> {
+function download(url: string, tempPath: string, fileName: string, ctx: EnsureContext, deadline?: number): Promise<number> {
   return withRetries(
     () =>
       downloadFile(url, tempPath, ctx.http, ctx.signal, (received, total) =>
@@ -126,6 +135,7 @@ function download(url: string, tempPath: string, fileName: string, ctx: EnsureCo
       onRetry: (attempt, delayMs, err) =>
         ctx.onEvent({ type: 'retry', file: fileName, from: url, attempt, delayMs, reason: reasonOf(err) }),
       signal: ctx.signal,
+      deadline,
     },
   );
 }

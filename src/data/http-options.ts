@@ -11,14 +11,21 @@ export interface HttpOptions {
   /** Wait before the first retry; doubled for each one after. */
   retryDelayMs: number;
   maxRedirects: number;
+  /**
+   * Time from a file's first network attempt after which no new attempt (retry or next
+   * source) starts. With the timeouts below it bounds a failing fetch: the last attempt
+   * starts within the budget and ends within connect + idle timeout, so under a minute.
+   */
+  attemptBudgetMs: number;
 }
 
 export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = {
-  connectTimeoutMs: 15_000,
-  idleTimeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
+  idleTimeoutMs: 20_000,
   retries: 3,
   retryDelayMs: 1_000,
   maxRedirects: 5,
+  attemptBudgetMs: 30_000,
 };
 
 /**

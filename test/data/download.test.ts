@@ -22,7 +22,7 @@ const SHAPE = [40_000];
 const FIXTURE = { shape: SHAPE, data: Uint8Array.from({ length: SHAPE[0] }, (_, i) => (i * 7919) % 251) };
 const BODY = gzipIdx(FIXTURE);
 const SPEC: FileDigests = { name: NAME, sha256: sha256(makeIdx(FIXTURE)) };
-const HTTP = { connectTimeoutMs: 1000, idleTimeoutMs: 300, retries: 1, retryDelayMs: 10, maxRedirects: 3 };
+const HTTP = { connectTimeoutMs: 1000, idleTimeoutMs: 300, retries: 1, retryDelayMs: 10, maxRedirects: 3, attemptBudgetMs: 10_000 };
 
 interface Setup {
   dataDir: string;
@@ -189,4 +189,20 @@ test('an interrupt mid-download removes the temp file and throws InterruptedErro
     return true;
   });
   assert.deepEqual(listDir(dataDir), []);
+});
+
+test('once the attempt budget is spent, no new attempt starts: hanging sources fail in bounded time', async (t) => {
+  const servers = await Promise.all([server(t, 'hang'), server(t, 'hang'), server(t, 'hang')]);
+  const { ctx } = setup(t, servers.map((s) => s.url));
+  // Each attempt hangs for the 300 ms idle timeout; with 2 retries a source would take ~0.9 s,
+  // three sources ~2.7 s. A 500 ms budget lets the first source's attempts run, then stops.
+  ctx.http = { ...HTTP, retries: 2, attemptBudgetMs: 500 };
+  const started = Date.now();
+  await assert.rejects(ensureFile(SPEC, undefined, ctx), (err: unknown) => {
+    assert.ok(err instanceof DataError);
+    assert.match(err.message, /no data for 300 ms/);
+    assert.equal(err.message.match(/not tried, 0\.5 s of attempts already spent/g)?.length, 2, err.message);
+    return true;
+  });
+  assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
 });

@@ -39,6 +39,9 @@ Environment:
   BNLENET_HTTP_TIMEOUT_MS   connect and idle timeout in ms (default ${HTTP.connectTimeoutMs} to
                             connect, ${HTTP.idleTimeoutMs} without data)
   BNLENET_HTTP_RETRIES      retries per source after a retryable failure (default ${HTTP.retries})
+
+No new attempt (retry or next source) starts ${HTTP.attemptBudgetMs / 1000} s after a file's first network attempt,
+so a file that cannot be had fails within a minute.
 `;
 
 export function downloadCommand(): Command {
