@@ -20,6 +20,7 @@ import { rememberStock, stockConfig } from './stock';
 import { subConfig } from './sub';
 import { sumConfig } from './sum';
 import { tileConfig } from './tile';
+import { disableFusedConv2dGradient, enableFusedConv2dGradient } from '../fused-conv2d';
 
 type ConfigFactory = (backendName: string) => KernelConfig;
 
@@ -48,6 +49,12 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
   },
 };
 
+/**
+ * Backends on which tf.fused.conv2d runs with a gradient that skips unneeded input gradients
+ * (see ../fused-conv2d.ts). Registered with the backend's full set of project kernels.
+ */
+const FUSED_CONV_GRADIENT_BACKENDS = ['wasm', 'cpu'];
+
 const registered = new Map<string, KernelConfig>();
 
 /** Names of the kernels the project provides for `backendName`. */
@@ -71,11 +78,13 @@ export function registerProjectKernels(backendName: string, only?: readonly stri
     registered.set(k, config);
   }
   if (names.includes(BATCH_NORM_GRAD)) ensureBatchNormGradient();
+  if (!only && FUSED_CONV_GRADIENT_BACKENDS.includes(backendName)) enableFusedConv2dGradient(backendName);
   return names;
 }
 
 /** Puts the stock kernels back (for tests and profiling that compare the two). */
 export function unregisterProjectKernels(backendName: string, only?: readonly string[]): void {
+  if (!only) disableFusedConv2dGradient(backendName);
   for (const name of projectKernelNames(backendName)) {
     if (only && !only.includes(name)) continue;
     const k = `${backendName}/${name}`;
