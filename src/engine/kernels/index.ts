@@ -20,6 +20,7 @@ import { rememberStock, stockConfig } from './stock';
 import { subConfig } from './sub';
 import { sumConfig } from './sum';
 import { tileConfig } from './tile';
+import { disableMoments, enableMoments, MOMENTS, MOMENTS_GRAD, momentsConfig, momentsGradConfig } from './moments';
 import { disableFusedConv2dGradient, enableFusedConv2dGradient } from '../fused-conv2d';
 
 type ConfigFactory = (backendName: string) => KernelConfig;
@@ -42,10 +43,14 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     Cast: castConfig,
     FusedBatchNorm: fusedBatchNormConfig,
     [BATCH_NORM_GRAD]: batchNormGradConfig,
+    [MOMENTS]: momentsConfig,
+    [MOMENTS_GRAD]: momentsGradConfig,
   },
   cpu: {
     FusedBatchNorm: fusedBatchNormConfig,
     [BATCH_NORM_GRAD]: batchNormGradConfig,
+    [MOMENTS]: momentsConfig,
+    [MOMENTS_GRAD]: momentsGradConfig,
   },
 };
 
@@ -79,12 +84,14 @@ export function registerProjectKernels(backendName: string, only?: readonly stri
   }
   if (names.includes(BATCH_NORM_GRAD)) ensureBatchNormGradient();
   if (!only && FUSED_CONV_GRADIENT_BACKENDS.includes(backendName)) enableFusedConv2dGradient(backendName);
+  if (names.includes(MOMENTS) && names.includes(MOMENTS_GRAD)) enableMoments(backendName);
   return names;
 }
 
 /** Puts the stock kernels back (for tests and profiling that compare the two). */
 export function unregisterProjectKernels(backendName: string, only?: readonly string[]): void {
   if (!only) disableFusedConv2dGradient(backendName);
+  if (!only || only.includes(MOMENTS) || only.includes(MOMENTS_GRAD)) disableMoments(backendName);
   for (const name of projectKernelNames(backendName)) {
     if (only && !only.includes(name)) continue;
     const k = `${backendName}/${name}`;
