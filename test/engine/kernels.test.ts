@@ -108,7 +108,7 @@ describe('Conv2DBackpropInput (wasm: a conv2d of the padded gradient with the fl
   }
 });
 
-describe('Add, Sub, Multiply, RealDiv (channel-broadcast fast path)', () => {
+describe('Add, Sub, Multiply, RealDiv (channel-broadcast and small-broadcast fast paths)', () => {
   const ops: Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
     Add: tf.add,
     Sub: tf.sub,
@@ -122,9 +122,13 @@ describe('Add, Sub, Multiply, RealDiv (channel-broadcast fast path)', () => {
     [[6], [8, 24, 24, 6]],
     [[8, 8, 8, 16], [8, 16]], // period of two axes
     [[256, 120], [120]], // LeNet: dense BN
-    [[4, 5], [4, 1]], // broadcast along the last axis: stock
-    [[3, 1, 5], [1, 4, 5]], // both broadcast: stock
-    [[4, 5], []], // scalar: stock
+    [[4, 5], [4, 1]], // broadcast along the last axis: small, JavaScript loop
+    [[256, 10], [256, 1]], // LeNet: the loss's log-softmax and its gradient
+    [[256, 1], [256, 10]],
+    [[3, 1, 5], [1, 4, 5]], // both broadcast: small, JavaScript loop
+    [[4, 5], []], // scalar: small, JavaScript loop
+    [[], [2, 3]],
+    [[200, 100], [200, 1]], // larger than SMALL_BROADCAST: stock
     [[4, 5], [4, 5]], // same shape: stock
   ];
   for (const [name, fn] of Object.entries(ops)) {
