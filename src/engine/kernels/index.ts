@@ -20,6 +20,14 @@ import { rememberStock, stockConfig } from './stock';
 import { subConfig } from './sub';
 import { sumConfig } from './sum';
 import { tileConfig } from './tile';
+import {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
+  disableBatchNormTrain,
+  enableBatchNormTrain,
+} from './batch-norm-train';
 import { disableMoments, enableMoments, MOMENTS, MOMENTS_GRAD, momentsConfig, momentsGradConfig } from './moments';
 import { disableFusedConv2dGradient, enableFusedConv2dGradient } from '../fused-conv2d';
 
@@ -45,12 +53,16 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     [BATCH_NORM_GRAD]: batchNormGradConfig,
     [MOMENTS]: momentsConfig,
     [MOMENTS_GRAD]: momentsGradConfig,
+    [BATCH_NORM_TRAIN]: batchNormTrainConfig,
+    [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradConfig,
   },
   cpu: {
     FusedBatchNorm: fusedBatchNormConfig,
     [BATCH_NORM_GRAD]: batchNormGradConfig,
     [MOMENTS]: momentsConfig,
     [MOMENTS_GRAD]: momentsGradConfig,
+    [BATCH_NORM_TRAIN]: batchNormTrainConfig,
+    [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradConfig,
   },
 };
 
@@ -85,6 +97,9 @@ export function registerProjectKernels(backendName: string, only?: readonly stri
   if (names.includes(BATCH_NORM_GRAD)) ensureBatchNormGradient();
   if (!only && FUSED_CONV_GRADIENT_BACKENDS.includes(backendName)) enableFusedConv2dGradient(backendName);
   if (names.includes(MOMENTS) && names.includes(MOMENTS_GRAD)) enableMoments(backendName);
+  if ([MOMENTS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, 'FusedBatchNorm'].every((n) => names.includes(n))) {
+    enableBatchNormTrain(backendName);
+  }
   return names;
 }
 
@@ -92,6 +107,9 @@ export function registerProjectKernels(backendName: string, only?: readonly stri
 export function unregisterProjectKernels(backendName: string, only?: readonly string[]): void {
   if (!only) disableFusedConv2dGradient(backendName);
   if (!only || only.includes(MOMENTS) || only.includes(MOMENTS_GRAD)) disableMoments(backendName);
+  if (!only || [MOMENTS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, 'FusedBatchNorm'].some((n) => only.includes(n))) {
+    disableBatchNormTrain(backendName);
+  }
   for (const name of projectKernelNames(backendName)) {
     if (only && !only.includes(name)) continue;
     const k = `${backendName}/${name}`;

@@ -144,6 +144,15 @@ const gradient: GradConfig = {
   },
 };
 
+/** For each mean this op returned: the x it is of, and the variance returned with it. */
+const sources = new WeakMap<Tensor, { x: Tensor; variance: Tensor }>();
+
+/** x if `mean` and `variance` are the pair this op returned for x; else undefined. */
+export function momentsSource(mean: Tensor, variance: Tensor): Tensor | undefined {
+  const entry = sources.get(mean);
+  return entry && entry.variance === variance ? entry.x : undefined;
+}
+
 type MomentsOp = typeof tf.moments;
 const enabledBackends = new Set<string>();
 let stockOp: MomentsOp | undefined;
@@ -158,6 +167,7 @@ function moments(x: tf.Tensor | tf.TensorLike, axis: number | number[] | null = 
       const [mean, variance] = tf
         .engine()
         .runKernel(MOMENTS, { x }, { axes: [...axes].sort((p, q) => p - q) } as unknown as NamedAttrMap) as Tensor[];
+      sources.set(mean, { x, variance });
       return { mean, variance };
     }
   }

@@ -1,0 +1,207 @@
+/**
+ * The built-in BatchNorm's training step as one differentiable kernel.
+ *
+ * tfjs-layers normalizes a training batch as tf.moments(x) followed by tf.batchNorm(x, mean,
+ * variance, beta, gamma). Differentiated as two nodes, the input gradient is two full-size
+ * passes (FusedBatchNorm's dx = dy * k, and the gradient of the moments through mean and
+ * variance) plus a full-size Add of the two. When the statistics given to tf.batchNorm are
+ * exactly the moments of the same x (as the project's tf.moments returns them, see
+ * moments.ts), the whole thing is the usual batch-norm function of x, gamma and beta, whose
+ * gradient is, per channel c with n values, k = gamma / sqrt(var + eps), r = 1 / sqrt(var + eps):
+ *
+ *   dbeta = sum dy     dgamma = r sum dy (x - mean)
+ *   dx = k (dy - dbeta / n - (x - mean) r^2 sum dy (x - mean) / n)
+ *
+ * (the same function the project's own BatchNorm differentiates by hand). Here
+ * tf.batchNorm's forward runs the project's FusedBatchNorm kernel on the statistics, as
+ * before, inside the kernel BnlenetBatchNormTrain whose tape inputs are only x, gamma and
+ * beta; so the moments node, whose outputs then feed only the moving averages, is not
+ * differentiated at all, and the input gradient is one JS pass for the two sums and one for
+ * dx. The statistics reach the kernel beside its inputs (they are not inputs of the
+ * function it computes), and it returns copies of them as extra outputs for the gradient.
+ *
+ * Anything else (statistics from elsewhere, missing gamma or beta, other dtypes or shapes)
+ * goes to tfjs-core's tf.batchNorm unchanged.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import tfExports = require('@tensorflow/tfjs-core');
+import {
+  FusedBatchNorm,
+  getKernel,
+  util,
+  type GradConfig,
+  type KernelBackend,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type Tensor,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { allocF32, f32 } from './heap';
+import { momentsSource } from './moments';
+
+export const BATCH_NORM_TRAIN = 'BnlenetBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'BnlenetBatchNormTrainGrad';
+
+/** The statistics for the next BnlenetBatchNormTrain call, set just before it runs. */
+let pending: { mean: TensorInfo; variance: TensorInfo } | undefined;
+
+export function batchNormTrainConfig(backendName: string): KernelConfig {
+  const kernelFunc: KernelFunc = ({ inputs, backend: be, attrs }) => {
+    const backend = be as KernelBackend;
+    const stats = pending;
+    pending = undefined;
+    if (!stats) throw new Error(`${BATCH_NORM_TRAIN}: called without its statistics`);
+    const { x, scale, offset } = inputs as Record<string, TensorInfo>;
+    const forward = getKernel(FusedBatchNorm, backendName);
+    if (!forward) throw new Error(`${BATCH_NORM_TRAIN}: no FusedBatchNorm kernel on ${backendName}`);
+    const y = forward.kernelFunc({ inputs: { x, mean: stats.mean, variance: stats.variance, scale, offset }, backend, attrs }) as TensorInfo;
+    const copies = [stats.mean, stats.variance].map((t) => {
+      const out = allocF32(backend, t.shape);
+      f32(backend, out).set(f32(backend, t));
+      return out;
+    });
+    return [y, ...copies];
+  };
+  return { kernelName: BATCH_NORM_TRAIN, backendName, kernelFunc };
+}
+
+export function batchNormTrainGradConfig(backendName: string): KernelConfig {
+  const kernelFunc: KernelFunc = ({ inputs, backend: be, attrs }) => {
+    const backend = be as KernelBackend;
+    const { dy, x, mean, variance, scale } = inputs as Record<string, TensorInfo>;
+    const epsilon = (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon;
+    const C = util.sizeFromShape(mean.shape);
+    const outputs = [allocF32(backend, x.shape), allocF32(backend, scale.shape), allocF32(backend, mean.shape)];
+    const [dx, dScale, dOffset] = outputs.map((t) => f32(backend, t));
+    const g = f32(backend, dy);
+    const xs = f32(backend, x);
+    const m = f32(backend, mean);
+    const v = f32(backend, variance);
+    const s = f32(backend, scale);
+    const total = xs.length;
+    const n = total / C;
+    for (let c = 0; c < C; c++) {
+      const mc = m[c];
+      // Two independent partial sums of each (shorter dependency chains).
+      let d0 = 0;
+      let d1 = 0;
+      let p0 = 0;
+      let p1 = 0;
+      let i = c;
+      for (; i + C < total; i += 2 * C) {
+        const ga = g[i];
+        const gb = g[i + C];
+        d0 += ga;
+        d1 += gb;
+        p0 += ga * (xs[i] - mc);
+        p1 += gb * (xs[i + C] - mc);
+      }
+      for (; i < total; i += C) {
+        d0 += g[i];
+        p0 += g[i] * (xs[i] - mc);
+      }
+      const sumDy = d0 + d1;
+      const sumDyXm = p0 + p1;
+      const r = 1 / Math.sqrt(v[c] + epsilon);
+      const k = s[c] * r;
+      dOffset[c] = sumDy;
+      dScale[c] = sumDyXm * r;
+      // dx = k dy + a + b (x - mean)
+      const a = (-k * sumDy) / n;
+      const b = (-k * r * r * sumDyXm) / n;
+      for (let i = c; i < total; i += C) dx[i] = k * g[i] + a + b * (xs[i] - mc);
+    }
+    return outputs;
+  };
+  return { kernelName: BATCH_NORM_TRAIN_GRAD, backendName, kernelFunc };
+}
+
+const gradient: GradConfig = {
+  kernelName: BATCH_NORM_TRAIN,
+  inputsToSave: ['x', 'scale'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, scale, mean, variance] = saved;
+    const dyT = (Array.isArray(dy) ? dy[0] : dy) as Tensor;
+    const [dx, dScale, dOffset] = tf
+      .engine()
+      .runKernel(BATCH_NORM_TRAIN_GRAD, { dy: dyT, x, mean, variance, scale }, attrs as NamedAttrMap) as Tensor[];
+    return { x: () => dx, scale: () => dScale, offset: () => dOffset };
+  },
+};
+
+type BatchNormOp = typeof tf.batchNorm;
+const enabledBackends = new Set<string>();
+const stockOps: Partial<Record<'batchNorm' | 'batchNorm2d' | 'batchNorm4d', BatchNormOp>> = {};
+
+function perChannel(t: unknown, C: number): t is Tensor {
+  return t instanceof tf.Tensor && t.dtype === 'float32' && t.rank === 1 && t.shape[0] === C;
+}
+
+function wrap(name: 'batchNorm' | 'batchNorm2d' | 'batchNorm4d'): BatchNormOp {
+  const op = (
+    x: Tensor | tf.TensorLike,
+    mean: Tensor | tf.TensorLike,
+    variance: Tensor | tf.TensorLike,
+    offset?: Tensor | tf.TensorLike,
+    scale?: Tensor | tf.TensorLike,
+    varianceEpsilon?: number,
+  ): Tensor => {
+    const stock = stockOps[name];
+    if (!stock) throw new Error(`internal: ${name} installed without the stock op`);
+    if (
+      enabledBackends.has(tf.getBackend()) &&
+      x instanceof tf.Tensor &&
+      x.dtype === 'float32' &&
+      x.rank >= 2 &&
+      mean instanceof tf.Tensor &&
+      variance instanceof tf.Tensor &&
+      momentsSource(mean, variance) === x
+    ) {
+      const C = x.shape[x.rank - 1];
+      if (perChannel(mean, C) && perChannel(variance, C) && perChannel(offset, C) && perChannel(scale, C)) {
+        pending = { mean, variance };
+        try {
+          const [y, meanCopy, varianceCopy] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, {
+            varianceEpsilon: varianceEpsilon ?? 0.001,
+          } as unknown as NamedAttrMap) as Tensor[];
+          tf.dispose([meanCopy, varianceCopy]);
+          return y;
+        } finally {
+          pending = undefined;
+        }
+      }
+    }
+    return stock(x, mean, variance, offset, scale, varianceEpsilon);
+  };
+  return op as unknown as BatchNormOp;
+}
+
+const wrappers = {
+  batchNorm: wrap('batchNorm'),
+  batchNorm2d: wrap('batchNorm2d'),
+  batchNorm4d: wrap('batchNorm4d'),
+};
+
+/** Routes tf.batchNorm{,2d,4d} of moments on `backendName` through the kernel. Idempotent. */
+export function enableBatchNormTrain(backendName: string): void {
+  enabledBackends.add(backendName);
+  if (tf.getGradient(BATCH_NORM_TRAIN) !== gradient) tf.registerGradient(gradient);
+  const target = tfExports as unknown as Record<string, BatchNormOp>;
+  for (const name of ['batchNorm', 'batchNorm2d', 'batchNorm4d'] as const) {
+    if (target[name] !== wrappers[name]) {
+      stockOps[name] = target[name];
+      target[name] = wrappers[name];
+    }
+  }
+}
+
+export function disableBatchNormTrain(backendName?: string): void {
+  if (backendName === undefined) enabledBackends.clear();
+  else enabledBackends.delete(backendName);
+}
+
+export function batchNormTrainEnabled(backendName: string): boolean {
+  return enabledBackends.has(backendName) && (tfExports as unknown as Record<string, unknown>).batchNorm4d === wrappers.batchNorm4d;
+}
