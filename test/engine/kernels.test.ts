@@ -245,13 +245,15 @@ describe('BatchMatMul (transposed operands materialized)', () => {
   }
 });
 
-describe('AvgPoolGrad (scatter pass)', () => {
+describe('AvgPoolGrad (direct write when windows tile the input, else scatter pass)', () => {
   const cases: [number[], number, number, Pad][] = [
     [[8, 24, 24, 6], 2, 2, 'valid'], // LeNet pool 1
     [[8, 8, 8, 16], 2, 2, 'valid'], // LeNet pool 2
     [[2, 7, 9, 3], 3, 2, 'valid'], // overlapping windows, unused edge
     [[2, 7, 9, 3], 3, 1, 'same'],
     [[2, 6, 5, 2], 2, 2, 'same'],
+    [[2, 9, 6, 3], 3, 3, 'valid'], // windows tile the input: the direct-write path
+    [[2, 7, 8, 3], 2, 2, 'valid'], // non-overlapping, unused edge row: the scatter path
   ];
   for (const [shape, size, stride, pad] of cases) {
     test(`${JSON.stringify(shape)} pool ${size} stride ${stride} ${pad}`, async () => {

@@ -29,8 +29,37 @@ export function avgPoolGradConfig(backendName: string): KernelConfig {
     const out = allocF32(backend, input.shape);
     const dx = f32(backend, out);
     const g = f32(backend, dy);
-    dx.fill(0);
     const scale = 1 / (filterHeight * filterWidth);
+    if (
+      strideHeight === filterHeight &&
+      strideWidth === filterWidth &&
+      top === 0 &&
+      left === 0 &&
+      outHeight * strideHeight === inHeight &&
+      outWidth * strideWidth === inWidth
+    ) {
+      // The windows tile the input exactly (LeNet's 2x2, stride 2): each input position gets
+      // one window's value, written once, with no zero fill and no accumulation.
+      const rowLength = inWidth * C;
+      for (let n = 0; n < batchSize; n++) {
+        for (let oh = 0; oh < outHeight; oh++) {
+          const rowStart = ((n * inHeight + oh * strideHeight) * inWidth * C) | 0;
+          const src0 = ((n * outHeight + oh) * outWidth * C) | 0;
+          // First input row of the band: each window's values repeated filterWidth times.
+          for (let ow = 0; ow < outWidth; ow++) {
+            const src = src0 + ow * C;
+            let dst = rowStart + ow * strideWidth * C;
+            for (let kw = 0; kw < filterWidth; kw++, dst += C) {
+              for (let c = 0; c < C; c++) dx[dst + c] = g[src + c] * scale;
+            }
+          }
+          // The other rows of the band are copies of the first.
+          for (let kh = 1; kh < filterHeight; kh++) dx.copyWithin(rowStart + kh * rowLength, rowStart, rowStart + rowLength);
+        }
+      }
+      return out;
+    }
+    dx.fill(0);
     for (let n = 0; n < batchSize; n++) {
       for (let oh = 0; oh < outHeight; oh++) {
         for (let ow = 0; ow < outWidth; ow++) {
