@@ -122,6 +122,8 @@ describe('Add, Sub, Multiply, RealDiv (channel-broadcast and small-broadcast fas
     [[6], [8, 24, 24, 6]],
     [[8, 8, 8, 16], [8, 16]], // period of two axes
     [[256, 120], [120]], // LeNet: dense BN
+    [[1021, 6], [6]], // rows with no divisor giving a long row: full-size expansion
+    [[13, 5, 6], [1, 6]], // too small for a long row: full-size expansion
     [[4, 5], [4, 1]], // broadcast along the last axis: small, JavaScript loop
     [[256, 10], [256, 1]], // LeNet: the loss's log-softmax and its gradient
     [[256, 1], [256, 10]],
