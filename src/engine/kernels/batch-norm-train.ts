@@ -16,9 +16,10 @@
  * tf.batchNorm's forward runs the project's FusedBatchNorm kernel on the statistics, as
  * before, inside the kernel BnlenetBatchNormTrain whose tape inputs are only x, gamma and
  * beta; so the moments node, whose outputs then feed only the moving averages, is not
- * differentiated at all, and the input gradient is one JS pass for the two sums and one for
- * dx. The statistics reach the kernel beside its inputs (they are not inputs of the
- * function it computes), and it returns copies of them as extra outputs for the gradient.
+ * differentiated at all, and the input gradient is one JS pass for the two sums and five
+ * XNNPACK passes for dx (row broadcasts, see channelBroadcast in binary.ts). The statistics
+ * reach the kernel beside its inputs (they are not inputs of the function it computes),
+ * and it returns copies of them as extra outputs for the gradient.
  *
  * Anything else (statistics from elsewhere, missing gamma or beta, other dtypes or shapes)
  * goes to tfjs-core's tf.batchNorm unchanged.
@@ -26,7 +27,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import tfExports = require('@tensorflow/tfjs-core');
 import {
+  Add,
   FusedBatchNorm,
+  Multiply,
+  Sub,
   getKernel,
   util,
   type GradConfig,
@@ -37,7 +41,9 @@ import {
   type Tensor,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { channelBroadcast } from './binary';
 import { allocF32, f32 } from './heap';
+import { kernelOps } from './stock';
 import { momentsSource } from './moments';
 
 export const BATCH_NORM_TRAIN = 'BnlenetBatchNormTrain';
@@ -72,8 +78,12 @@ export function batchNormTrainGradConfig(backendName: string): KernelConfig {
     const { dy, x, mean, variance, scale } = inputs as Record<string, TensorInfo>;
     const epsilon = (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon;
     const C = util.sizeFromShape(mean.shape);
-    const outputs = [allocF32(backend, x.shape), allocF32(backend, scale.shape), allocF32(backend, mean.shape)];
-    const [dx, dScale, dOffset] = outputs.map((t) => f32(backend, t));
+    const outputs = [allocF32(backend, scale.shape), allocF32(backend, mean.shape)];
+    const [dScale, dOffset] = outputs.map((t) => f32(backend, t));
+    const kv = new Float64Array(C);
+    const av = new Float64Array(C);
+    const bv = new Float64Array(C);
+    const mv = new Float64Array(C);
     const g = f32(backend, dy);
     const xs = f32(backend, x);
     const m = f32(backend, mean);
@@ -108,11 +118,19 @@ export function batchNormTrainGradConfig(backendName: string): KernelConfig {
       dOffset[c] = sumDy;
       dScale[c] = sumDyXm * r;
       // dx = k dy + a + b (x - mean)
-      const a = (-k * sumDy) / n;
-      const b = (-k * r * r * sumDyXm) / n;
-      for (let i = c; i < total; i += C) dx[i] = k * g[i] + a + b * (xs[i] - mc);
+      kv[c] = k;
+      av[c] = (-k * sumDy) / n;
+      bv[c] = (-k * r * r * sumDyXm) / n;
+      mv[c] = mc;
     }
-    return outputs;
+    const ops = kernelOps(backendName, backend);
+    const scaledDy = channelBroadcast(Multiply, backendName, backend, dy, kv);
+    const centered = channelBroadcast(Sub, backendName, backend, x, mv);
+    const scaledX = channelBroadcast(Multiply, backendName, backend, centered, bv);
+    const sum = ops.run(Add, { a: scaledDy, b: scaledX });
+    const dx = channelBroadcast(Add, backendName, backend, sum, av);
+    ops.free(scaledDy, centered, scaledX, sum);
+    return [dx, ...outputs];
   };
   return { kernelName: BATCH_NORM_TRAIN_GRAD, backendName, kernelFunc };
 }

@@ -13,7 +13,7 @@
  * of them about 0.45 ms, against microseconds here. Larger ones, and other dtypes, go to the
  * stock kernel.
  */
-import { backend_util, util, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { periodOf } from './broadcast';
 import { allocF32, f32 } from './heap';
 import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
@@ -85,6 +85,37 @@ function rowRepeats(rows: number, period: number): number {
   return 0;
 }
 
+/**
+ * `big` op `period` repeated along big's flat memory (or `period` op `big` if periodFirst),
+ * through XNNPACK's row broadcast where a long row exists, else a full-size expansion.
+ */
+export function channelBroadcast(
+  kernelName: string,
+  backendName: string,
+  backend: KernelBackend,
+  big: TensorInfo,
+  period: ArrayLike<number>,
+  periodFirst = false,
+  attrs: NamedAttrMap = {},
+): TensorInfo {
+  const ops = kernelOps(backendName, backend);
+  const size = util.sizeFromShape(big.shape);
+  const k = rowRepeats(size / period.length, period.length);
+  if (k === 0) {
+    const expanded = repeatF32(backend, period, big.shape);
+    const out = ops.run(kernelName, periodFirst ? { a: expanded, b: big } : { a: big, b: expanded }, attrs);
+    ops.free(expanded);
+    return out;
+  }
+  const rowLength = period.length * k;
+  const row = repeatF32(backend, period, [1, rowLength]);
+  const rows = ops.reshape(big, [size / rowLength, rowLength]);
+  const flat = ops.run(kernelName, periodFirst ? { a: row, b: rows } : { a: rows, b: row }, attrs);
+  const out = ops.reshape(flat, big.shape);
+  ops.free(row, rows, flat);
+  return out;
+}
+
 export function broadcastBinaryConfig(kernelName: string, backendName: string): KernelConfig {
   rememberStock(kernelName, backendName);
   return defineKernel<NamedAttrMap>(kernelName, backendName, (inputs, attrs, backend) => {
@@ -108,17 +139,9 @@ export function broadcastBinaryConfig(kernelName: string, backendName: string): 
     const small = inputs[expand];
     const size = util.sizeFromShape(outShape);
     const period = periodOf(small.shape, outShape) as number;
-    const k = rowRepeats(size / period, period);
-    if (k > 0) {
-      // [R, P*k] op [1, P*k]: the small operand repeated k times only.
-      const ops = kernelOps(backendName, backend);
-      const rowLength = period * k;
-      const row = repeatF32(backend, f32(backend, small), [1, rowLength]);
-      const big = ops.reshape(inputs[expand === 'a' ? 'b' : 'a'], [size / rowLength, rowLength]);
-      const flat = ops.run(kernelName, expand === 'a' ? { a: row, b: big } : { a: big, b: row }, attrs);
-      const out = ops.reshape(flat, outShape);
-      ops.free(row, big, flat);
-      return out;
+    if (rowRepeats(size / period, period) > 0) {
+      const big = inputs[expand === 'a' ? 'b' : 'a'];
+      return channelBroadcast(kernelName, backendName, backend, big, f32(backend, small), expand === 'a', attrs);
     }
     const padded = [...outShape.slice(0, outShape.length - small.shape.length).map(() => 1), ...small.shape];
     const ops = kernelOps(backendName, backend);

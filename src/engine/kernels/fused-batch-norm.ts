@@ -2,9 +2,10 @@
  * FusedBatchNorm (inference-style normalisation with given mean and variance, which the
  * built-in BatchNorm also uses in training) for float32 with per-channel statistics:
  * y = (x - mean[c]) * k[c] + offset[c] with k = scale / sqrt(var + eps) computed once per
- * channel, as three same-shape XNNPACK passes (Sub, Multiply, Add) against the per-channel
- * vectors expanded by block copies. The stock wasm kernel computes indices and the factor
- * per element, and a JavaScript loop is no faster; this is about 2.5x faster than either.
+ * channel, as three XNNPACK passes (Sub, Multiply, Add) against the per-channel vectors
+ * repeated into rows (see channelBroadcast in binary.ts; [256,24,24,6] 1.85 -> ~0.6 ms
+ * against vectors expanded to the full shape). The stock wasm kernel computes indices and
+ * the factor per element, and a JavaScript loop is no faster.
  * Statistics that are not per-channel (or scalar) go to stock.
  * Registered for cpu as well, for the gradient hook below.
  */
@@ -23,7 +24,7 @@ import {
 import { BATCH_NORM_GRAD, ensureBatchNormGradient } from './fused-batch-norm-grad';
 import { f32 } from './heap';
 import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
-import { repeatF32 } from './tile';
+import { channelBroadcast } from './binary';
 
 export function fusedBatchNormConfig(backendName: string): KernelConfig {
   rememberStock(FusedBatchNorm, backendName);
@@ -54,11 +55,10 @@ export function fusedBatchNormConfig(backendName: string): KernelConfig {
     const vari = channel(variance, 1);
     for (let c = 0; c < C; c++) k[c] /= Math.sqrt(vari[c] + attrs.varianceEpsilon);
     const ops = kernelOps(backendName, backend);
-    const full = [m, k, b].map((v) => repeatF32(backend, v, x.shape));
-    const centered = ops.run(Sub, { a: x, b: full[0] });
-    const scaled = ops.run(Multiply, { a: centered, b: full[1] });
-    const out = ops.run(Add, { a: scaled, b: full[2] });
-    ops.free(centered, scaled, ...full);
+    const centered = channelBroadcast(Sub, backendName, backend, x, m);
+    const scaled = channelBroadcast(Multiply, backendName, backend, centered, k);
+    const out = channelBroadcast(Add, backendName, backend, scaled, b);
+    ops.free(centered, scaled);
     return out;
   });
 }
