@@ -91,28 +91,42 @@ export function batchNormTrainGradConfig(backendName: string): KernelConfig {
     const s = f32(backend, scale);
     const total = xs.length;
     const n = total / C;
+    // Per channel: sum dy and sum dy (x - mean), in blocks of rows that stay in cache while
+    // each channel is summed, with two float64 partial sums each (fixed order).
+    const partial = new Float64Array(4 * C);
+    const blockRows = Math.max(2, Math.floor(8192 / C / 2) * 2);
+    const blockLength = blockRows * C;
+    for (let start = 0; start < total; start += blockLength) {
+      const end = Math.min(total, start + blockLength);
+      for (let c = 0; c < C; c++) {
+        const mc = m[c];
+        let d0 = partial[4 * c];
+        let d1 = partial[4 * c + 1];
+        let p0 = partial[4 * c + 2];
+        let p1 = partial[4 * c + 3];
+        let i = start + c;
+        for (; i + C < end; i += 2 * C) {
+          const ga = g[i];
+          const gb = g[i + C];
+          d0 += ga;
+          d1 += gb;
+          p0 += ga * (xs[i] - mc);
+          p1 += gb * (xs[i + C] - mc);
+        }
+        for (; i < end; i += C) {
+          d0 += g[i];
+          p0 += g[i] * (xs[i] - mc);
+        }
+        partial[4 * c] = d0;
+        partial[4 * c + 1] = d1;
+        partial[4 * c + 2] = p0;
+        partial[4 * c + 3] = p1;
+      }
+    }
     for (let c = 0; c < C; c++) {
       const mc = m[c];
-      // Two independent partial sums of each (shorter dependency chains).
-      let d0 = 0;
-      let d1 = 0;
-      let p0 = 0;
-      let p1 = 0;
-      let i = c;
-      for (; i + C < total; i += 2 * C) {
-        const ga = g[i];
-        const gb = g[i + C];
-        d0 += ga;
-        d1 += gb;
-        p0 += ga * (xs[i] - mc);
-        p1 += gb * (xs[i + C] - mc);
-      }
-      for (; i < total; i += C) {
-        d0 += g[i];
-        p0 += g[i] * (xs[i] - mc);
-      }
-      const sumDy = d0 + d1;
-      const sumDyXm = p0 + p1;
+      const sumDy = partial[4 * c] + partial[4 * c + 1];
+      const sumDyXm = partial[4 * c + 2] + partial[4 * c + 3];
       const r = 1 / Math.sqrt(v[c] + epsilon);
       const k = s[c] * r;
       dOffset[c] = sumDy;

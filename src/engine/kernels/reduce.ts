@@ -11,24 +11,42 @@ import { leadingAxes } from './broadcast';
 import { allocF32, f32 } from './heap';
 import { defineKernel, rememberStock, runStock } from './stock';
 
-/** out[c] = scale * sum over r of x[r*C + c], for R rows of C. */
+/** Rows per block: a block of the input stays in cache while each channel is summed. */
+const BLOCK_ELEMENTS = 8192;
+
+/**
+ * out[c] = scale * sum over r of x[r*C + c], for R rows of C: per block of rows, per channel,
+ * four float64 partial sums (kept across blocks, so the order of additions is fixed).
+ */
 function sumColumns(out: Float32Array, x: Float32Array, rows: number, C: number, scale: number): void {
   const n = rows * C;
   const step = 4 * C;
-  for (let c = 0; c < C; c++) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let i = c;
-    for (; i + 3 * C < n; i += step) {
-      s0 += x[i];
-      s1 += x[i + C];
-      s2 += x[i + 2 * C];
-      s3 += x[i + 3 * C];
+  const blockRows = Math.max(4, Math.floor(BLOCK_ELEMENTS / C / 4) * 4);
+  const blockLength = blockRows * C;
+  const partial = new Float64Array(4 * C);
+  for (let start = 0; start < n; start += blockLength) {
+    const end = Math.min(n, start + blockLength);
+    for (let c = 0; c < C; c++) {
+      let s0 = partial[4 * c];
+      let s1 = partial[4 * c + 1];
+      let s2 = partial[4 * c + 2];
+      let s3 = partial[4 * c + 3];
+      let i = start + c;
+      for (; i + 3 * C < end; i += step) {
+        s0 += x[i];
+        s1 += x[i + C];
+        s2 += x[i + 2 * C];
+        s3 += x[i + 3 * C];
+      }
+      for (; i < end; i += C) s0 += x[i];
+      partial[4 * c] = s0;
+      partial[4 * c + 1] = s1;
+      partial[4 * c + 2] = s2;
+      partial[4 * c + 3] = s3;
     }
-    for (; i < n; i += C) s0 += x[i];
-    out[c] = (s0 + s1 + s2 + s3) * scale;
+  }
+  for (let c = 0; c < C; c++) {
+    out[c] = (partial[4 * c] + partial[4 * c + 1] + partial[4 * c + 2] + partial[4 * c + 3]) * scale;
   }
 }
 
