@@ -16,7 +16,7 @@
  * tf.batchNorm's forward runs the project's FusedBatchNorm kernel on the statistics, as
  * before, inside the kernel BnlenetBatchNormTrain whose tape inputs are only x, gamma and
  * beta; so the moments node, whose outputs then feed only the moving averages, is not
- * differentiated at all, and the input gradient is one JS pass for the two sums and five
+ * differentiated at all, and the input gradient is one JS pass for the two sums and four
  * XNNPACK passes for dx (row broadcasts, see channelBroadcast in binary.ts). The statistics
  * reach the kernel beside its inputs (they are not inputs of the function it computes),
  * and it returns copies of them as extra outputs for the gradient.
@@ -30,7 +30,6 @@ import {
   Add,
   FusedBatchNorm,
   Multiply,
-  Sub,
   getKernel,
   util,
   type GradConfig,
@@ -83,7 +82,6 @@ export function batchNormTrainGradConfig(backendName: string): KernelConfig {
     const kv = new Float64Array(C);
     const av = new Float64Array(C);
     const bv = new Float64Array(C);
-    const mv = new Float64Array(C);
     const g = f32(backend, dy);
     const xs = f32(backend, x);
     const m = f32(backend, mean);
@@ -131,19 +129,18 @@ export function batchNormTrainGradConfig(backendName: string): KernelConfig {
       const k = s[c] * r;
       dOffset[c] = sumDy;
       dScale[c] = sumDyXm * r;
-      // dx = k dy + a + b (x - mean)
+      // dx = k dy + b x + (a - b mean), with a = -k sum dy / n, b = -k r^2 sum dy (x - mean) / n
+      const b = (-k * r * r * sumDyXm) / n;
       kv[c] = k;
-      av[c] = (-k * sumDy) / n;
-      bv[c] = (-k * r * r * sumDyXm) / n;
-      mv[c] = mc;
+      bv[c] = b;
+      av[c] = (-k * sumDy) / n - b * mc;
     }
     const ops = kernelOps(backendName, backend);
     const scaledDy = channelBroadcast(Multiply, backendName, backend, dy, kv);
-    const centered = channelBroadcast(Sub, backendName, backend, x, mv);
-    const scaledX = channelBroadcast(Multiply, backendName, backend, centered, bv);
+    const scaledX = channelBroadcast(Multiply, backendName, backend, x, bv);
     const sum = ops.run(Add, { a: scaledDy, b: scaledX });
     const dx = channelBroadcast(Add, backendName, backend, sum, av);
-    ops.free(scaledDy, centered, scaledX, sum);
+    ops.free(scaledDy, scaledX, sum);
     return [dx, ...outputs];
   };
   return { kernelName: BATCH_NORM_TRAIN_GRAD, backendName, kernelFunc };
