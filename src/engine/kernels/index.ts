@@ -33,6 +33,16 @@ import { disableFusedConv2dGradient, enableFusedConv2dGradient } from '../fused-
 
 type ConfigFactory = (backendName: string) => KernelConfig;
 
+/** The batch-norm kernels, the same on every backend the project serves. */
+const BATCH_NORM_KERNELS: Record<string, ConfigFactory> = {
+  FusedBatchNorm: fusedBatchNormConfig,
+  [BATCH_NORM_GRAD]: batchNormGradConfig,
+  [MOMENTS]: momentsConfig,
+  [MOMENTS_GRAD]: momentsGradConfig,
+  [BATCH_NORM_TRAIN]: batchNormTrainConfig,
+  [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradConfig,
+};
+
 /** Project kernels by backend. Kernels not listed for a backend stay stock. */
 const KERNELS: Record<string, Record<string, ConfigFactory>> = {
   wasm: {
@@ -49,21 +59,9 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     BatchMatMul: batchMatMulConfig,
     AvgPoolGrad: avgPoolGradConfig,
     Cast: castConfig,
-    FusedBatchNorm: fusedBatchNormConfig,
-    [BATCH_NORM_GRAD]: batchNormGradConfig,
-    [MOMENTS]: momentsConfig,
-    [MOMENTS_GRAD]: momentsGradConfig,
-    [BATCH_NORM_TRAIN]: batchNormTrainConfig,
-    [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradConfig,
+    ...BATCH_NORM_KERNELS,
   },
-  cpu: {
-    FusedBatchNorm: fusedBatchNormConfig,
-    [BATCH_NORM_GRAD]: batchNormGradConfig,
-    [MOMENTS]: momentsConfig,
-    [MOMENTS_GRAD]: momentsGradConfig,
-    [BATCH_NORM_TRAIN]: batchNormTrainConfig,
-    [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradConfig,
-  },
+  cpu: BATCH_NORM_KERNELS,
 };
 
 /**

@@ -15,14 +15,13 @@ import { defineKernel, rememberStock, runStock } from './stock';
 const BLOCK_ELEMENTS = 8192;
 
 /**
- * out[c] = scale * sum over r of x[r*C + c], for R rows of C: per block of rows, per channel,
- * four float64 partial sums (kept across blocks, so the order of additions is fixed).
+ * sum over r of x[r*C + c] (or of (x[r*C + c] - center[c])^2) for each c: per block of rows
+ * that stays in cache while each channel is summed, four float64 partial sums (fixed order).
  */
-function sumColumns(out: Float32Array, x: Float32Array, rows: number, C: number, scale: number): void {
+export function columnSums(x: Float32Array, rows: number, C: number, center: Float64Array | undefined, out: Float64Array): void {
   const n = rows * C;
   const step = 4 * C;
-  const blockRows = Math.max(4, Math.floor(BLOCK_ELEMENTS / C / 4) * 4);
-  const blockLength = blockRows * C;
+  const blockLength = Math.max(4, Math.floor(BLOCK_ELEMENTS / C / 4) * 4) * C;
   const partial = new Float64Array(4 * C);
   for (let start = 0; start < n; start += blockLength) {
     const end = Math.min(n, start + blockLength);
@@ -32,22 +31,42 @@ function sumColumns(out: Float32Array, x: Float32Array, rows: number, C: number,
       let s2 = partial[4 * c + 2];
       let s3 = partial[4 * c + 3];
       let i = start + c;
-      for (; i + 3 * C < end; i += step) {
-        s0 += x[i];
-        s1 += x[i + C];
-        s2 += x[i + 2 * C];
-        s3 += x[i + 3 * C];
+      if (center) {
+        const m = center[c];
+        for (; i + 3 * C < end; i += step) {
+          const d0 = x[i] - m;
+          const d1 = x[i + C] - m;
+          const d2 = x[i + 2 * C] - m;
+          const d3 = x[i + 3 * C] - m;
+          s0 += d0 * d0;
+          s1 += d1 * d1;
+          s2 += d2 * d2;
+          s3 += d3 * d3;
+        }
+        for (; i < end; i += C) s0 += (x[i] - m) * (x[i] - m);
+      } else {
+        for (; i + 3 * C < end; i += step) {
+          s0 += x[i];
+          s1 += x[i + C];
+          s2 += x[i + 2 * C];
+          s3 += x[i + 3 * C];
+        }
+        for (; i < end; i += C) s0 += x[i];
       }
-      for (; i < end; i += C) s0 += x[i];
       partial[4 * c] = s0;
       partial[4 * c + 1] = s1;
       partial[4 * c + 2] = s2;
       partial[4 * c + 3] = s3;
     }
   }
-  for (let c = 0; c < C; c++) {
-    out[c] = (partial[4 * c] + partial[4 * c + 1] + partial[4 * c + 2] + partial[4 * c + 3]) * scale;
-  }
+  for (let c = 0; c < C; c++) out[c] = partial[4 * c] + partial[4 * c + 1] + partial[4 * c + 2] + partial[4 * c + 3];
+}
+
+/** out[c] = scale * sum over r of x[r*C + c], for R rows of C. */
+function sumColumns(out: Float32Array, x: Float32Array, rows: number, C: number, scale: number): void {
+  const sums = new Float64Array(C);
+  columnSums(x, rows, C, undefined, sums);
+  for (let c = 0; c < C; c++) out[c] = sums[c] * scale;
 }
 
 interface ReduceAttrs {
