@@ -7,9 +7,8 @@ import { prepareDataset } from '../data/prepare';
 import type { DataEvent } from '../data/events';
 import { selectBackend } from '../engine';
 import { createDownloadReporter } from '../report/download-progress';
-import { readRunMetrics, writeCurvesSvg } from '../report/run-plots';
+import { writeCurvesSvg } from '../report/run-plots';
 import { TrainReporter, type OutputMode, type ReporterOptions } from '../report/train-reporter';
-import type { EpochMetrics } from '../train/epoch-metrics';
 import { defaultRunDir, type RunArgs } from '../train/run-dir';
 import { resolveRunArgs, runTraining, type RunOutcome } from '../train/run-training';
 import type { TrainHooks } from '../train/trainer';
@@ -26,24 +25,20 @@ export interface TrainPlan {
   reporter?: ReporterOptions;
 }
 
-export interface TrainedRun extends RunOutcome {
-  /** Every epoch of the run, as its metrics.jsonl holds them (those before a resume too). */
-  metrics: EpochMetrics[];
-}
 
 /**
- * The reporter's hooks, with curves.svg rewritten after each epoch from metrics.jsonl (which
- * runTraining has written by then). A plot that cannot be written costs a warning, not the run.
+ * The reporter's hooks, with curves.svg rewritten after each epoch from every epoch so far.
+ * A plot that cannot be written costs a warning, not the run.
  */
 function hooksWithCurves(reporter: TrainReporter, runDir: string, impl: string): TrainHooks {
   const hooks = reporter.hooks();
   let warned = false;
   return {
     ...hooks,
-    onEpochEnd: async (metrics) => {
-      await hooks.onEpochEnd?.(metrics);
+    onEpochEnd: async (metrics, history) => {
+      await hooks.onEpochEnd?.(metrics, history);
       try {
-        await writeCurvesSvg(runDir, await readRunMetrics(runDir), impl);
+        await writeCurvesSvg(runDir, history, impl);
       } catch (err) {
         if (!warned) process.stderr.write(`bnlenet: warning: curves.svg not written: ${err instanceof Error ? err.message : String(err)}\n`);
         warned = true;
@@ -52,7 +47,7 @@ function hooksWithCurves(reporter: TrainReporter, runDir: string, impl: string):
   };
 }
 
-export async function trainWithFlags(flags: TrainFlags, plan: TrainPlan): Promise<TrainedRun> {
+export async function trainWithFlags(flags: TrainFlags, plan: TrainPlan): Promise<RunOutcome> {
   const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
   const runDir = plan.runDir ?? defaultRunDir(plan.impl);
   const args = await resolveRunArgs({ args: plan.args, runDir, resume: plan.resume });
@@ -96,9 +91,8 @@ export async function trainWithFlags(flags: TrainFlags, plan: TrainPlan): Promis
       gamma: first?.gamma ?? [],
       beta: first?.beta ?? [],
     });
-    const metrics = await readRunMetrics(runDir);
-    reporter.chart(metrics);
-    return { ...outcome, metrics };
+    reporter.chart(outcome.metrics);
+    return outcome;
   } finally {
     reporter.stopBar();
     downloads.close();

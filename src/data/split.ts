@@ -48,3 +48,10 @@ export function toSplit(images: IdxArray, labels: IdxArray, files: SplitFiles, e
   if (bad >= 0) fail(`${files.labels}: label ${labels.data[bad]} at index ${bad} is not a class 0..9`);
   return { images: images.data, labels: labels.data, count, rows: IMAGE_ROWS, cols: IMAGE_COLS };
 }
+
+/** The first `limit` examples of a split (views, no copy); the whole split when limit is unset. */
+export function firstExamples(split: Split, limit?: number): Split {
+  if (limit === undefined || limit >= split.count) return split;
+  const pixels = split.rows * split.cols;
+  return { ...split, count: limit, images: split.images.subarray(0, limit * pixels), labels: split.labels.subarray(0, limit) };
+}

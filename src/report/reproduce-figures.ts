@@ -47,8 +47,6 @@ export interface Tolerances {
  * - loss <= 0.30: the reference's 0.269 (the book's 0.267 to 0.273) plus 0.03, about 10%
  *   of slack for another framework's rounding and initial weights;
  * - train acc >= 0.88: the reference's 0.901 (book 0.899 to 0.902) minus 0.02;
- *   LeNet without BatchNorm (the book's previous section, lr 0.9, 10 epochs) ends near loss
- *   0.47 and train acc 0.82, so a BatchNorm that does not normalize fails both;
  * - test acc, best of the last 3 epochs, >= 0.75: at lr 1.0 test accuracy (inference mode,
  *   moving statistics) jumps between epochs: 0.48 to 0.82 in full runs of this tool on wasm
  *   (seed 0, both variants: last three epochs 0.801, 0.791, 0.785, with loss 0.267 and train

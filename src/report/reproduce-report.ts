@@ -61,8 +61,7 @@ function toleranceNotes(t: Tolerances): string[] {
         ? ` (set by flags; the defaults are ${DEFAULT_TOLERANCES.maxLoss}, ${DEFAULT_TOLERANCES.minTrainAcc} and ${DEFAULT_TOLERANCES.minTestAcc}).`
         : '.'),
     'The defaults are the PyTorch reference\'s figures with room for another framework\'s rounding ' +
-      '(loss 0.269 + 0.03, train acc 0.901 - 0.02); LeNet without BatchNorm ends near loss 0.47 ' +
-      'and train acc 0.82 on the same recipe, so a BatchNorm that does not normalize fails them. ' +
+      '(loss 0.269 + 0.03, train acc 0.901 - 0.02). ' +
       'Test accuracy (inference, moving statistics) jumps between epochs at lr 1.0 (the book\'s runs ' +
       'end at 0.807 and 0.708), so its limit is lower and only guards against broken moving statistics.',
   ];

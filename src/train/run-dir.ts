@@ -65,8 +65,30 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
 }
 
 /** Rewrites metrics.jsonl from the given metrics (one JSON object per line), atomically. */
-export async function writeMetrics(dir: string, metrics: EpochMetrics[]): Promise<void> {
+export async function writeMetrics(dir: string, metrics: readonly EpochMetrics[]): Promise<void> {
   await writeFileAtomic(path.join(dir, METRICS_FILE), metrics.map((m) => `${JSON.stringify(m)}\n`).join(''));
+}
+
+/** The epochs recorded in a run dir's metrics.jsonl, in order; [] when it has none yet. */
+export async function readMetrics(dir: string): Promise<EpochMetrics[]> {
+  const file = path.join(dir, METRICS_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as EpochMetrics;
+      } catch {
+        throw new DataError(`${file} line ${i + 1} is not JSON`);
+      }
+    });
 }
 
 /** Directories holding a run.json at `dir` or one level below it (compare and reproduce dirs). */

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { FashionMnist } from '../data/fashion-mnist';
-import type { Split } from '../data/split';
+import { firstExamples } from '../data/split';
 import type { BackendInfo } from '../engine/backend';
 import type { BatchNormParams } from '../model/batchnorm-params';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
@@ -51,13 +51,10 @@ export interface RunRequest {
 export interface RunOutcome {
   runDir: string;
   summary: Summary;
+  /** Every epoch of the run, those before a resume included (as metrics.jsonl holds them). */
+  metrics: EpochMetrics[];
 }
 
-function firstExamples(split: Split, limit?: number): Split {
-  if (limit === undefined || limit >= split.count) return split;
-  const pixels = split.rows * split.cols;
-  return { ...split, count: limit, images: split.images.subarray(0, limit * pixels), labels: split.labels.subarray(0, limit) };
-}
 
 /** The run's arguments: the given ones for a new run, the recorded ones for a resumed run. */
 export async function resolveRunArgs(request: { args: RunArgs; runDir: string; resume: boolean }): Promise<RunArgs> {
@@ -91,7 +88,6 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     resumedAt: from && { epoch: from.epoch, batch: from.nextBatch },
   });
 
-  const collected: EpochMetrics[] = [];
   const stop = listenForStop(request.onStopRequested);
   let result;
   try {
@@ -106,11 +102,10 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       stopRequested: stop.requested,
       hooks: {
         ...request.hooks,
-        onEpochEnd: async (metrics) => {
+        onEpochEnd: async (metrics, history) => {
           await model.save(directorySaver(request.runDir));
-          collected.push(metrics);
-          await writeMetrics(request.runDir, [...(from?.metrics ?? []), ...collected]);
-          await request.hooks.onEpochEnd?.(metrics);
+          await writeMetrics(request.runDir, history);
+          await request.hooks.onEpochEnd?.(metrics, history);
         },
       },
     });
@@ -136,5 +131,5 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   await writeJsonAtomic(path.join(request.runDir, SUMMARY_FILE), summary);
   optimizer.dispose();
   model.dispose();
-  return { runDir: request.runDir, summary };
+  return { runDir: request.runDir, summary, metrics: result.metrics };
 }

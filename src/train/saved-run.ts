@@ -5,7 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '../model/batchnorm-layer'; // registers the custom layer so saved models load
 import { DataError } from '../errors';
 import { directoryLoader, MODEL_FILE } from './model-files';
-import { readRunRecord, type RunRecord } from './run-dir';
+import { readMetrics, readRunRecord, type RunRecord } from './run-dir';
 
 export interface SavedRun {
   dir: string;
@@ -26,7 +26,6 @@ export async function openSavedRun(dir: string): Promise<SavedRun> {
     );
   }
   const model = await tfl.loadLayersModel(directoryLoader(dir));
-  const metrics = await fs.readFile(path.join(dir, 'metrics.jsonl'), 'utf8').catch(() => '');
-  const epochsDone = metrics.split('\n').filter((line) => line.trim() !== '').length;
+  const epochsDone = (await readMetrics(dir)).length;
   return { dir, record, model, epochsDone };
 }

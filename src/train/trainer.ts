@@ -28,7 +28,8 @@ export interface TrainHooks {
   onEpochStart?(epoch: number, epochs: number, batches: number, firstBatch: number): void;
   /** After each batch; `runningLoss` reads the backend, so call it sparingly. */
   onBatch?(done: number, batches: number, runningLoss: () => number): void;
-  onEpochEnd?(metrics: EpochMetrics): Promise<void> | void;
+  /** `history` is every finished epoch of the run, those before a resume included. */
+  onEpochEnd?(metrics: EpochMetrics, history: readonly EpochMetrics[]): Promise<void> | void;
 }
 
 export interface TrainJob {
@@ -150,7 +151,7 @@ export async function train(job: TrainJob): Promise<TrainResult> {
     position.shuffleStateAtEpochStart = random.savedState;
     position.partial = { lossSum: 0, correct: 0, seen: 0, trainSeconds: 0 };
     await saveCheckpoint(job.runDir, model, optimizer, { ...position, epoch: epoch + 1 });
-    await hooks.onEpochEnd?.(metrics);
+    await hooks.onEpochEnd?.(metrics, position.metrics);
   }
 
   const totalSeen = job.train.count * settings.epochs;

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BIN, runCli, type CliResult } from '../helpers/cli';
+import { readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
 
 const SYSTEM_DATA = '/usr/share/datasets/fashion-mnist';
@@ -109,14 +110,8 @@ function trainAndSignal(args: string[], signal: NodeJS.Signals): Promise<CliResu
   });
 }
 
-const metricsOf = (dir: string) =>
-  readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const { epoch, loss, trainAcc, testAcc } = JSON.parse(line);
-      return { epoch, loss, trainAcc, testAcc };
-    });
+/** The per-epoch figures that must not depend on an interruption (timing aside). */
+const metricsOf = (dir: string) => readMetrics(dir).map(({ epoch, loss, trainAcc, testAcc }) => ({ epoch, loss, trainAcc, testAcc }));
 
 test('Ctrl-C mid-epoch checkpoints and exits 130; --resume ends with the same weights and metrics', async (t) => {
   const dir = tempDir(t);

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
+import { readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
 
 const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
@@ -43,7 +44,7 @@ test('the run dir holds the model, metrics per epoch and a summary', () => {
     assert.ok(existsSync(path.join(runDir, file)), `${file} in ${listDir(runDir).join(', ')}`);
   }
   assert.ok(!listDir(runDir).some((f) => f.endsWith('.tmp')), 'no temporary files');
-  const metrics = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const metrics = readMetrics(runDir);
   assert.deepEqual(metrics.map((m) => m.epoch), [1, 2]);
   const summary = JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
   assert.equal(summary.args.impl, 'custom');

@@ -41,7 +41,7 @@ test('measure: final loss and train acc, test acc as the best of the last 3 epoc
 test('checkRun passes a healthy run and fails a run outside any tolerance, naming the check and its flag', () => {
   assert.ok(checkRun('custom', healthy(), DEFAULT_TOLERANCES).every((c) => c.pass));
 
-  // LeNet without BatchNorm (the book's 6.6): loss and train acc fail, test acc alone would not.
+  // A run that learned too little: loss and train acc outside their limits, test acc inside.
   const withoutBn = healthy().map((m) => ({ ...m, loss: 0.469, trainAcc: 0.823, testAcc: 0.779 }));
   const failed = checkRun('builtin', withoutBn, DEFAULT_TOLERANCES).filter((c) => !c.pass);
   assert.deepEqual(failed.map((c) => c.name), ['loss', 'trainAcc']);

@@ -16,15 +16,12 @@ import { buildLeNet } from '../../src/model/lenet';
 import { CHECKPOINT_FILE, loadCheckpoint } from '../../src/train/checkpoint';
 import { directoryLoader, directorySaver } from '../../src/train/model-files';
 import { train, type TrainJob } from '../../src/train/trainer';
-import type { Split } from '../../src/data/split';
+import { firstExamples } from '../../src/data/split';
 import { tempDir } from '../helpers/temp-dir';
 
 const SYSTEM_DATA = '/usr/share/datasets/fashion-mnist';
 let data: FashionMnist;
 
-function firstExamples(split: Split, n: number): Split {
-  return { ...split, count: n, images: split.images.subarray(0, n * 784), labels: split.labels.subarray(0, n) };
-}
 
 before(async () => {
   await selectBackend({ backend: 'wasm', gpu: false });
