@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { BnlenetError } from '../errors';
-import type { BatchNormImpl } from '../model/lenet';
+import type { BatchNormImpl } from '../model/impls';
 import {
   buildComparison,
   COMPARE_JSON,

@@ -5,15 +5,16 @@
 import { Command, Option } from 'commander';
 import { resolveDataDir } from '../data/data-dir';
 import { parseMirrorUrl } from '../data/sources';
-import { backendConflict } from '../engine/backend';
+import { BACKEND_NAMES, backendConflict, type BackendName } from '../engine/backend';
+import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
 import { UsageError } from '../errors';
 import type { RunArgs } from '../train/run-dir';
 import { positiveNumber, wholeNumber } from './flags';
 
 export interface TrainFlags {
-  impl: 'custom' | 'builtin';
+  impl: BatchNormImpl;
   gpu?: boolean;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: BackendName;
   epochs: number;
   batchSize: number;
   lr: number;
@@ -33,7 +34,7 @@ export function addTrainOptions(command: Command, options: { impl: boolean }): C
   if (options.impl) {
     command.addOption(
       new Option('--impl <impl>', 'BatchNorm implementation: from scratch, or the built-in layer')
-        .choices(['custom', 'builtin'])
+        .choices(BATCHNORM_IMPLS)
         .default('custom'),
     );
   }
@@ -41,7 +42,7 @@ export function addTrainOptions(command: Command, options: { impl: boolean }): C
     .option('--gpu', 'train on CUDA through @tensorflow/tfjs-node-gpu (an optional package)')
     .addOption(
       new Option('--backend <name>', 'TensorFlow.js backend; auto = tensorflow if installed, else wasm')
-        .choices(['auto', 'tensorflow', 'wasm', 'cpu'])
+        .choices(BACKEND_NAMES)
         .default('auto'),
     )
     .option('--epochs <n>', 'training epochs', wholeNumber(1), 10)

@@ -11,7 +11,9 @@ import * as path from 'node:path';
 import { BnlenetError, UsageError } from '../errors';
 import { coreCount, withThreadedWasm } from './wasm-threads';
 
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** The names `--backend` takes: the one definition the CLI's choices derive from. */
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface BackendRequest {
   backend: BackendName;

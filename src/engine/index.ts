@@ -9,6 +9,7 @@
  * selectBackend reports an error when it is not).
  */
 export {
+  BACKEND_NAMES,
   backendConflict,
   isInstalled,
   missingPackageError,

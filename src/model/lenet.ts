@@ -12,9 +12,7 @@ import { IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from '../data/fashion-mnist-files
 import { BatchNorm } from './batchnorm-layer';
 import { BOOK_EPSILON, BOOK_MOMENTUM } from './batchnorm-math';
 
-export const BATCHNORM_IMPLS = ['custom', 'builtin'] as const;
-export type BatchNormImpl = (typeof BATCHNORM_IMPLS)[number];
-
+import type { BatchNormImpl } from './impls';
 
 function normalization(impl: BatchNormImpl, name: string) {
   const args = { name, momentum: BOOK_MOMENTUM, epsilon: BOOK_EPSILON };

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { BatchNormParams } from '../model/batchnorm-params';
-import type { BatchNormImpl } from '../model/lenet';
+import type { BatchNormImpl } from '../model/impls';
 import type { EpochMetrics } from '../train/epoch-metrics';
 import type { RunArgs } from '../train/run-dir';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';

@@ -3,7 +3,7 @@
  * Learning" 7.5) and of the PyTorch reference run here, and the tolerances of the checks,
  * all in one table; and the checks themselves, pure functions of the runs' metrics.
  */
-import type { BatchNormImpl } from '../model/lenet';
+import type { BatchNormImpl } from '../model/impls';
 import type { EpochMetrics } from '../train/epoch-metrics';
 
 export interface Figures {
