@@ -11,7 +11,6 @@ import { initializers, layers, sequential, Sequential } from '@tensorflow/tfjs-l
 import { IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from '../data/fashion-mnist-files';
 import { BatchNorm } from './batchnorm-layer';
 import { BOOK_EPSILON, BOOK_MOMENTUM } from './batchnorm-math';
-
 import type { BatchNormImpl } from './impls';
 
 function normalization(impl: BatchNormImpl, name: string) {
