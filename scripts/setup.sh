@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
 # Set-up on a fresh Debian machine (root; the npm registry and Debian's packages reachable,
 # nothing else): the dataset from Debian, the Node dependencies, the TypeScript build, and a
-# verified copy of the data in ./data. With --bench, also Debian's PyTorch for the reference
-# that `npm run bench` compares against.
+# verified copy of the data in ./data. Optional stacks, each behind its own flag:
+#   --bench   Debian's PyTorch for the reference that `npm run bench` compares against
+#   --all     every optional stack (what CI installs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+usage() { echo "usage: bash scripts/setup.sh [--bench] [--all]" >&2; exit 2; }
+
+bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) bench=1 ;;
+    --all) bench=1 ;;
+    -h|--help) usage ;;
+    *) echo "setup.sh: unknown option $arg" >&2; usage ;;
+  esac
+done
+
 packages=(dataset-fashion-mnist)
-if [[ "${1:-}" == "--bench" ]]; then packages+=(python3-torch); fi
+if ((bench)); then packages+=(python3-torch); fi
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 if ((${#missing[@]})); then
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
