@@ -32,8 +32,8 @@ export class DataError extends BnlenetError {
 
 /** The run was interrupted by SIGINT or SIGTERM after saving what it had: exit 130. */
 export class InterruptedError extends BnlenetError {
-  constructor(message: string) {
-    super(message, 130);
+  constructor(message: string, hint?: string) {
+    super(message, 130, hint);
     this.name = 'InterruptedError';
   }
 }

@@ -17,6 +17,7 @@ import { selectBackend } from '../../src/engine';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
 import { evaluateSplit } from '../../src/train/evaluate';
 import { runTraining } from '../../src/train/run-training';
+import { NEVER_ABORTED } from '../../src/util/abort';
 import { openSavedRun } from '../../src/train/saved-run';
 import type { EpochTiming } from './stats';
 
@@ -59,11 +60,11 @@ async function main(): Promise<void> {
         dataDir,
       },
       runDir: path.join(runDir, 'run'),
-      resume: false,
       backend,
+      signal: NEVER_ABORTED,
       // The parent verified the data dir; here it is only read.
       loadData: async (dir) => (loaded.data = await loadFashionMnist(dir)),
-      hooks: { onEpochEnd: (m) => void metrics.push(m) },
+      observer: { onEpochEnd: (m) => void metrics.push(m) },
     });
     const data = loaded.data;
     if (data === undefined) throw new Error('internal: runTraining did not load the data');

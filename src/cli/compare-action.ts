@@ -1,75 +1,106 @@
 /**
  * The part of `compare` (and `reproduce`) that needs TensorFlow.js, loaded lazily by the
  * commands: train the custom then the built-in BatchNorm variant with the same seed (so the
- * same initial weights and data order) into <dir>/custom and <dir>/builtin, then compare them.
+ * same initial weights and data order) into <dir>/custom and <dir>/builtin, as a run set
+ * that --resume continues, then compare them.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { BnlenetError } from '../errors';
-import type { BatchNormImpl } from '../model/impls';
+import type { BackendInfo } from '../engine/backend';
+import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
 import {
   buildComparison,
   COMPARE_JSON,
   COMPARE_SVG,
   sideBySideLines,
   summaryLines,
-  VARIANTS,
   writeCompareFiles,
   type Comparison,
   type VariantRun,
 } from '../report/compare';
 import type { OutputMode } from '../report/train-reporter';
-import { trainWithFlags } from './train-action';
+import { createRunSet, readFinishedRun, readRunSet, runProgress, type RunSetPlan } from '../train/run-set';
+import type { RunOutcome } from '../train/run-training';
+import { throwIfInterrupted } from '../util/abort';
+import type { StopController } from './stop-controller';
+import { trainRun } from './train-action';
 import { outputMode, runArgsFromFlags, type TrainFlags } from './train-options';
 
-/** Refuses a dir that already holds files (another compare's, or anything else). */
-export async function ensureNewDir(dir: string): Promise<void> {
-  const existing = await fs.readdir(dir).catch(() => [] as string[]);
-  if (existing.length > 0) {
-    throw new BnlenetError(`--out ${dir} already holds files`, 2, 'choose a new directory');
-  }
-  await fs.mkdir(dir, { recursive: true });
+/** The set of a new compare (or reproduce) run, or the one --resume continues. */
+export async function openVariantSet<S extends object>(
+  flags: TrainFlags,
+  dir: string,
+  kind: string,
+  settings: S,
+): Promise<RunSetPlan<S>> {
+  if (flags.resume) return readRunSet<S>(dir, kind);
+  const runs = BATCHNORM_IMPLS.map((impl) => ({ name: impl, args: runArgsFromFlags(flags, impl) }));
+  return createRunSet(dir, kind, runs, settings);
 }
 
-/** Trains both variants into <dir>/<impl>, one after the other, each reported with its label. */
-export async function trainVariants(flags: TrainFlags, dir: string, mode: OutputMode): Promise<Record<BatchNormImpl, VariantRun>> {
+function variantRun(outcome: RunOutcome): VariantRun {
+  const { summary } = outcome;
+  return {
+    runDir: outcome.runDir,
+    metrics: outcome.metrics,
+    examplesPerSec: summary.examplesPerSec,
+    device: summary.backend.device,
+    versions: summary.versions,
+    batchNorm: summary.batchNorm,
+  };
+}
+
+/**
+ * Trains each variant of the set into <dir>/<impl>, one after the other, each reported with
+ * its label: finished ones are read back, an interrupted one resumes, the rest start.
+ */
+async function trainVariants(
+  stop: StopController,
+  flags: TrainFlags,
+  dir: string,
+  plan: RunSetPlan,
+  mode: OutputMode,
+  backend: BackendInfo,
+): Promise<Record<BatchNormImpl, VariantRun>> {
   // Each run shows its own lines, labelled; under --quiet only the comparison speaks.
   const runMode: OutputMode = mode === 'quiet' ? 'none' : mode;
   const runs: Partial<Record<BatchNormImpl, VariantRun>> = {};
-  for (const impl of VARIANTS) {
-    const run = await trainWithFlags(flags, {
-      runDir: path.join(dir, impl),
-      resume: false,
-      impl,
-      mode: runMode,
-      args: runArgsFromFlags(flags, impl),
-      reporter: { label: impl, showChart: false },
-    });
-    runs[impl] = {
-      runDir: run.runDir,
-      metrics: run.metrics,
-      examplesPerSec: run.summary.examplesPerSec,
-      device: run.summary.backend.device,
-      versions: run.summary.versions,
-      batchNorm: run.summary.batchNorm,
-    };
+  for (const planned of plan.runs) {
+    throwIfInterrupted(stop.signal);
+    const runDir = path.join(dir, planned.name);
+    const progress = await runProgress(runDir);
+    const outcome =
+      progress === 'done'
+        ? await readFinishedRun(runDir)
+        : await trainRun(stop, backend, {
+            runDir,
+            args: progress === 'started' ? undefined : planned.args,
+            mode: runMode,
+            mirrors: flags.mirror,
+            reporter: { label: planned.name, showChart: false },
+            resumeCommand: `bnlenet ${plan.kind} --resume ${dir}`,
+          });
+    runs[planned.args.impl] = variantRun(outcome);
   }
   return runs as Record<BatchNormImpl, VariantRun>;
 }
 
 /** Trains both variants, writes compare.json and compare.svg, and prints the comparison. */
 export async function trainAndCompare(
+  stop: StopController,
   flags: TrainFlags,
   dir: string,
+  plan: RunSetPlan,
+  backend: BackendInfo,
 ): Promise<{ comparison: Comparison; runs: Record<BatchNormImpl, VariantRun> }> {
   const mode = outputMode(flags);
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  await ensureNewDir(dir);
+  const seed = plan.runs[0]!.args.seed;
   if (mode === 'text') {
-    out(`comparing custom and builtin BatchNorm from the same initial weights and data order (seed ${flags.seed}) in ${dir}`);
+    const verb = flags.resume ? 'continuing the comparison of' : 'comparing';
+    out(`${verb} custom and builtin BatchNorm from the same initial weights and data order (seed ${seed}) in ${dir}`);
   }
-  const runs = await trainVariants(flags, dir, mode);
-  const { impl: _impl, ...args } = runArgsFromFlags(flags, 'custom');
+  const runs = await trainVariants(stop, flags, dir, plan, mode, backend);
+  const { impl: _impl, ...args } = plan.runs[0]!.args;
   const comparison = buildComparison(args, runs);
   await writeCompareFiles(dir, comparison);
   if (mode === 'json') {

@@ -31,3 +31,9 @@ export function fraction(value: string): number {
   }
   return parsed;
 }
+
+/** A file or directory path: anything but the empty string (which names no place at all). */
+export function pathValue(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('Expected a path, not an empty string.');
+  return value;
+}

@@ -42,7 +42,7 @@ export async function inspectRun(
   // Reading weights needs no speed: the plain JavaScript backend loads fastest.
   await selectBackend({ backend: 'cpu', gpu: false });
   const run = await openSavedRun(dir);
-  const all = readBatchNormParams(run.model);
+  const all = await readBatchNormParams(run.model);
   if (layer !== 'all' && layer > all.length) {
     throw new UsageError(`--layer ${layer}: this model has BatchNorm layers 1 to ${all.length}`, 'use --layer 1..' + all.length + ' or --layer all');
   }

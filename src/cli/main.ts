@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { BnlenetError } from '../errors';
+import { fileSystemError, fsErrorCode } from '../util/fs-errors';
+import { StopController } from './stop-controller';
 import { compareCommand } from './commands/compare';
 import { downloadCommand } from './commands/download';
 import { evaluateCommand } from './commands/evaluate';
@@ -17,7 +19,7 @@ const VERSION: string = (require('../../../package.json') as { version: string }
 /** Commander's own errors get the same "bnlenet: " prefix as the project's. */
 const OUTPUT = { outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'bnlenet: ')) };
 
-function buildProgram(): Command {
+function buildProgram(stop: StopController): Command {
   const program = new Command('bnlenet')
     .description(
       'LeNet with batch normalization on Fashion-MNIST, as in "Dive into Deep Learning" 7.5, on TensorFlow.js',
@@ -27,12 +29,12 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput(OUTPUT);
   for (const command of [
-    downloadCommand(),
-    trainCommand(),
-    compareCommand(),
+    downloadCommand(stop),
+    trainCommand(stop),
+    compareCommand(stop),
     evaluateCommand(),
     inspectParamsCommand(),
-    reproduceCommand(),
+    reproduceCommand(stop),
   ]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.
     command.exitOverride().configureOutput(OUTPUT);
@@ -46,12 +48,16 @@ function isVerbose(argv: string[]): boolean {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  // One listener for Ctrl-C and SIGTERM from the start to the end of the command.
+  const stop = new StopController().install();
+  const program = buildProgram(stop);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     return reportError(err, isVerbose(argv));
+  } finally {
+    stop.dispose();
   }
 }
 
@@ -67,6 +73,8 @@ function reportError(err: unknown, verbose: boolean): number {
     if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
     return err.exitCode;
   }
+  const path = (err as NodeJS.ErrnoException | undefined)?.path;
+  if (fsErrorCode(err) && path) return reportError(fileSystemError(err, 'use', path), verbose);
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`bnlenet: unexpected error: ${message}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);

@@ -1,70 +1,63 @@
 /**
- * The part of `train` (and `compare`) that needs TensorFlow.js, loaded lazily by the
- * commands: select the backend, run the training, report it, and keep the run's curves.svg
- * current at every epoch end.
+ * The part of `train` (and of compare and reproduce, run by run) that needs TensorFlow.js,
+ * loaded lazily by the commands: wires the data layer, the training run and the reporter
+ * together, and turns the run's stop into the line that says how to continue it.
  */
 import { prepareDataset } from '../data/prepare';
 import type { DataEvent } from '../data/events';
-import { selectBackend } from '../engine';
+import type { BackendInfo } from '../engine/backend';
+import { InterruptedError } from '../errors';
 import { createDownloadReporter } from '../report/download-progress';
-import { writeCurvesSvg } from '../report/run-plots';
+import { curvesFile } from '../report/run-plots';
 import { TrainReporter, type OutputMode, type ReporterOptions } from '../report/train-reporter';
-import { defaultRunDir, type RunArgs } from '../train/run-dir';
-import { resolveRunArgs, runTraining, type RunOutcome } from '../train/run-training';
-import type { TrainHooks } from '../train/trainer';
-import type { TrainFlags } from './train-options';
+import type { DerivedFiles } from '../train/run-files';
+import type { RunArgs } from '../train/run-record';
+import { runTraining, type RunOutcome } from '../train/run-training';
+import type { StopController } from './stop-controller';
 
-export interface TrainPlan {
-  /** The run dir; undefined for the default runs/<UTC time>-<impl>. */
-  runDir?: string;
-  resume: boolean;
-  impl: RunArgs['impl'];
+export interface TrainRequest {
+  runDir: string;
+  /** A new run's arguments; undefined to resume the run in runDir. */
+  args?: RunArgs;
   mode: OutputMode;
-  args: RunArgs;
+  mirrors?: readonly string[];
   /** How the reporter shows this run (compare labels its two runs); default: train's. */
   reporter?: ReporterOptions;
+  /** The command that continues this run after a stop; default `bnlenet train --resume <runDir>`. */
+  resumeCommand?: string;
 }
 
-
-/**
- * The reporter's hooks, with curves.svg rewritten after each epoch from every epoch so far.
- * A plot that cannot be written costs a warning, not the run.
- */
-function hooksWithCurves(reporter: TrainReporter, runDir: string, impl: string): TrainHooks {
-  const hooks = reporter.hooks();
+/** curves.svg beside the metrics; a plot that cannot be drawn costs one warning, not the run. */
+function curvesOnly(): DerivedFiles {
   let warned = false;
   return {
-    ...hooks,
-    onEpochEnd: async (metrics, history) => {
-      await hooks.onEpochEnd?.(metrics, history);
-      try {
-        await writeCurvesSvg(runDir, history, impl);
-      } catch (err) {
-        if (!warned) process.stderr.write(`bnlenet: warning: curves.svg not written: ${err instanceof Error ? err.message : String(err)}\n`);
-        warned = true;
-      }
+    render: async (history, args) => [await curvesFile(history, args.impl)],
+    onError: (err) => {
+      if (!warned) process.stderr.write(`bnlenet: warning: curves.svg not written: ${err instanceof Error ? err.message : String(err)}\n`);
+      warned = true;
     },
   };
 }
 
-export async function trainWithFlags(flags: TrainFlags, plan: TrainPlan): Promise<RunOutcome> {
-  const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
-  const runDir = plan.runDir ?? defaultRunDir(plan.impl);
-  const args = await resolveRunArgs({ args: plan.args, runDir, resume: plan.resume });
-  const reporter = new TrainReporter(plan.mode, plan.reporter);
+export async function trainRun(stop: StopController, backend: BackendInfo, request: TrainRequest): Promise<RunOutcome> {
+  const { runDir, mode } = request;
+  const reporter = new TrainReporter(mode, request.reporter);
   const downloads = createDownloadReporter();
   // In a training run only fetching is news; a verified cache is the normal case.
   const onEvent = (event: DataEvent) => {
-    if (plan.mode === 'text' && event.type !== 'verified') downloads.onEvent(event);
+    if (mode === 'text' && event.type !== 'verified') downloads.onEvent(event);
   };
+  stop.stopCleanly('finishing the current batch and saving a checkpoint', () => reporter.stopBar());
   try {
     const outcome = await runTraining({
-      args,
       runDir,
-      resume: plan.resume,
+      args: request.args,
       backend,
-      loadData: (dataDir) => prepareDataset({ dataDir, mirrors: flags.mirror, onEvent }),
-      onStart: ({ examples, resumedAt }) =>
+      signal: stop.signal,
+      loadData: (dataDir, signal) => prepareDataset({ dataDir, mirrors: request.mirrors, onEvent, signal }),
+      observer: reporter.observer(),
+      derived: curvesOnly(),
+      onStart: ({ args, examples, resumedAt }) =>
         reporter.started({
           runDir,
           impl: args.impl,
@@ -76,23 +69,26 @@ export async function trainWithFlags(flags: TrainFlags, plan: TrainPlan): Promis
           seed: args.seed,
           resumedAt,
         }),
-      hooks: hooksWithCurves(reporter, runDir, args.impl),
-      onStopRequested: (signal) => {
-        reporter.stopBar();
-        process.stderr.write(`\n${signal}: finishing the current batch and saving a checkpoint (again to quit at once)\n`);
-      },
     });
+    if (outcome.recovered) {
+      reporter.note(`every epoch of ${runDir} had been trained; its model, metrics and summary were brought up to date from its checkpoint`);
+    }
     const first = outcome.summary.batchNorm[0];
     reporter.finished({
       runDir,
       final: outcome.summary.final,
       examplesPerSec: outcome.summary.examplesPerSec,
-      device: backend.device,
+      device: outcome.summary.backend.device,
       gamma: first?.gamma ?? [],
       beta: first?.beta ?? [],
     });
     reporter.chart(outcome.metrics);
     return outcome;
+  } catch (err) {
+    if (err instanceof InterruptedError && !err.hint) {
+      throw new InterruptedError(err.message, `continue it with \`${request.resumeCommand ?? `bnlenet train --resume ${runDir}`}\``);
+    }
+    throw err;
   } finally {
     reporter.stopBar();
     downloads.close();

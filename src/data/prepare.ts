@@ -10,7 +10,8 @@ import { datasetFromContent, type FashionMnist } from './fashion-mnist';
 import { FASHION_MNIST_FILES } from './fashion-mnist-files';
 import { openDataDir } from './data-dir';
 import { httpOptionsFromEnv, type HttpOptions } from './http-options';
-import { interruptedError, whileInterruptible } from './interrupt';
+import { interruptedError } from './interrupt';
+import { NEVER_ABORTED } from '../util/abort';
 import { planSources } from './sources';
 
 export interface PrepareOptions {
@@ -20,10 +21,7 @@ export interface PrepareOptions {
   /** Fetch again even over verified copies (each is replaced only by a verified new one). */
   force?: boolean;
   onEvent?: DataEventListener;
-  /**
-   * Aborts the work (temp files are removed, InterruptedError is thrown). Without one,
-   * SIGINT and SIGTERM are handled for the duration of the call.
-   */
+  /** Aborts the work (temp files are removed, InterruptedError is thrown): the CLI's Ctrl-C. */
   signal?: AbortSignal;
   /** Overrides of the defaults and of BNLENET_HTTP_TIMEOUT_MS / BNLENET_HTTP_RETRIES. */
   http?: Partial<HttpOptions>;
@@ -51,5 +49,5 @@ export async function prepareDataset(options: PrepareOptions): Promise<FashionMn
     if (signal.aborted) throw interruptedError(signal);
     return datasetFromContent(content, dataDir);
   };
-  return options.signal ? work(options.signal) : whileInterruptible(work);
+  return work(options.signal ?? NEVER_ABORTED);
 }

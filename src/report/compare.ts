@@ -5,17 +5,15 @@
  */
 import * as path from 'node:path';
 import type { BatchNormParams } from '../model/batchnorm-params';
-import type { BatchNormImpl } from '../model/impls';
+import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
 import type { EpochMetrics } from '../train/epoch-metrics';
-import type { RunArgs } from '../train/run-dir';
+import type { RunArgs } from '../train/run-record';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { renderCompareSvg } from './plots';
 import { finalLines } from './train-lines';
 
 export const COMPARE_JSON = 'compare.json';
 export const COMPARE_SVG = 'compare.svg';
-/** The order both variants train in, and are shown in. */
-export const VARIANTS = ['custom', 'builtin'] as const satisfies readonly BatchNormImpl[];
 
 /** What compare needs of one finished run. */
 export interface VariantRun {
@@ -90,7 +88,7 @@ export function buildComparison(args: Omit<RunArgs, 'impl'>, runs: Record<BatchN
 export async function writeCompareFiles(dir: string, comparison: Comparison): Promise<void> {
   await writeJsonAtomic(path.join(dir, COMPARE_JSON), comparison);
   const svg = await renderCompareSvg(
-    VARIANTS.map((impl) => ({ label: impl, rows: comparison.runs[impl].metrics })),
+    BATCHNORM_IMPLS.map((impl) => ({ label: impl, rows: comparison.runs[impl].metrics })),
     { title: 'LeNet-BN: custom vs built-in BatchNorm' },
   );
   await writeFileAtomic(path.join(dir, COMPARE_SVG), svg);
@@ -111,8 +109,8 @@ const cells = (m: EpochMetrics | undefined): string =>
 /** The per-epoch table: both runs' loss, accuracies and examples/sec, and the speed ratio. */
 export function sideBySideLines(c: Comparison): string[] {
   const lines = [
-    ' '.repeat(5) + VARIANTS.map((impl) => `${impl} BatchNorm`.padStart(GROUP)).join('  |') + '  |',
-    'epoch' + VARIANTS.map(() => row(COLUMNS.map(([heading]) => heading))).join('  |') + '  |  speed custom/builtin',
+    ' '.repeat(5) + BATCHNORM_IMPLS.map((impl) => `${impl} BatchNorm`.padStart(GROUP)).join('  |') + '  |',
+    'epoch' + BATCHNORM_IMPLS.map(() => row(COLUMNS.map(([heading]) => heading))).join('  |') + '  |  speed custom/builtin',
   ];
   const epochs = Math.max(c.runs.custom.metrics.length, c.runs.builtin.metrics.length);
   for (let i = 0; i < epochs; i++) {
@@ -140,7 +138,7 @@ export function differencesText(d: BatchNormDifferences): string {
 /** The closing summary: each run's book lines, the speed ratio, the BatchNorm differences. */
 export function summaryLines(c: Comparison): string[] {
   const lines: string[] = [];
-  for (const impl of VARIANTS) {
+  for (const impl of BATCHNORM_IMPLS) {
     const run = c.runs[impl];
     const last = run.metrics[run.metrics.length - 1];
     if (!last) continue;

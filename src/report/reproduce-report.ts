@@ -4,7 +4,8 @@
  * per check, the speeds, and the curves (SVG files beside it, linked as images).
  */
 import { CURVES_FILE } from './run-plots';
-import { COMPARE_SVG, differencesText, VARIANTS, type Comparison } from './compare';
+import { BATCHNORM_IMPLS } from '../model/impls';
+import { COMPARE_SVG, differencesText, type Comparison } from './compare';
 import {
   BOOK,
   DEFAULT_TOLERANCES,
@@ -106,7 +107,7 @@ export function reproduceMarkdown(r: Reproduction): string {
     '',
     ...table(
       ['variant', 'measured', 'on', 'book', 'PyTorch reference'],
-      VARIANTS.map((impl) => [
+      BATCHNORM_IMPLS.map((impl) => [
         impl,
         c.runs[impl].examplesPerSec.toFixed(1),
         c.device,
@@ -120,10 +121,10 @@ export function reproduceMarkdown(r: Reproduction): string {
     '## Per epoch',
     '',
     ...table(
-      ['epoch', ...VARIANTS.flatMap((impl) => [`${impl} loss`, `${impl} train acc`, `${impl} test acc`, `${impl} examples/sec`])],
+      ['epoch', ...BATCHNORM_IMPLS.flatMap((impl) => [`${impl} loss`, `${impl} train acc`, `${impl} test acc`, `${impl} examples/sec`])],
       c.runs.custom.metrics.map((m, i) => [
         m.epoch,
-        ...VARIANTS.flatMap((impl) => {
+        ...BATCHNORM_IMPLS.flatMap((impl) => {
           const row = c.runs[impl].metrics[i];
           return row
             ? [fixed3(row.loss), fixed3(row.trainAcc), fixed3(row.testAcc), row.examplesPerSec.toFixed(1)]
@@ -138,8 +139,8 @@ export function reproduceMarkdown(r: Reproduction): string {
     '',
     `![custom and builtin BatchNorm](${COMPARE_SVG})`,
     '',
-    ...VARIANTS.flatMap((impl) => [`![${impl} BatchNorm](${impl}/${CURVES_FILE})`, '']),
-    `Runs: ${VARIANTS.map((impl) => `[${impl}](${impl}/)`).join(', ')} (evaluate and inspect-params take them with \`--run\`).`,
+    ...BATCHNORM_IMPLS.flatMap((impl) => [`![${impl} BatchNorm](${impl}/${CURVES_FILE})`, '']),
+    `Runs: ${BATCHNORM_IMPLS.map((impl) => `[${impl}](${impl}/)`).join(', ')} (evaluate and inspect-params take them with \`--run\`).`,
     '',
   ];
   return lines.join('\n');

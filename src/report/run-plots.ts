@@ -1,10 +1,10 @@
 /**
  * The plot files of a run dir: curves.svg, the book's training plot, drawn from the run's
- * metrics (every epoch, those before a resume included) and rewritten atomically, so an interrupted run leaves a current plot.
+ * metrics (every epoch, those before a resume included). The train layer writes it with the
+ * run's other files at each epoch end, so an interrupted run leaves a current plot.
  */
-import * as path from 'node:path';
 import type { EpochMetrics } from '../train/epoch-metrics';
-import { writeFileAtomic } from '../util/atomic-file';
+import type { DerivedFile } from '../train/run-files';
 import { renderCurvesSvg } from './plots';
 
 export const CURVES_FILE = 'curves.svg';
@@ -14,9 +14,7 @@ export function runTitle(impl: string): string {
   return `LeNet-BN (${impl} BatchNorm)`;
 }
 
-/** Renders the run's curves and writes them to <dir>/curves.svg, atomically; returns the path. */
-export async function writeCurvesSvg(dir: string, rows: readonly EpochMetrics[], impl: string): Promise<string> {
-  const file = path.join(dir, CURVES_FILE);
-  await writeFileAtomic(file, await renderCurvesSvg(rows, { title: runTitle(impl) }));
-  return file;
+/** curves.svg of a run with these epochs. */
+export async function curvesFile(rows: readonly EpochMetrics[], impl: string): Promise<DerivedFile> {
+  return { name: CURVES_FILE, content: await renderCurvesSvg(rows, { title: runTitle(impl) }) };
 }

@@ -9,7 +9,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { EpochMetrics } from '../train/epoch-metrics';
-import type { TrainHooks } from '../train/trainer';
+import type { TrainObserver } from '../train/trainer';
 import { terminalChart } from './plots/terminal-chart';
 import { epochLine, finalLines } from './train-lines';
 
@@ -26,7 +26,7 @@ export interface ReporterOptions {
   label?: string;
 }
 
-/** How often the bar reads the running loss back from the backend (it costs a sync). */
+/** How often the bar reads the running loss back from the backend (it waits for the backend). */
 const LOSS_READ_EVERY = 10;
 
 export interface RunStartInfo {
@@ -88,8 +88,10 @@ export class TrainReporter {
     this.line(`run dir: ${info.runDir}`);
   }
 
-  hooks(): TrainHooks {
+  /** What the training loop tells this reporter; it reads the running loss only for a bar. */
+  observer(): TrainObserver {
     return {
+      lossEvery: this.showBar ? LOSS_READ_EVERY : undefined,
       onEpochStart: (epoch, epochs, batches, firstBatch) => {
         if (!this.showBar) return;
         this.bar = new SingleBar({
@@ -101,9 +103,7 @@ export class TrainReporter {
         this.bar.start(batches, firstBatch, { loss: '-' });
       },
       onBatch: (done, _batches, runningLoss) => {
-        if (!this.bar) return;
-        const payload = done % LOSS_READ_EVERY === 0 ? { loss: runningLoss().toFixed(3) } : undefined;
-        this.bar.update(done, payload);
+        this.bar?.update(done, runningLoss === undefined ? undefined : { loss: runningLoss.toFixed(3) });
       },
       onEpochEnd: (metrics) => {
         this.stopBar();
@@ -127,6 +127,12 @@ export class TrainReporter {
       this.line(`beta  (first BatchNorm layer): ${formatValues(info.beta)}`);
       this.line(`saved to ${info.runDir}`);
     }
+  }
+
+  /** A remark about the run (text: one line; json: a "note" event); silent in quiet and none. */
+  note(text: string): void {
+    if (this.mode === 'json') return this.json('note', { text });
+    if (this.mode === 'text') this.line(text);
   }
 
   /** The run's curves as a terminal chart, when this reporter shows one. */

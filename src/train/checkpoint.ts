@@ -1,16 +1,19 @@
 /**
  * The training checkpoint: everything needed to continue a run exactly where it stopped,
  * in ONE file written atomically (so there is never a model from one step beside the state
- * of another): the model (topology and weights, moving statistics included), the optimizer's
- * weights, the position in the run, the shuffle state and the metrics so far.
+ * of another): the run's arguments, the model (topology and weights, moving statistics
+ * included), the optimizer's weights, the position in the run, the shuffle state and the
+ * metrics so far. It is the run's commit point: the other files of a run dir are derived
+ * from it and can be rebuilt from it (see run-files.ts).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { DataError } from '../errors';
+import { BnlenetError, DataError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
 import type { EpochMetrics } from './epoch-metrics';
+import type { RunArgs } from './run-record';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'bnlenet-checkpoint/1';
@@ -19,7 +22,7 @@ const FORMAT = 'bnlenet-checkpoint/1';
 export interface RunPosition {
   /** 1-based epoch in progress (epochs + 1 when the run is complete). */
   epoch: number;
-  /** Index of the next batch of that epoch to train. */
+  /** Index of the next batch of that epoch to train (its batch count: trained, not evaluated). */
   nextBatch: number;
   /** The shuffle PRNG's state at the start of `epoch`, to redraw its permutation. */
   shuffleStateAtEpochStart: number;
@@ -39,6 +42,8 @@ interface NamedValues {
 
 interface CheckpointFile {
   format: string;
+  /** Absent in checkpoints written before the arguments were recorded here. */
+  args?: RunArgs;
   position: RunPosition;
   optimizer: NamedValues[];
   model: {
@@ -48,7 +53,16 @@ interface CheckpointFile {
   };
 }
 
-async function modelArtifacts(model: LayersModel): Promise<tf.io.ModelArtifacts> {
+/** Saving was refused: a weight is NaN or infinite (the run diverged). */
+export class NonFiniteWeightsError extends BnlenetError {
+  constructor(where: string) {
+    super(`${where} holds NaN or infinite weights`);
+    this.name = 'NonFiniteWeightsError';
+  }
+}
+
+/** The model's topology and weights as tfjs serializes them (weights in one buffer). */
+export async function modelArtifacts(model: LayersModel): Promise<tf.io.ModelArtifacts & { weightData: ArrayBuffer }> {
   let captured: tf.io.ModelArtifacts | undefined;
   await model.save({
     async save(artifacts) {
@@ -56,18 +70,29 @@ async function modelArtifacts(model: LayersModel): Promise<tf.io.ModelArtifacts>
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
   });
-  return captured!;
+  const weightData = tf.io.concatenateArrayBuffers(captured!.weightData as ArrayBuffer | ArrayBuffer[]);
+  return { ...captured!, weightData };
 }
 
-export async function saveCheckpoint(
-  runDir: string,
-  model: LayersModel,
-  optimizer: tf.Optimizer,
-  position: RunPosition,
-): Promise<void> {
-  const artifacts = await modelArtifacts(model);
-  const weightData = Buffer.from(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]));
-  const optimizerWeights = await optimizer.getWeights();
+/** Whether every float32 weight is finite (LeNet's weights are all float32). */
+export function weightsAreFinite(weightData: ArrayBuffer): boolean {
+  const values = new Float32Array(weightData);
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  return true;
+}
+
+export interface CheckpointState {
+  args: RunArgs;
+  model: LayersModel;
+  optimizer: tf.Optimizer;
+  position: RunPosition;
+}
+
+/** Writes checkpoint.json atomically; refuses (NonFiniteWeightsError) a diverged model. */
+export async function saveCheckpoint(runDir: string, state: CheckpointState): Promise<tf.io.ModelArtifacts & { weightData: ArrayBuffer }> {
+  const artifacts = await modelArtifacts(state.model);
+  if (!weightsAreFinite(artifacts.weightData)) throw new NonFiniteWeightsError('the model');
+  const optimizerWeights = await state.optimizer.getWeights();
   const optimizerValues = await Promise.all(
     optimizerWeights.map(async ({ name, tensor }) => ({ name, shape: tensor.shape, values: Array.from(await tensor.data()) })),
   );
@@ -75,28 +100,41 @@ export async function saveCheckpoint(
   tf.dispose(optimizerWeights.map(({ tensor }) => tensor));
   const file: CheckpointFile = {
     format: FORMAT,
-    position,
+    args: state.args,
+    position: state.position,
     optimizer: optimizerValues,
     model: {
       modelTopology: artifacts.modelTopology,
       weightSpecs: artifacts.weightSpecs ?? [],
-      weightData: weightData.toString('base64'),
+      weightData: Buffer.from(artifacts.weightData).toString('base64'),
     },
   };
   await writeJsonAtomic(path.join(runDir, CHECKPOINT_FILE), file);
+  return artifacts;
 }
 
 export interface LoadedCheckpoint {
+  file: string;
+  /** The arguments the run was trained with; undefined in checkpoints of older versions. */
+  args?: RunArgs;
   position: RunPosition;
   /** Model artifacts for tf.loadLayersModel(tf.io.fromMemory(...)). */
-  artifacts: tf.io.ModelArtifacts;
+  artifacts: tf.io.ModelArtifacts & { weightData: ArrayBuffer };
   /** Restores the optimizer's weights (for SGD: its iteration count). */
   restoreOptimizer(optimizer: tf.Optimizer): Promise<void>;
 }
 
+/** Whether the run dir has a checkpoint at all (a run killed in its first epoch has none). */
+export async function hasCheckpoint(runDir: string): Promise<boolean> {
+  return fs.access(path.join(runDir, CHECKPOINT_FILE)).then(
+    () => true,
+    () => false,
+  );
+}
+
 export async function loadCheckpoint(runDir: string): Promise<LoadedCheckpoint> {
   const file = path.join(runDir, CHECKPOINT_FILE);
-  const hint = 'start a new run without --resume, or resume another run dir';
+  const hint = 'start a new run, or resume another run dir';
   let parsed: CheckpointFile;
   try {
     parsed = JSON.parse(await fs.readFile(file, 'utf8')) as CheckpointFile;
@@ -112,12 +150,22 @@ export async function loadCheckpoint(runDir: string): Promise<LoadedCheckpoint> 
   if (weights.byteLength !== expected) {
     throw new DataError(`checkpoint ${file} is corrupt: ${weights.byteLength} weight bytes, expected ${expected}`, hint);
   }
+  const weightData = new Uint8Array(weights).buffer;
+  if (!weightsAreFinite(weightData)) {
+    const lr = parsed.args ? ` (this run's --lr is ${parsed.args.lr})` : '';
+    throw new DataError(
+      `checkpoint ${file} holds NaN or infinite weights: the run diverged and cannot continue`,
+      `start a new run with a smaller --lr${lr}`,
+    );
+  }
   return {
+    file,
+    args: parsed.args,
     position: parsed.position,
     artifacts: {
       modelTopology: parsed.model.modelTopology,
       weightSpecs: parsed.model.weightSpecs,
-      weightData: new Uint8Array(weights).buffer,
+      weightData,
     },
     async restoreOptimizer(optimizer: tf.Optimizer) {
       const named = parsed.optimizer.map(({ name, shape, values }) => ({ name, tensor: tf.tensor(values, shape) }));

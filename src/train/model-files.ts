@@ -1,73 +1,102 @@
 /**
- * A tfjs IOHandler for a directory: pure tfjs has no file saver under Node. It writes the
- * standard layout (model.json + weights.bin, loadable by tf.loadLayersModel anywhere), each
- * file atomically, weights first, so model.json never names weights that are not there.
+ * A run's model as files: the standard tfjs layout (model.json + weights.bin, loadable by
+ * tf.loadLayersModel anywhere), each written atomically, weights first. model.json also
+ * records, under "bnlenet", the epoch the weights are from and their SHA-256, so a reader
+ * can tell a model that is behind the run's checkpoint, or weights.bin and model.json from
+ * two different epochs (a process killed between the two writes).
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { DataError } from '../errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
+import { weightsAreFinite } from './checkpoint';
 
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 
-function weightBytes(data: tf.io.WeightData): Uint8Array {
-  const buffers = Array.isArray(data) ? data : [data];
-  return new Uint8Array(tf.io.concatenateArrayBuffers(buffers));
+/** What model.json says of its weights. */
+export interface ModelMarker {
+  /** Completed epochs the weights are from. */
+  epoch: number;
+  weightsSha256: string;
 }
 
-export function directorySaver(dir: string): tf.io.IOHandler {
+type ModelFileJson = tf.io.ModelJSON & { bnlenet?: ModelMarker };
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Writes weights.bin, then model.json naming them; `epoch` is how many epochs they have seen. */
+export async function writeModelFiles(dir: string, artifacts: tf.io.ModelArtifacts & { weightData: ArrayBuffer }, epoch: number): Promise<void> {
+  const weights = new Uint8Array(artifacts.weightData);
+  await writeFileAtomic(path.join(dir, WEIGHTS_FILE), weights);
+  const json: ModelFileJson = {
+    modelTopology: artifacts.modelTopology!,
+    format: artifacts.format,
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy,
+    weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs ?? [] }],
+    bnlenet: { epoch, weightsSha256: sha256(weights) },
+  };
+  await writeJsonAtomic(path.join(dir, MODEL_FILE), json);
+}
+
+export interface ModelFiles {
+  artifacts: tf.io.ModelArtifacts;
+  /** Undefined for model files written before the marker existed. */
+  marker?: ModelMarker;
+}
+
+/** Reads and checks model.json + weights.bin; every problem is one line naming the file. */
+export async function readModelFiles(dir: string): Promise<ModelFiles> {
+  const modelPath = path.join(dir, MODEL_FILE);
+  const weightsPath = path.join(dir, WEIGHTS_FILE);
+  const hint = `bring the files up to date with \`bnlenet train --resume ${dir}\`, or choose another run with --run`;
+  let json: ModelFileJson;
+  try {
+    json = JSON.parse(await fs.readFile(modelPath, 'utf8')) as ModelFileJson;
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is not valid JSON';
+    throw new DataError(`${modelPath} ${why}`, hint);
+  }
+  const specs = json.weightsManifest?.flatMap((group) => group.weights) ?? [];
+  let weights: Buffer;
+  try {
+    weights = await fs.readFile(weightsPath);
+  } catch {
+    throw new DataError(`${weightsPath} is missing or unreadable`, hint);
+  }
+  // Every weight of LeNet is float32: 4 bytes a value.
+  const expected = specs.reduce((n, spec) => n + 4 * spec.shape.reduce((a, b) => a * b, 1), 0);
+  if (weights.byteLength !== expected) {
+    throw new DataError(`${weightsPath} holds ${weights.byteLength} bytes, ${modelPath} expects ${expected}`, hint);
+  }
+  if (json.bnlenet && sha256(weights) !== json.bnlenet.weightsSha256) {
+    throw new DataError(`${weightsPath} is not the one ${modelPath} was written with (a save was cut short)`, hint);
+  }
+  const weightData = new Uint8Array(weights).buffer;
+  if (!weightsAreFinite(weightData)) {
+    throw new DataError(`${weightsPath} holds NaN or infinite weights: the model diverged`, 'train a new run with a smaller --lr');
+  }
   return {
-    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      await fs.mkdir(dir, { recursive: true });
-      const weights = artifacts.weightData ? weightBytes(artifacts.weightData) : new Uint8Array();
-      await writeFileAtomic(path.join(dir, WEIGHTS_FILE), weights);
-      await writeJsonAtomic(path.join(dir, MODEL_FILE), {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs ?? [] }],
-      });
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    artifacts: {
+      modelTopology: json.modelTopology,
+      format: json.format,
+      generatedBy: json.generatedBy,
+      convertedBy: json.convertedBy,
+      weightSpecs: specs,
+      weightData,
     },
+    marker: json.bnlenet,
   };
 }
 
-export function directoryLoader(dir: string): tf.io.IOHandler {
-  return {
-    async load(): Promise<tf.io.ModelArtifacts> {
-      const modelPath = path.join(dir, MODEL_FILE);
-      const weightsPath = path.join(dir, WEIGHTS_FILE);
-      const hint = 'train a model into that run dir again, or choose another with --run';
-      let json: tf.io.ModelJSON;
-      try {
-        json = JSON.parse(await fs.readFile(modelPath, 'utf8')) as tf.io.ModelJSON;
-      } catch (err) {
-        const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is not valid JSON';
-        throw new DataError(`${modelPath} ${why}`, hint);
-      }
-      const specs = json.weightsManifest?.flatMap((group) => group.weights) ?? [];
-      let weights: Buffer;
-      try {
-        weights = await fs.readFile(weightsPath);
-      } catch {
-        throw new DataError(`${weightsPath} is missing or unreadable`, hint);
-      }
-      // Every weight of LeNet-BN is float32: 4 bytes a value.
-      const expected = specs.reduce((n, spec) => n + 4 * spec.shape.reduce((a, b) => a * b, 1), 0);
-      if (weights.byteLength !== expected) {
-        throw new DataError(`${weightsPath} holds ${weights.byteLength} bytes, ${modelPath} expects ${expected}`, hint);
-      }
-      return {
-        modelTopology: json.modelTopology,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy,
-        weightSpecs: specs,
-        weightData: new Uint8Array(weights).buffer,
-      };
-    },
-  };
+/** Reads only model.json's marker (cheap); undefined when there is no model or no marker. */
+export async function readModelMarker(dir: string): Promise<ModelMarker | undefined> {
+  try {
+    return (JSON.parse(await fs.readFile(path.join(dir, MODEL_FILE), 'utf8')) as ModelFileJson).bnlenet;
+  } catch {
+    return undefined;
+  }
 }

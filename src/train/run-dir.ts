@@ -1,67 +1,70 @@
 /**
  * Run directories: runs/<UTC time>-<impl> by default, holding run.json (the arguments),
  * checkpoint.json, metrics.jsonl, model.json + weights.bin and, at the end, summary.json.
+ * Compare, reproduce and sweep dirs hold such run dirs one level down.
  */
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { BnlenetError, DataError } from '../errors';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
+import { DataError, UsageError } from '../errors';
+import { writeFileAtomic } from '../util/atomic-file';
+import { fileSystemError } from '../util/fs-errors';
 import type { EpochMetrics } from './epoch-metrics';
+import { RUN_FILE } from './run-record';
 
 export const RUNS_ROOT = 'runs';
-export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const SUMMARY_FILE = 'summary.json';
 
-/** The arguments that define a run; resuming reuses them. */
-export interface RunArgs {
-  impl: 'custom' | 'builtin';
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  seed: number;
-  /** Train on the first N training examples only; undefined for all. */
-  limit?: number;
-  dataDir: string;
-}
-
-export interface RunRecord {
-  format: 'bnlenet-run/1';
-  createdAt: string;
-  args: RunArgs;
-}
-
 /** runs/20261125T051500Z-custom (UTC, sortable by name). */
-export function defaultRunDir(impl: string, now = new Date(), root = RUNS_ROOT): string {
+export function defaultRunDir(kind: string, now = new Date(), root = RUNS_ROOT): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return path.join(root, `${stamp}-${impl}`);
+  return path.join(root, `${stamp}-${kind}`);
 }
 
-/** Creates a new run dir; an existing non-empty one is refused, since it holds another run. */
-export async function createRunDir(dir: string, args: RunArgs): Promise<void> {
-  const existing = await fs.readdir(dir).catch(() => [] as string[]);
-  if (existing.length > 0) {
-    throw new BnlenetError(
-      `--out ${dir} already holds files`,
-      2,
-      'choose a new directory, or continue that run with --resume',
-    );
-  }
-  await fs.mkdir(dir, { recursive: true });
-  const record: RunRecord = { format: 'bnlenet-run/1', createdAt: new Date().toISOString(), args };
-  await writeJsonAtomic(path.join(dir, RUN_FILE), record);
-}
-
-export async function readRunRecord(dir: string): Promise<RunRecord> {
-  const file = path.join(dir, RUN_FILE);
+/**
+ * Creates `dir` for a new run (or compare, reproduce, sweep), refusing one that holds files
+ * (another run's) or that cannot be a directory, before any work starts. `resumeHint` says how
+ * to continue what is there.
+ */
+export async function createEmptyDir(dir: string, resumeHint: string): Promise<void> {
+  let existing: string[] = [];
   try {
-    const record = JSON.parse(await fs.readFile(file, 'utf8')) as RunRecord;
-    if (record.format !== 'bnlenet-run/1' || !record.args) throw new Error('bad format');
-    return record;
+    existing = await fs.readdir(dir);
   } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new DataError(`${file} is ${missing ? 'missing: that is not a bnlenet run dir' : 'corrupt'}`, 'pass a run dir made by `bnlenet train`');
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw notADirectory(dir, await isFile(dir));
+    if (code !== 'ENOENT') throw fileSystemError(err, 'read', dir);
   }
+  if (existing.length > 0) {
+    throw new UsageError(`--out ${dir} already holds files`, `choose a new directory, or ${resumeHint}`);
+  }
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw await whyNotCreated(dir, err);
+  }
+}
+
+const isFile = (p: string) => fs.stat(p).then((s) => !s.isDirectory(), () => false);
+
+function notADirectory(dir: string, itself: boolean): UsageError {
+  const what = itself ? 'is a file, not a directory' : ': a part of that path is a file, not a directory';
+  return new UsageError(`--out ${dir}${itself ? ' ' : ''}${what}`, 'choose a directory for --out');
+}
+
+/**
+ * The error for a directory that could not be created. A recursive mkdir reports ENOENT on a
+ * read-only file system, so the deepest existing ancestor is asked what is wrong with it.
+ */
+async function whyNotCreated(dir: string, err: unknown): Promise<Error> {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOTDIR' || code === 'EEXIST') return notADirectory(dir, await isFile(dir));
+  let ancestor = path.dirname(path.resolve(dir));
+  while (!(await fs.stat(ancestor).then(() => true, () => false)) && ancestor !== path.dirname(ancestor)) {
+    ancestor = path.dirname(ancestor);
+  }
+  const denied = await fs.access(ancestor, constants.W_OK).then(() => undefined, (e: unknown) => e);
+  return fileSystemError(denied ?? err, 'create', dir);
 }
 
 /** Rewrites metrics.jsonl from the given metrics (one JSON object per line), atomically. */
@@ -77,7 +80,7 @@ export async function readMetrics(dir: string): Promise<EpochMetrics[]> {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
+    throw fileSystemError(err, 'read', file);
   }
   return text
     .split('\n')

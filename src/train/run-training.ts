@@ -1,26 +1,30 @@
 /**
- * One training run from start to end, the layers below wired together: the data, the
- * backend, the model, the loop, and the run directory's files. A resumed run takes its
- * arguments from the run dir and continues from its checkpoint.
+ * One training run from start to end: the run dir, the data, the model, the loop and the
+ * summary, wired together. A new run creates its dir and run.json before loading any data (so
+ * a dir that cannot be written fails at once); a resumed run takes its arguments from run.json,
+ * checks them against its checkpoint, and continues from the checkpoint, or from the start
+ * when the run was killed before its first one.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { FashionMnist } from '../data/fashion-mnist';
+import { SPLIT_SIZES } from '../data/fashion-mnist-files';
 import { firstExamples } from '../data/split';
 import type { BackendInfo } from '../engine/backend';
+import { BnlenetError, DataError } from '../errors';
 import type { BatchNormParams } from '../model/batchnorm-params';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { buildLeNet } from '../model/lenet';
-import { directorySaver } from './model-files';
-import { CHECKPOINT_FILE, loadCheckpoint, type RunPosition } from './checkpoint';
+import { removeStaleTemporaries } from '../util/atomic-file';
+import { throwIfInterrupted } from '../util/abort';
+import { hasCheckpoint, loadCheckpoint, type LoadedCheckpoint } from './checkpoint';
 import type { EpochMetrics } from './epoch-metrics';
-import { createRunDir, readRunRecord, SUMMARY_FILE, writeMetrics, type RunArgs } from './run-dir';
-import { listenForStop } from './stop-request';
-import { train, type TrainHooks } from './trainer';
-import { writeJsonAtomic } from '../util/atomic-file';
-import { BnlenetError } from '../errors';
+import { createEmptyDir, SUMMARY_FILE } from './run-dir';
+import { RunFiles, type DerivedFiles } from './run-files';
+import { differingField, readRunRecord, writeRunRecord, type RunArgs } from './run-record';
+import { train, type TrainObserver } from './trainer';
 
 export interface Summary {
   format: 'bnlenet-summary/1';
@@ -33,103 +37,147 @@ export interface Summary {
   batchNorm: BatchNormParams[];
 }
 
-export interface RunRequest {
+export interface RunStart {
   args: RunArgs;
+  examples: number;
+  /** Where a resumed run continues: epoch (1-based) and batch index within it. */
+  resumedAt?: { epoch: number; batch: number };
+}
+
+export interface RunRequest {
   runDir: string;
-  /** Continue the run in runDir from its checkpoint instead of starting one. */
-  resume: boolean;
+  /** A new run's arguments; undefined to resume the run in runDir with its own. */
+  args?: RunArgs;
   backend: BackendInfo;
-  /** Loads the data (after the backend is ready); the data layer verifies it. */
-  loadData: (dataDir: string) => Promise<FashionMnist>;
-  hooks: TrainHooks;
-  /** Called when the data and model are ready, just before the first batch. */
-  onStart?: (info: { examples: number; resumedAt?: { epoch: number; batch: number } }) => void;
-  /** Called once when the first Ctrl-C/SIGTERM arrives. */
-  onStopRequested?: (signal: NodeJS.Signals) => void;
+  /** Loads and verifies the data; aborts with `signal`. */
+  loadData(dataDir: string, signal: AbortSignal): Promise<FashionMnist>;
+  /** Aborted by Ctrl-C or SIGTERM: the run checkpoints at the next batch and stops. */
+  signal: AbortSignal;
+  observer: TrainObserver;
+  /** Files the run keeps beside its metrics (curves.svg), rendered by the report layer. */
+  derived?: DerivedFiles;
+  /** When the data and model are ready, just before the first batch. */
+  onStart?(start: RunStart): void;
 }
 
 export interface RunOutcome {
   runDir: string;
+  args: RunArgs;
   summary: Summary;
   /** Every epoch of the run, those before a resume included (as metrics.jsonl holds them). */
   metrics: EpochMetrics[];
+  /** True when a resume found every epoch trained and only rebuilt the files derived from the checkpoint. */
+  recovered?: boolean;
 }
 
+/** A resumed run's arguments and checkpoint, checked against each other. */
+async function openForResume(runDir: string): Promise<{ args: RunArgs; checkpoint?: LoadedCheckpoint }> {
+  const { args } = await readRunRecord(runDir);
+  await removeStaleTemporaries(runDir);
+  if (!(await hasCheckpoint(runDir))) return { args };
+  const checkpoint = await loadCheckpoint(runDir);
+  const field = checkpoint.args && differingField(args, checkpoint.args);
+  if (field) {
+    throw new DataError(
+      `${path.join(runDir, 'run.json')} says ${field} ${JSON.stringify(args[field])}, but the run was trained with ` +
+        `${JSON.stringify(checkpoint.args![field])} (its checkpoint says so): run.json was changed after the run started`,
+      `restore ${field} to ${JSON.stringify(checkpoint.args![field])} in run.json, or start a new run`,
+    );
+  }
+  return { args, checkpoint };
+}
 
-/** The run's arguments: the given ones for a new run, the recorded ones for a resumed run. */
-export async function resolveRunArgs(request: { args: RunArgs; runDir: string; resume: boolean }): Promise<RunArgs> {
-  return request.resume ? (await readRunRecord(request.runDir)).args : request.args;
+async function summarize(
+  args: RunArgs,
+  backend: BackendInfo,
+  model: tfl.LayersModel,
+  metrics: EpochMetrics[],
+  trainSeconds: number,
+  examples: number,
+): Promise<Summary> {
+  return {
+    format: 'bnlenet-summary/1',
+    args,
+    backend,
+    versions: { node: process.version, ...backend.packages },
+    final: metrics[metrics.length - 1]!,
+    examplesPerSec: (examples * args.epochs) / trainSeconds,
+    trainSeconds,
+    batchNorm: await readBatchNormParams(model),
+  };
 }
 
 export async function runTraining(request: RunRequest): Promise<RunOutcome> {
-  const args = request.args;
-  // A resumed run fails fast on a bad checkpoint, before the data is loaded.
-  const checkpoint = request.resume ? await loadCheckpoint(request.runDir) : undefined;
-  if (checkpoint && checkpoint.position.epoch > args.epochs) {
-    throw new BnlenetError(`${request.runDir} has finished all ${args.epochs} epochs; there is nothing to resume`, 1);
+  const { runDir, signal } = request;
+  const files = new RunFiles(runDir, request.derived);
+  const resumed = request.args ? undefined : await openForResume(runDir);
+  const args = request.args ?? resumed!.args;
+  const checkpoint = resumed?.checkpoint;
+  if (checkpoint && checkpoint.position.epoch > args.epochs) return finishComplete(request, files, args, checkpoint);
+  if (!resumed) {
+    await createEmptyDir(runDir, `continue that run with \`bnlenet train --resume ${runDir}\``);
+    await writeRunRecord(runDir, args);
   }
-  const data = await request.loadData(args.dataDir);
-  const trainSplit = firstExamples(data.train, args.limit);
 
-  let model: tfl.LayersModel;
-  let from: RunPosition | undefined;
+  let model: tfl.LayersModel | undefined;
   const optimizer = tf.train.sgd(args.lr);
-  if (checkpoint) {
-    model = await tfl.loadLayersModel(tf.io.fromMemory(checkpoint.artifacts));
-    await checkpoint.restoreOptimizer(optimizer);
-    from = checkpoint.position;
-    await writeMetrics(request.runDir, from.metrics);
-  } else {
-    model = buildLeNet(args.impl, args.seed);
-    await createRunDir(request.runDir, args);
-  }
-  request.onStart?.({
-    examples: trainSplit.count,
-    resumedAt: from && { epoch: from.epoch, batch: from.nextBatch },
-  });
-
-  const stop = listenForStop(request.onStopRequested);
-  let result;
   try {
-    result = await train({
+    const data = await request.loadData(args.dataDir, signal);
+    const trainSplit = firstExamples(data.train, args.limit);
+    throwIfInterrupted(signal);
+    if (checkpoint) {
+      model = await tfl.loadLayersModel(tf.io.fromMemory(checkpoint.artifacts));
+      await checkpoint.restoreOptimizer(optimizer);
+      await files.catchUp(checkpoint, args);
+    } else {
+      model = buildLeNet(args.impl, args.seed);
+    }
+    const from = checkpoint?.position;
+    request.onStart?.({ args, examples: trainSplit.count, resumedAt: from && { epoch: from.epoch, batch: from.nextBatch } });
+    const result = await train({
+      args,
       model,
       optimizer,
       train: trainSplit,
       test: data.test,
-      settings: { epochs: args.epochs, batchSize: args.batchSize, seed: args.seed },
-      runDir: request.runDir,
+      files,
+      observer: request.observer,
+      signal,
       from,
-      stopRequested: stop.requested,
-      hooks: {
-        ...request.hooks,
-        onEpochEnd: async (metrics, history) => {
-          await model.save(directorySaver(request.runDir));
-          await writeMetrics(request.runDir, history);
-          await request.hooks.onEpochEnd?.(metrics, history);
-        },
-      },
     });
+    const summary = await summarize(args, request.backend, model, result.metrics, result.trainSeconds, trainSplit.count);
+    await files.writeSummary(summary);
+    throwIfInterrupted(signal);
+    return { runDir, args, summary, metrics: result.metrics };
   } catch (err) {
-    // A new run that failed before its first checkpoint leaves nothing behind in runs/.
-    const checkpointed = await fs.access(path.join(request.runDir, CHECKPOINT_FILE)).then(() => true, () => false);
-    if (!request.resume && !checkpointed) await fs.rm(request.runDir, { recursive: true, force: true });
+    // A new run that stopped before its first checkpoint leaves nothing behind in runs/.
+    if (!resumed && !(await hasCheckpoint(runDir))) await fs.rm(runDir, { recursive: true, force: true });
     throw err;
   } finally {
-    stop.dispose();
+    optimizer.dispose();
+    model?.dispose();
   }
+}
 
-  const summary: Summary = {
-    format: 'bnlenet-summary/1',
-    args,
-    backend: request.backend,
-    versions: { node: process.version, ...request.backend.packages },
-    final: result.metrics[result.metrics.length - 1]!,
-    examplesPerSec: result.examplesPerSec,
-    trainSeconds: result.trainSeconds,
-    batchNorm: readBatchNormParams(model),
-  };
-  await writeJsonAtomic(path.join(request.runDir, SUMMARY_FILE), summary);
-  optimizer.dispose();
-  model.dispose();
-  return { runDir: request.runDir, summary, metrics: result.metrics };
+/**
+ * A resumed run whose checkpoint has finished every epoch: its process died after the last
+ * checkpoint but before (all of) the files derived from it were written. Those are rebuilt,
+ * and the run is complete; with nothing missing, there was nothing to resume.
+ */
+async function finishComplete(request: RunRequest, files: RunFiles, args: RunArgs, checkpoint: LoadedCheckpoint): Promise<RunOutcome> {
+  const complete = await fs.access(path.join(request.runDir, SUMMARY_FILE)).then(() => true, () => false);
+  if (complete) {
+    throw new BnlenetError(`${request.runDir} has finished all ${args.epochs} epochs; there is nothing to resume`, 1);
+  }
+  const model = await tfl.loadLayersModel(tf.io.fromMemory(checkpoint.artifacts));
+  try {
+    await files.catchUp(checkpoint, args);
+    const metrics = checkpoint.position.metrics;
+    const examples = Math.min(args.limit ?? SPLIT_SIZES.train, SPLIT_SIZES.train);
+    const summary = await summarize(args, request.backend, model, metrics, checkpoint.position.trainSecondsTotal, examples);
+    await files.writeSummary(summary);
+    return { runDir: request.runDir, args, summary, metrics, recovered: true };
+  } finally {
+    model.dispose();
+  }
 }

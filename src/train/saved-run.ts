@@ -1,11 +1,19 @@
-/** Opening a finished (or checkpointed) run dir for evaluation and inspection. */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+/**
+ * Opening a run dir for evaluation and inspection: its arguments (checked against its
+ * checkpoint), and its model, refused when the model files are behind the checkpoint (a run
+ * stopped while saving) or were written by two different epochs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '../model/batchnorm-layer'; // registers the custom layer so saved models load
 import { DataError } from '../errors';
-import { directoryLoader, MODEL_FILE } from './model-files';
-import { readMetrics, readRunRecord, type RunRecord } from './run-dir';
+import { hasCheckpoint, loadCheckpoint } from './checkpoint';
+import { readModelFiles } from './model-files';
+import { readMetrics } from './run-dir';
+import { differingField, readRunRecord, type RunRecord } from './run-record';
+import { access } from 'node:fs/promises';
+import * as path from 'node:path';
+import { MODEL_FILE } from './model-files';
 
 export interface SavedRun {
   dir: string;
@@ -17,15 +25,30 @@ export interface SavedRun {
 
 export async function openSavedRun(dir: string): Promise<SavedRun> {
   const record = await readRunRecord(dir);
-  try {
-    await fs.access(path.join(dir, MODEL_FILE));
-  } catch {
+  const resume = `bnlenet train --resume ${dir}`;
+  const modelExists = await access(path.join(dir, MODEL_FILE)).then(() => true, () => false);
+  const checkpoint = (await hasCheckpoint(dir)) ? await loadCheckpoint(dir) : undefined;
+  if (!modelExists && !checkpoint?.position.metrics.length) {
+    throw new DataError(`${dir} holds no model yet: its first epoch did not finish`, `continue it with \`${resume}\``);
+  }
+  const field = checkpoint?.args && differingField(record.args, checkpoint.args);
+  if (field) {
     throw new DataError(
-      `${dir} holds no model yet: its first epoch did not finish`,
-      `continue it with \`bnlenet train --resume ${dir}\``,
+      `${path.join(dir, 'run.json')} says ${field} ${JSON.stringify(record.args[field])}, but the run was trained with ` +
+        `${JSON.stringify(checkpoint!.args![field])}: run.json was changed after the run started`,
+      `restore ${field} to ${JSON.stringify(checkpoint!.args![field])} in run.json`,
     );
   }
-  const model = await tfl.loadLayersModel(directoryLoader(dir));
-  const epochsDone = (await readMetrics(dir)).length;
-  return { dir, record, model, epochsDone };
+  const checkpointEpochs = checkpoint?.position.metrics.length ?? 0;
+  const files = modelExists ? await readModelFiles(dir) : undefined;
+  const modelEpochs = files?.marker?.epoch ?? (await readMetrics(dir)).length;
+  if (!files || modelEpochs < checkpointEpochs) {
+    throw new DataError(
+      `the model files in ${dir} are from epoch ${files ? modelEpochs : 0}, but the run's checkpoint has finished epoch ` +
+        `${checkpointEpochs} (the run was stopped while saving)`,
+      `bring them up to date with \`${resume}\``,
+    );
+  }
+  const model = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
+  return { dir, record, model, epochsDone: modelEpochs };
 }

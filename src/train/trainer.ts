@@ -3,46 +3,47 @@
  * seeded shuffle each epoch, per-epoch loss and accuracy from the training-mode forward
  * passes, test accuracy in inference mode, examples/sec over training time only.
  *
- * Per batch nothing is read back from the backend: loss and correct counts accumulate as
- * tensors and are read once per epoch. A checkpoint is written at every epoch end and when
- * a stop is requested (Ctrl-C, SIGTERM), after the batch in flight finishes.
+ * Per batch nothing is read back from the backend (reads are asynchronous, as WebGPU under
+ * Node requires): loss and correct counts accumulate as tensors and are read once per epoch,
+ * and the running loss only every `lossEvery` batches when an observer asks for it. The run's
+ * files are written through RunFiles at every epoch end; a stop request (the AbortSignal) is
+ * honoured after any batch, the last of an epoch included, and after any epoch end.
  */
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Split } from '../data/split';
-import { BnlenetError, InterruptedError } from '../errors';
+import { InterruptedError } from '../errors';
 import { BatchAssembler } from './batch';
-import { saveCheckpoint, type RunPosition } from './checkpoint';
+import { NonFiniteWeightsError, type RunPosition } from './checkpoint';
+import { TrainingDivergedError } from './divergence';
 import type { EpochMetrics } from './epoch-metrics';
 import { evaluateSplit } from './evaluate';
+import type { RunFiles } from './run-files';
+import type { RunArgs } from './run-record';
 import { permutation, SeededRandom } from './shuffle';
 
-export interface TrainSettings {
-  epochs: number;
-  batchSize: number;
-  seed: number;
-}
-
-export interface TrainHooks {
+/** What the report layer is told while a run trains; it only draws. */
+export interface TrainObserver {
   onEpochStart?(epoch: number, epochs: number, batches: number, firstBatch: number): void;
-  /** After each batch; `runningLoss` reads the backend, so call it sparingly. */
-  onBatch?(done: number, batches: number, runningLoss: () => number): void;
-  /** `history` is every finished epoch of the run, those before a resume included. */
-  onEpochEnd?(metrics: EpochMetrics, history: readonly EpochMetrics[]): Promise<void> | void;
+  /** After each batch; `runningLoss` (the epoch's mean so far) is given every `lossEvery` batches. */
+  onBatch?(done: number, batches: number, runningLoss?: number): void;
+  /** After the epoch's files are written; `history` is every finished epoch, those before a resume included. */
+  onEpochEnd?(metrics: EpochMetrics, history: readonly EpochMetrics[]): void;
+  /** How often to read the running loss back from the backend; never when undefined. */
+  lossEvery?: number;
 }
 
-export interface TrainJob {
+export interface TrainLoop {
+  args: RunArgs;
   model: LayersModel;
   optimizer: tf.Optimizer;
   train: Split;
   test: Split;
-  settings: TrainSettings;
-  runDir: string;
-  hooks: TrainHooks;
-  /** Polled after every batch: true asks the loop to checkpoint and stop. */
-  stopRequested: () => boolean;
-  /** Where to continue from (a resumed run); a fresh run starts at epoch 1, batch 0. */
+  files: RunFiles;
+  observer: TrainObserver;
+  signal: AbortSignal;
+  /** Where to continue from (a resumed run's checkpoint); a fresh run starts at epoch 1, batch 0. */
   from?: RunPosition;
 }
 
@@ -75,37 +76,37 @@ function crossEntropyStep(model: LayersModel, optimizer: tf.Optimizer, images: t
   return { loss, hits: hits! };
 }
 
-export async function train(job: TrainJob): Promise<TrainResult> {
-  const { model, optimizer, settings, hooks } = job;
-  const position = structuredClone(job.from ?? freshPosition(settings.seed));
-  const assembler = new BatchAssembler(job.train, settings.batchSize);
-  const batches = Math.ceil(job.train.count / settings.batchSize);
-  const diverged = (epoch: number): never => {
-    const kept =
-      epoch > 1
-        ? `the last good checkpoint (end of epoch ${epoch - 1}) is kept in ${job.runDir}`
-        : 'no epoch finished, so there is no checkpoint';
-    throw new BnlenetError(
-      `training diverged: the loss became NaN or infinite in epoch ${epoch}`,
-      1,
-      `${kept}; try a smaller --lr`,
-    );
+export async function train(loop: TrainLoop): Promise<TrainResult> {
+  const { args, model, optimizer, observer, files } = loop;
+  const position = structuredClone(loop.from ?? freshPosition(args.seed));
+  /** The newest checkpoint on disk, for what a divergence keeps. */
+  let saved: RunPosition | undefined = loop.from && structuredClone(loop.from);
+  const assembler = new BatchAssembler(loop.train, args.batchSize);
+  const batches = Math.ceil(loop.train.count / args.batchSize);
+  const diverged = (epoch: number) => new TrainingDivergedError(epoch, files.dir, saved, args.lr);
+  const commit = async (write: () => Promise<void>, epoch: number) => {
+    try {
+      await write();
+    } catch (err) {
+      throw err instanceof NonFiniteWeightsError ? diverged(epoch) : err;
+    }
+    saved = structuredClone(position);
   };
 
-  for (; position.epoch <= settings.epochs; position.epoch++) {
+  for (; position.epoch <= args.epochs; position.epoch++) {
     const epoch = position.epoch;
     const random = new SeededRandom(position.shuffleStateAtEpochStart);
-    const order = permutation(job.train.count, random);
+    const order = permutation(loop.train.count, random);
     let lossSum = tf.scalar(position.partial.lossSum);
     let correct = tf.scalar(position.partial.correct);
     let seen = position.partial.seen;
     const readSums = async () => ({ lossSum: (await lossSum.data())[0]!, correct: (await correct.data())[0]! });
-    hooks.onEpochStart?.(epoch, settings.epochs, batches, position.nextBatch);
+    observer.onEpochStart?.(epoch, args.epochs, batches, position.nextBatch);
     const started = performance.now();
 
     for (let b = position.nextBatch; b < batches; b++) {
-      const size = Math.min(settings.batchSize, job.train.count - b * settings.batchSize);
-      const batch = assembler.gather(order, b * settings.batchSize, size);
+      const size = Math.min(args.batchSize, loop.train.count - b * args.batchSize);
+      const batch = assembler.gather(order, b * args.batchSize, size);
       const step = crossEntropyStep(model, optimizer, batch.images, batch.oneHot, batch.labels);
       const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(step.loss, size)));
       const nextCorrect = tf.add(correct, step.hits);
@@ -113,20 +114,21 @@ export async function train(job: TrainJob): Promise<TrainResult> {
       lossSum = nextLoss as tf.Scalar;
       correct = nextCorrect as tf.Scalar;
       seen += size;
-      hooks.onBatch?.(b + 1, batches, () => lossSum.dataSync()[0]! / seen);
+      const every = observer.lossEvery;
+      const running = every && (b + 1) % every === 0 ? (await lossSum.data())[0]! / seen : undefined;
+      observer.onBatch?.(b + 1, batches, running);
       // Let signal handlers run between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
 
-      if (job.stopRequested() && b + 1 < batches) {
+      if (loop.signal.aborted) {
         const sums = await readSums();
         tf.dispose([lossSum, correct]);
-        if (!Number.isFinite(sums.lossSum)) diverged(epoch);
+        if (!Number.isFinite(sums.lossSum)) throw diverged(epoch);
         position.nextBatch = b + 1;
         position.partial = { ...sums, seen, trainSeconds: position.partial.trainSeconds + (performance.now() - started) / 1000 };
-        await saveCheckpoint(job.runDir, model, optimizer, position);
+        await commit(() => files.stopped({ args, model, optimizer, position }), epoch);
         throw new InterruptedError(
-          `interrupted in epoch ${epoch}/${settings.epochs} after batch ${b + 1}/${batches}; ` +
-            `checkpoint saved in ${job.runDir}`,
+          `interrupted in epoch ${epoch}/${args.epochs} after batch ${b + 1}/${batches}; checkpoint saved in ${files.dir}`,
         );
       }
     }
@@ -134,11 +136,11 @@ export async function train(job: TrainJob): Promise<TrainResult> {
     const sums = await readSums(); // waits for the backend, so the clock covers all the work
     const trainSeconds = position.partial.trainSeconds + (performance.now() - started) / 1000;
     tf.dispose([lossSum, correct]);
-    if (!Number.isFinite(sums.lossSum)) diverged(epoch);
-    const test = await evaluateSplit(model, job.test);
+    if (!Number.isFinite(sums.lossSum)) throw diverged(epoch);
+    const test = await evaluateSplit(model, loop.test);
     const metrics: EpochMetrics = {
       epoch,
-      epochs: settings.epochs,
+      epochs: args.epochs,
       loss: sums.lossSum / seen,
       trainAcc: sums.correct / seen,
       testAcc: test.accuracy,
@@ -147,14 +149,19 @@ export async function train(job: TrainJob): Promise<TrainResult> {
     };
     position.metrics.push(metrics);
     position.trainSecondsTotal += trainSeconds;
+    position.epoch = epoch + 1;
     position.nextBatch = 0;
     position.shuffleStateAtEpochStart = random.savedState;
     position.partial = { lossSum: 0, correct: 0, seen: 0, trainSeconds: 0 };
-    await saveCheckpoint(job.runDir, model, optimizer, { ...position, epoch: epoch + 1 });
-    await hooks.onEpochEnd?.(metrics, position.metrics);
+    await commit(() => files.epochEnd({ args, model, optimizer, position }), epoch);
+    position.epoch = epoch; // the for loop's increment moves on to epoch + 1
+    observer.onEpochEnd?.(metrics, position.metrics);
+    if (loop.signal.aborted && epoch < args.epochs) {
+      throw new InterruptedError(`interrupted after epoch ${epoch}/${args.epochs}; checkpoint saved in ${files.dir}`);
+    }
   }
 
-  const totalSeen = job.train.count * settings.epochs;
+  const totalSeen = loop.train.count * args.epochs;
   return {
     metrics: position.metrics,
     examplesPerSec: totalSeen / position.trainSecondsTotal,

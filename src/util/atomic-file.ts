@@ -2,10 +2,18 @@
  * Writes that a crash cannot leave half-done: the bytes go to a temporary file beside the
  * target (same directory, so the rename stays on one filesystem), are flushed, and the
  * temporary file is renamed over the target. Readers see the old file or the new one.
+ *
+ * Writes in flight are counted, so that the CLI can let them finish before it exits on a
+ * second Ctrl-C; temporary files that a killed process left behind carry its pid in their
+ * name and are removed by the next process that works in the same directory.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { fileSystemError } from './fs-errors';
+
+/** `.<name>.<pid>.<8 hex>.tmp`: the pattern of temporaryPathFor's names. */
+const TEMPORARY_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /** A temporary name beside `target`, unique per process and call. */
 export function temporaryPathFor(target: string): string {
@@ -13,8 +21,17 @@ export function temporaryPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${suffix}`);
 }
 
+let inFlight = 0;
+const settledWaiters: (() => void)[] = [];
+
+/** Resolves once no atomic write is in flight (at once when none is). */
+export function writesSettled(): Promise<void> {
+  return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => settledWaiters.push(resolve));
+}
+
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const temporary = temporaryPathFor(target);
+  inFlight += 1;
   try {
     const handle = await fs.open(temporary, 'w');
     try {
@@ -26,10 +43,38 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await fs.rename(temporary, target);
   } catch (err) {
     await fs.rm(temporary, { force: true });
-    throw err;
+    throw fileSystemError(err, 'write', target);
+  } finally {
+    inFlight -= 1;
+    if (inFlight === 0) settledWaiters.splice(0).forEach((resolve) => resolve());
   }
 }
 
 export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
   await writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function processIsAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files in `dir` whose writing process is gone (killed mid-write);
+ * returns their names. A missing or unreadable dir has none.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const stale = names.filter((name) => {
+    const match = TEMPORARY_NAME.exec(name);
+    return match !== null && !processIsAlive(Number(match[1]));
+  });
+  await Promise.all(stale.map((name) => fs.rm(path.join(dir, name), { force: true })));
+  return stale;
 }

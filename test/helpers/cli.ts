@@ -18,6 +18,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Called with all stdout so far after each chunk, e.g. to signal the child at some point. */
   onStdout?: (stdout: string, child: ChildProcess) => void;
+  /** Called once the child is spawned, e.g. to signal it after a delay. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
@@ -27,6 +29,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -20,11 +20,11 @@ const END = { runDir: 'r', final: epochRows(2)[1]!, examplesPerSec: 1000, device
 
 test('a labelled reporter prefixes its lines and tags its JSON lines with the run', async () => {
   const text = capture('text', { label: 'custom', showChart: false });
-  await text.reporter.hooks().onEpochEnd!(epochRows(1)[0]!, epochRows(1));
+  await text.reporter.observer().onEpochEnd!(epochRows(1)[0]!, epochRows(1));
   assert.equal(text.text(), '[custom] epoch 1/1: loss 1.000, train acc 0.500, test acc 0.500, 1000.0 examples/sec\n');
 
   const json = capture('json', { label: 'builtin' });
-  await json.reporter.hooks().onEpochEnd!(epochRows(1)[0]!, epochRows(1));
+  await json.reporter.observer().onEpochEnd!(epochRows(1)[0]!, epochRows(1));
   json.reporter.finished(END);
   const [epoch, end] = json.text().trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual([epoch.event, epoch.run, epoch.loss], ['epoch', 'builtin', 1]);
@@ -34,7 +34,7 @@ test('a labelled reporter prefixes its lines and tags its JSON lines with the ru
 test("mode none prints nothing, not even the closing lines", async () => {
   const none = capture('none');
   none.reporter.started({ runDir: 'r', impl: 'custom', device: 'cpu', examples: 1, epochs: 1, batchSize: 1, lr: 1, seed: 0 });
-  await none.reporter.hooks().onEpochEnd!(epochRows(1)[0]!, epochRows(1));
+  await none.reporter.observer().onEpochEnd!(epochRows(1)[0]!, epochRows(1));
   none.reporter.finished(END);
   none.reporter.chart(epochRows(2));
   assert.equal(none.text(), '');

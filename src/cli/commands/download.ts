@@ -9,6 +9,8 @@ import {
   resolveDataDir,
 } from '../../data';
 import { createDownloadReporter } from '../../report/download-progress';
+import { pathValue } from '../flags';
+import type { StopController } from '../stop-controller';
 
 interface DownloadFlags {
   dataDir?: string;
@@ -44,11 +46,11 @@ No new attempt (retry or next source) starts ${HTTP.attemptBudgetMs / 1000} s af
 so a file that cannot be had fails within a minute.
 `;
 
-export function downloadCommand(): Command {
+export function downloadCommand(stop: StopController): Command {
   return new Command('download')
     .summary('fetch and verify Fashion-MNIST into the data dir')
     .description('Fetch the four Fashion-MNIST files into the data dir and verify them; idempotent.')
-    .option('--data-dir <dir>', 'where the files go (default: $BNLENET_DATA_DIR, else ./data)')
+    .option('--data-dir <dir>', 'where the files go (default: $BNLENET_DATA_DIR, else ./data)', pathValue)
     .option(
       '--mirror <url>',
       'base URL to fetch from instead of the default sources; repeatable',
@@ -59,12 +61,14 @@ export function downloadCommand(): Command {
     .addHelpText('after', HELP)
     .action(async (flags: DownloadFlags) => {
       const reporter = createDownloadReporter();
+      stop.stopCleanly('stopping the download and removing its temporary files');
       try {
         await prepareDataset({
           dataDir: resolveDataDir(flags.dataDir),
           mirrors: flags.mirror ?? [],
           force: flags.force === true,
           onEvent: reporter.onEvent,
+          signal: stop.signal,
         });
       } finally {
         reporter.close();

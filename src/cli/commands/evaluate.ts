@@ -1,6 +1,7 @@
 /** `bnlenet evaluate`: test loss and accuracy of a saved run's model. */
 import { Command } from 'commander';
 import { resolveDataDir } from '../../data/data-dir';
+import { pathValue } from '../flags';
 
 interface EvaluateFlags {
   run?: string;
@@ -12,8 +13,8 @@ export function evaluateCommand(): Command {
   return new Command('evaluate')
     .summary("test loss and accuracy of a saved run's model")
     .description('Evaluate a saved model on the 10,000 test images, in inference mode (moving statistics).')
-    .option('--run <dir>', 'run dir (default: the newest under ./runs)')
-    .option('--data-dir <dir>', 'Fashion-MNIST files (default: $BNLENET_DATA_DIR, else ./data)')
+    .option('--run <dir>', 'run dir (default: the newest under ./runs)', pathValue)
+    .option('--data-dir <dir>', 'Fashion-MNIST files (default: $BNLENET_DATA_DIR, else ./data)', pathValue)
     .option('--json', 'print one JSON object')
     .action(async (flags: EvaluateFlags) => {
       const { evaluateRun } = require('../inspect-actions') as typeof import('../inspect-actions');

@@ -1,6 +1,6 @@
 /** `bnlenet inspect-params`: the learned gamma and beta (and moving statistics) of a run. */
 import { Command, InvalidArgumentError } from 'commander';
-import { wholeNumber } from '../flags';
+import { pathValue, wholeNumber } from '../flags';
 
 interface InspectFlags {
   run?: string;
@@ -25,7 +25,7 @@ export function inspectParamsCommand(): Command {
       "Show gamma, beta and the moving statistics of a run's BatchNorm layers: the first layer\n" +
         '(6 channels, as the book prints) by default, or --layer N, or --layer all.',
     )
-    .option('--run <dir>', 'run dir (default: the newest under ./runs)')
+    .option('--run <dir>', 'run dir (default: the newest under ./runs)', pathValue)
     .option('--layer <n|all>', 'BatchNorm layer: 1..4 or all', layerChoice, 1)
     .option('--json', 'print JSON: per layer, gamma, beta, movingMean and movingVariance arrays')
     .option('--plot [file]', "also draw the layers' gamma and beta per channel as SVG (default file: <run dir>/params.svg)")

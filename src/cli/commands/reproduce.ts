@@ -8,7 +8,8 @@ import { Command } from 'commander';
 import { BOOK, CHECKS, DEFAULT_TOLERANCES, REFERENCE, TEST_ACC_WINDOW } from '../../report/reproduce-figures';
 import { defaultRunDir } from '../../train/run-dir';
 import { fraction, positiveNumber } from '../flags';
-import { addTrainOptions, validateTrainFlags, type TrainFlags } from '../train-options';
+import type { StopController } from '../stop-controller';
+import { addDirOptions, addTrainOptions, validateTrainFlags, type TrainFlags } from '../train-options';
 
 interface ReproduceFlags extends TrainFlags {
   maxLoss: number;
@@ -34,19 +35,22 @@ The book reports loss ${custom.loss} / ${builtin.loss}, train acc ${custom.train
 test acc ${ref.testAcc}. <dir>/report.md shows the measured figures beside them, pass or fail per
 check, the examples/sec and the device, with the curves.
 
+Ctrl-C stops the running variant at the next batch with a checkpoint (exit 130);
+\`bnlenet reproduce --resume DIR\` continues, with the tolerances the reproduction started
+with unless given again.
+
 Exit status: 0 when every check is within its tolerance, 1 when one is not (the error line
 names it), 2 for a usage error, 130 when interrupted.
 `;
 
-export function reproduceCommand(): Command {
+export function reproduceCommand(stop: StopController): Command {
   const command = new Command('reproduce')
     .summary("run the book's recipe for both variants and check the results")
     .description(
       "Reproduce the book's results: train both BatchNorm variants, check them against the book's " +
         "and the PyTorch reference's figures within tolerances, and write a Markdown report.",
     );
-  addTrainOptions(command, { impl: false })
-    .option('--out <dir>', 'reproduce dir to create (default: runs/<UTC time>-reproduce)')
+  addDirOptions(addTrainOptions(command, { impl: false }), 'reproduce dir', 'runs/<UTC time>-reproduce')
     .option('--max-loss <x>', 'largest final training loss that passes', positiveNumber, DEFAULT_TOLERANCES.maxLoss)
     .option('--min-train-acc <x>', 'smallest final training accuracy that passes', fraction, DEFAULT_TOLERANCES.minTrainAcc)
     .option(
@@ -56,14 +60,15 @@ export function reproduceCommand(): Command {
       DEFAULT_TOLERANCES.minTestAcc,
     )
     .addHelpText('after', HELP)
-    .action(async (flags: ReproduceFlags) => {
-      validateTrainFlags(flags);
+    .action(async (flags: ReproduceFlags, cmd: Command) => {
+      validateTrainFlags(flags, cmd);
+      const { selectBackend } = require('../../engine') as typeof import('../../engine');
       const { reproduceWithFlags } = require('../reproduce-action') as typeof import('../reproduce-action');
-      await reproduceWithFlags(flags, flags.out ?? defaultRunDir('reproduce'), {
-        maxLoss: flags.maxLoss,
-        minTrainAcc: flags.minTrainAcc,
-        minTestAcc: flags.minTestAcc,
-      });
+      const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
+      const tolerances = { maxLoss: flags.maxLoss, minTrainAcc: flags.minTrainAcc, minTestAcc: flags.minTestAcc };
+      const given = (Object.keys(tolerances) as (keyof typeof tolerances)[]).filter((k) => cmd.getOptionValueSource(k) === 'cli');
+      const dir = flags.resume ?? flags.out ?? defaultRunDir('reproduce');
+      await reproduceWithFlags(stop, flags, dir, tolerances, given, backend);
     });
   return command;
 }
