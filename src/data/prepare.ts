@@ -25,7 +25,10 @@ export interface PrepareOptions {
    * SIGINT and SIGTERM are handled for the duration of the call.
    */
   signal?: AbortSignal;
-  /** Overrides of the defaults and of BNLENET_HTTP_TIMEOUT_MS / BNLENET_HTTP_RETRIES. */
+  /**
+   * Overrides of the defaults and of BNLENET_HTTP_TIMEOUT_MS, BNLENET_HTTP_RETRIES and
+   * BNLENET_DOWNLOAD_TIMEOUT; `deadlineMs` is the most each file may take to fetch.
+   */
   http?: Partial<HttpOptions>;
   /** Where BNLENET_* settings are read; process.env by default. */
   env?: NodeJS.ProcessEnv;

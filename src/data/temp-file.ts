@@ -22,16 +22,28 @@ export async function withTempFile<T>(dir: string, fileName: string, use: (tempP
   try {
     await fs.writeFile(tempPath, '', { flag: 'wx' });
   } catch (err) {
-    throw new DataError(`cannot write in data dir ${dir}: ${describeFsError(err)}`, 'choose another with --data-dir DIR');
+    throw dataDirWriteError(dir, err);
   }
   live.add(tempPath);
   installExitHook();
   try {
     return await use(tempPath);
   } finally {
-    await fs.rm(tempPath, { force: true });
-    live.delete(tempPath);
+    // A failed removal must not hide the error that got us here; the exit hook tries again.
+    await fs.rm(tempPath, { force: true }).then(
+      () => live.delete(tempPath),
+      () => undefined,
+    );
   }
+}
+
+/** Writing into the data dir failed (no space, read-only, permission): one line naming the dir. */
+export function dataDirWriteError(dir: string, err: unknown): DataError {
+  const full = (err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT';
+  return new DataError(
+    `cannot write in data dir ${dir}: ${describeFsError(err)}`,
+    full ? 'free some space there, or choose another with --data-dir DIR' : 'choose another with --data-dir DIR',
+  );
 }
 
 /**
@@ -42,6 +54,12 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const tempPath of live) rmSync(tempPath, { force: true });
+    for (const tempPath of live) {
+      try {
+        rmSync(tempPath, { force: true });
+      } catch {
+        // Exiting anyway: one leftover must not stop the others' removal.
+      }
+    }
   });
 }
