@@ -12,6 +12,7 @@ import { openDataDir } from './data-dir';
 import { httpOptionsFromEnv, type HttpOptions } from './http-options';
 import { interruptedError, whileInterruptible } from './interrupt';
 import { planSources } from './sources';
+import { removeStaleTempFiles } from './temp-file';
 
 export interface PrepareOptions {
   dataDir: string;
@@ -41,6 +42,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<FashionMn
   const http = { ...httpOptionsFromEnv(env), ...options.http };
   const dataDir = path.resolve(options.dataDir);
   await openDataDir(dataDir);
+  await removeStaleTempFiles(dataDir, FASHION_MNIST_FILES.map((file) => file.name));
   const work = async (signal: AbortSignal): Promise<FashionMnist> => {
     const ctx = { dataDir, sources, http, signal, onEvent: options.onEvent ?? (() => {}) };
     // Checking the cached copies in parallel lets the four gunzips share the thread pool.

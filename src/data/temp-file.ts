@@ -2,6 +2,8 @@
  * Temporary files in the data dir. Fetched bytes land in `.NAME.PID.RANDOM.tmp` and reach
  * their real name only by an atomic rename after verification, so the data dir never shows a
  * partial or unverified file under a real name, and two processes never share a temp file.
+ * A process killed outright (SIGKILL, power loss) cannot remove its temp file; the next run
+ * removes those whose process is gone.
  */
 import { rmSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -47,6 +49,55 @@ export function dataDirWriteError(dir: string, err: unknown): DataError {
 }
 
 /**
+ * A temp file is only stale once it has also gone unwritten this long: a process in another
+ * pid namespace (a container sharing the data dir) looks dead from here while it downloads.
+ */
+export const STALE_AFTER_MS = 5 * 60_000;
+
+/**
+ * Removes the temp files of `fileNames` in `dir` left by processes that no longer run and
+ * unwritten for STALE_AFTER_MS. Temp files of a live process (another download at the same
+ * time) are kept. Best effort: a data dir that cannot be listed or written is reported by
+ * whatever needs it next.
+ */
+export async function removeStaleTempFiles(dir: string, fileNames: readonly string[]): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const owner = tempFileOwner(entry, fileNames);
+    if (owner === undefined || isRunning(owner)) continue;
+    const stale = path.join(dir, entry);
+    try {
+      if (Date.now() - (await fs.stat(stale)).mtimeMs < STALE_AFTER_MS) continue;
+      await fs.rm(stale, { force: true });
+    } catch {
+      // Gone meanwhile, or a read-only data dir that keeps its leftovers: no reason to fail.
+    }
+  }
+}
+
+/** The pid in a temp file name of one of `fileNames`, as temporaryPathFor makes them; else undefined. */
+function tempFileOwner(entry: string, fileNames: readonly string[]): number | undefined {
+  const match = /^\.(.+)\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry);
+  if (match === null || !fileNames.includes(match[1])) return undefined;
+  return Number(match[2]);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * A last resort for exits that skip the finally blocks above (process.exit from elsewhere):
  * 'exit' handlers must be synchronous, hence rmSync.
  */
@@ -58,7 +109,7 @@ function installExitHook(): void {
       try {
         rmSync(tempPath, { force: true });
       } catch {
-        // Exiting anyway: one leftover must not stop the others' removal.
+        // Exiting anyway; the next run removes it once its process is gone.
       }
     }
   });
