@@ -125,7 +125,8 @@ async function fetchFrom(
       if (ctx.signal.aborted) throw interruptedError(ctx.signal);
       if (err instanceof SaveError) throw dataDirWriteError(ctx.dataDir, err.cause);
       if (deadline.expired) {
-        return { reason: `not finished within the ${deadlineSeconds(deadline.ms)} deadline (raise it with --timeout SECONDS or ${DEADLINE_VARIABLE})` };
+        const raise = `raise it with --timeout SECONDS or ${DEADLINE_VARIABLE}`;
+        return { reason: `not finished within the ${deadlineSeconds(deadline.ms)} deadline (${raise})` };
       }
       return { reason: reasonOf(err) };
     }
@@ -139,7 +140,14 @@ async function fetchFrom(
   });
 }
 
-function download(url: string, tempPath: string, fileName: string, maxBytes: number, ctx: EnsureContext, deadline: Deadline): Promise<number> {
+function download(
+  url: string,
+  tempPath: string,
+  fileName: string,
+  maxBytes: number,
+  ctx: EnsureContext,
+  deadline: Deadline,
+): Promise<number> {
   return withRetries(
     () =>
       downloadFile(url, tempPath, {

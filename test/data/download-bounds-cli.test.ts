@@ -26,7 +26,7 @@ async function timedDownload(t: TestContext, args: string[], env: NodeJS.Process
   return { ...result, seconds: (Date.now() - started) / 1000 };
 }
 
-/** The lines of stderr that name a source; each is one line by construction of the split. */
+/** Exit 1 with the all-sources-failed error naming `file` on its first line, and no stack trace. */
 function assertFailedFile(result: CliResult, file: string): void {
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, new RegExp(`^bnlenet: could not get a verified ${file}; sources tried:\n`));
@@ -38,7 +38,7 @@ async function withPeakRss(t: TestContext, args: string[], env: NodeJS.ProcessEn
   const rssFile = path.join(tempDir(t), 'peak-rss');
   const preload = path.join(__dirname, 'peak-rss-preload.js');
   const result = await runCli(args, {
-    env: { ...(await localEnv(t, env)), NODE_OPTIONS: `--require ${preload}`, BNLENET_TEST_PEAK_RSS_FILE: rssFile },
+    env: { ...(await localEnv(t, env)), NODE_OPTIONS: `--require "${preload}"`, BNLENET_TEST_PEAK_RSS_FILE: rssFile },
     timeoutMs: 60_000,
   });
   return { ...result, peakRss: Number(readFileSync(rssFile, 'utf8')) };
