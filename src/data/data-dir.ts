@@ -2,7 +2,7 @@
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
-import { describeFsError } from './fs-errors';
+import { describeFsError } from '../util/fs-errors';
 
 export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = flag !== undefined && flag !== '' ? flag : env.BNLENET_DATA_DIR || 'data';

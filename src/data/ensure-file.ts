@@ -1,21 +1,25 @@
 /**
  * Gets one verified file into the data dir: the copy already there if it verifies, else each
- * source in turn, fetched into a temp file, verified, and renamed into place. Returns the
- * decompressed bytes that verification produced, so loading needs no second gunzip.
+ * source in turn, fetched into a temp file, verified, and renamed into place, all within the
+ * file's deadline. Returns the decompressed bytes that verification produced, so loading needs
+ * no second gunzip. No copy is read, downloaded or decompressed past the file's size bounds.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
+import { readBounded } from './bounded-read';
+import { deadlineSeconds, withDeadline, type Deadline } from './deadline';
 import type { DataEventListener } from './events';
 import type { FileDigests } from './fashion-mnist-files';
 import { FileProblem } from './file-problem';
-import { describeFsError } from './fs-errors';
-import { downloadFile, FetchError } from './http-download';
-import type { HttpOptions } from './http-options';
-import { interruptedError } from './interrupt';
+import { describeFsError } from '../util/fs-errors';
+import { downloadFile, FetchError, SaveError } from './http-download';
+import { DEADLINE_VARIABLE, type HttpOptions } from './http-options';
+import { interruptedError } from '../util/abort';
 import { withRetries } from './retry';
+import { maxStoredBytes } from './size-bounds';
 import { sourceLocation, type Source } from './sources';
-import { withTempFile } from './temp-file';
+import { dataDirWriteError, withTempFile } from './temp-file';
 import { verifyContent } from './verify';
 
 export interface EnsureContext {
@@ -30,11 +34,13 @@ export interface EnsureContext {
 export type Outcome = { content: Buffer; bytes: number } | { reason: string };
 
 export async function checkCached(file: FileDigests, dataDir: string): Promise<Outcome> {
+  const cachedPath = path.join(dataDir, file.name);
   let raw: Buffer;
   try {
-    raw = await fs.readFile(path.join(dataDir, file.name));
+    raw = await readBounded(cachedPath, maxStoredBytes(file.size));
   } catch (err) {
-    return { reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not present' : describeFsError(err) };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { reason: 'not present' };
+    return { reason: reasonOf(err) };
   }
   try {
     return { content: await verifyContent(file, raw, 'the data dir'), bytes: raw.length };
@@ -58,27 +64,26 @@ export async function ensureFile(file: FileDigests, cached: Outcome | undefined,
       ctx.onEvent({ type: 'rejected', file: file.name, path: target, reason: cached.reason });
     }
   }
-  let deadline: number | undefined; // set by the first network attempt
-  for (const source of ctx.sources) {
-    // Copying from a directory takes no signal, so an interrupt is noticed here between sources.
-    if (ctx.signal.aborted) throw interruptedError(ctx.signal);
-    const from = sourceLocation(source, file.name);
-    if (source.kind !== 'dir') {
-      deadline ??= Date.now() + ctx.http.attemptBudgetMs;
-      if (Date.now() > deadline) {
-        tried.push(`${source.role} ${from}: not tried, ${ctx.http.attemptBudgetMs / 1000} s of attempts already spent`);
+  const content = await withDeadline(ctx.http.deadlineMs, ctx.signal, async (deadline) => {
+    for (const source of ctx.sources) {
+      if (ctx.signal.aborted) throw interruptedError(ctx.signal);
+      const from = sourceLocation(source, file.name);
+      if (deadline.expired) {
+        tried.push(`${source.role} ${from}: not tried, the ${deadlineSeconds(deadline.ms)} deadline for this file had passed`);
         continue;
       }
+      ctx.onEvent({ type: 'fetch-start', file: file.name, role: source.role, from });
+      const outcome = await fetchFrom(source, from, file, target, ctx, deadline);
+      if ('content' in outcome) {
+        ctx.onEvent({ type: 'fetched', file: file.name, from, path: target, bytes: outcome.bytes });
+        return outcome.content;
+      }
+      ctx.onEvent({ type: 'failed', file: file.name, from, reason: outcome.reason });
+      tried.push(`${source.role} ${from}: ${outcome.reason}`);
     }
-    ctx.onEvent({ type: 'fetch-start', file: file.name, role: source.role, from });
-    const outcome = await fetchFrom(source, from, file, target, ctx, deadline);
-    if ('content' in outcome) {
-      ctx.onEvent({ type: 'fetched', file: file.name, from, path: target, bytes: outcome.bytes });
-      return outcome.content;
-    }
-    ctx.onEvent({ type: 'failed', file: file.name, from, reason: outcome.reason });
-    tried.push(`${source.role} ${from}: ${outcome.reason}`);
-  }
+    return undefined;
+  });
+  if (content !== undefined) return content;
   throw new DataError(
     `could not get a verified ${file.name}; sources tried:\n    ${tried.join('\n    ')}`,
     ctx.sources.some((s) => s.role === 'mirror')
@@ -97,19 +102,32 @@ async function fetchFrom(
   file: FileDigests,
   target: string,
   ctx: EnsureContext,
-  deadline: number | undefined,
+  deadline: Deadline,
 ): Promise<Outcome> {
+  const maxBytes = maxStoredBytes(file.size);
   return withTempFile(ctx.dataDir, file.name, async (tempPath) => {
     let content: Buffer;
     let bytes: number;
     try {
-      if (source.kind === 'dir') await fs.copyFile(from, tempPath);
-      else await download(from, tempPath, file.name, ctx, deadline);
-      const raw = await fs.readFile(tempPath);
+      let raw: Buffer;
+      if (source.kind === 'dir') {
+        raw = await readBounded(from, maxBytes);
+        await fs.writeFile(tempPath, raw).catch((err: unknown) => {
+          throw new SaveError(err);
+        });
+      } else {
+        await download(from, tempPath, file.name, maxBytes, ctx, deadline);
+        raw = await readBounded(tempPath, maxBytes);
+      }
       bytes = raw.length;
       content = await verifyContent(file, raw, from);
     } catch (err) {
       if (ctx.signal.aborted) throw interruptedError(ctx.signal);
+      if (err instanceof SaveError) throw dataDirWriteError(ctx.dataDir, err.cause);
+      if (deadline.expired) {
+        const raise = `raise it with --timeout SECONDS or ${DEADLINE_VARIABLE}`;
+        return { reason: `not finished within the ${deadlineSeconds(deadline.ms)} deadline (${raise})` };
+      }
       return { reason: reasonOf(err) };
     }
     try {
@@ -122,20 +140,30 @@ async function fetchFrom(
   });
 }
 
-function download(url: string, tempPath: string, fileName: string, ctx: EnsureContext, deadline?: number): Promise<number> {
+function download(
+  url: string,
+  tempPath: string,
+  fileName: string,
+  maxBytes: number,
+  ctx: EnsureContext,
+  deadline: Deadline,
+): Promise<number> {
   return withRetries(
     () =>
-      downloadFile(url, tempPath, ctx.http, ctx.signal, (received, total) =>
-        ctx.onEvent({ type: 'progress', file: fileName, received, total }),
-      ),
+      downloadFile(url, tempPath, {
+        http: ctx.http,
+        maxBytes,
+        signal: deadline.signal,
+        onProgress: (received, total) => ctx.onEvent({ type: 'progress', file: fileName, received, total }),
+      }),
     {
       retries: ctx.http.retries,
       retryDelayMs: ctx.http.retryDelayMs,
       isRetryable: (err) => err instanceof FetchError && err.retryable,
       onRetry: (attempt, delayMs, err) =>
         ctx.onEvent({ type: 'retry', file: fileName, from: url, attempt, delayMs, reason: reasonOf(err) }),
-      signal: ctx.signal,
-      deadline,
+      signal: deadline.signal,
+      deadline: deadline.at,
     },
   );
 }

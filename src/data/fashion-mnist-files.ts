@@ -8,6 +8,11 @@ export interface FileDigests {
   name: string;
   /** SHA-256 of the decompressed IDX bytes. */
   sha256: string;
+  /**
+   * Length of the decompressed IDX bytes, exact: the bound on what decompressing any copy may
+   * produce, and (with size-bounds.ts) on how large a stored copy may be.
+   */
+  size: number;
   /** MD5 of the published .gz file, when one is published. */
   gzipMd5?: string;
 }
@@ -22,9 +27,12 @@ export const IMAGE_COLS = 28;
 export const NUM_CLASSES = 10;
 export const SPLIT_SIZES = { train: 60_000, test: 10_000 } as const;
 
+// Sizes: a 16-byte header (magic, 3 dimensions) and N x 28 x 28 pixels for images; an 8-byte
+// header (magic, 1 dimension) and N labels for labels.
 export const FASHION_MNIST_FILES: readonly DatasetFile[] = [
   {
     name: 'train-images-idx3-ubyte.gz',
+    size: 47_040_016,
     split: 'train',
     kind: 'images',
     sha256: 'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888',
@@ -32,6 +40,7 @@ export const FASHION_MNIST_FILES: readonly DatasetFile[] = [
   },
   {
     name: 'train-labels-idx1-ubyte.gz',
+    size: 60_008,
     split: 'train',
     kind: 'labels',
     sha256: 'bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9',
@@ -39,6 +48,7 @@ export const FASHION_MNIST_FILES: readonly DatasetFile[] = [
   },
   {
     name: 't10k-images-idx3-ubyte.gz',
+    size: 7_840_016,
     split: 'test',
     kind: 'images',
     sha256: '5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b',
@@ -46,6 +56,7 @@ export const FASHION_MNIST_FILES: readonly DatasetFile[] = [
   },
   {
     name: 't10k-labels-idx1-ubyte.gz',
+    size: 10_008,
     split: 'test',
     kind: 'labels',
     sha256: '0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34',

@@ -12,9 +12,11 @@ export interface FashionMnist {
   test: Split;
 }
 
-/** Reads the four files from dataDir (gzip or plain), in parallel. */
+/** Reads the four files from dataDir (gzip or plain), in parallel, each bounded by its known size. */
 export async function loadFashionMnist(dataDir: string): Promise<FashionMnist> {
-  const results = await Promise.allSettled(FASHION_MNIST_FILES.map((file) => readIdxFile(path.join(dataDir, file.name))));
+  const results = await Promise.allSettled(
+    FASHION_MNIST_FILES.map((file) => readIdxFile(path.join(dataDir, file.name), file.size)),
+  );
   // Report the first bad file in table order, not whichever failed first: same data, same error.
   const arrays = results.map((result) => {
     if (result.status === 'rejected') throw result.reason;

@@ -1,12 +1,12 @@
 /**
  * One HTTP(S) download into an existing (temporary) file, with node's own http and https:
- * a connect timeout, an idle timeout that also catches a server stalling mid-body, redirects
- * followed up to a limit, and failures sorted into retryable and not.
+ * a connect timeout, an idle timeout that also catches a server stalling mid-body, a bound on
+ * the body's size (declared or received), redirects followed up to a limit, and failures
+ * sorted into retryable and not. The overall deadline comes in as the abort signal.
  */
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { pipeline } from 'node:stream/promises';
 import type { HttpOptions } from './http-options';
 
 /** A failed download: `message` is one line for the user; `retryable` says if trying again may help. */
@@ -15,12 +15,32 @@ export class FetchError extends Error {
     message: string,
     readonly retryable: boolean,
   ) {
-    super(message);
+    super(oneLine(message));
     this.name = 'FetchError';
   }
 }
 
+/**
+ * The body could not be written to the destination (no space, read-only, ...): a fault of the
+ * local disk, not of the server, so neither a retry nor another source can help.
+ */
+export class SaveError extends Error {
+  constructor(cause: unknown) {
+    super((cause as Error).message, { cause });
+    this.name = 'SaveError';
+  }
+}
+
 export type ProgressListener = (received: number, total: number | undefined) => void;
+
+export interface DownloadOptions {
+  http: HttpOptions;
+  /** The largest body accepted; a larger one is refused as soon as it is declared or received. */
+  maxBytes: number;
+  /** Aborts the download (an interrupt, or the file's deadline). */
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const RETRYABLE_STATUSES = new Set([408, 429]);
@@ -28,34 +48,24 @@ const RETRYABLE_STATUSES = new Set([408, 429]);
 /**
  * Downloads `url` into `dest`, which must exist (it is truncated and written, never created,
  * so a late open can never bring back a file the caller has already removed).
- * Returns the number of bytes written. Rejects with FetchError, or with the AbortError of `signal`.
+ * Returns the number of bytes written. Rejects with FetchError, SaveError, or the AbortError
+ * of the signal.
  */
-export async function downloadFile(
-  url: string,
-  dest: string,
-  options: HttpOptions,
-  signal?: AbortSignal,
-  onProgress?: ProgressListener,
-): Promise<number> {
+export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<number> {
   let current = new URL(url);
   for (let redirects = 0; ; redirects++) {
-    const outcome = await fetchOnce(current, dest, options, signal, onProgress);
+    const outcome = await fetchOnce(current, dest, options);
     if (typeof outcome === 'number') return outcome;
-    if (redirects >= options.maxRedirects) {
-      throw new FetchError(`more than ${options.maxRedirects} redirects`, false);
+    if (redirects >= options.http.maxRedirects) {
+      throw new FetchError(`more than ${options.http.maxRedirects} redirects`, false);
     }
     current = outcome;
   }
 }
 
 /** One request: resolves with the byte count, or with the URL a redirect points to. */
-function fetchOnce(
-  url: URL,
-  dest: string,
-  options: HttpOptions,
-  signal: AbortSignal | undefined,
-  onProgress: ProgressListener | undefined,
-): Promise<number | URL> {
+function fetchOnce(url: URL, dest: string, options: DownloadOptions): Promise<number | URL> {
+  const { http: timeouts, maxBytes, signal } = options;
   return new Promise((resolve, reject) => {
     // The first failure we caused ourselves (a timeout) wins over the "socket hang up" or
     // "aborted" that node reports once we destroy the request.
@@ -69,14 +79,14 @@ function fetchOnce(
     // agent: false gives a fresh socket, so 'connect' always fires and the connect timer is honest.
     const request = get(url, { agent: false, signal, headers: { 'user-agent': 'bnlenet' } });
     const connectTimer = setTimeout(
-      () => fail(new FetchError(`no connection within ${options.connectTimeoutMs} ms`, true)),
-      options.connectTimeoutMs,
+      () => fail(new FetchError(`no connection within ${timeouts.connectTimeoutMs} ms`, true)),
+      timeouts.connectTimeoutMs,
     );
     request.on('socket', (socket) => {
       socket.once('connect', () => {
         clearTimeout(connectTimer);
-        request.setTimeout(options.idleTimeoutMs, () =>
-          fail(new FetchError(`no data for ${options.idleTimeoutMs} ms (${responded ? 'stalled mid-body' : 'no response'})`, true)),
+        request.setTimeout(timeouts.idleTimeoutMs, () =>
+          fail(new FetchError(`no data for ${timeouts.idleTimeoutMs} ms (${responded ? 'stalled mid-body' : 'no response'})`, true)),
         );
       });
     });
@@ -110,8 +120,14 @@ function fetchOnce(
       }
       const length = Number(response.headers['content-length']);
       const total = Number.isFinite(length) ? length : undefined;
-      saveBody(response, dest, total, onProgress).then(resolve, (err: unknown) => {
-        reject(failure ?? describeBodyError(err, total));
+      if (total !== undefined && total > maxBytes) {
+        // Refused on the headers: not one byte of the body is read or written.
+        request.destroy();
+        reject(new FetchError(`declares ${total} bytes, more than a valid copy can be (${maxBytes} bytes)`, false));
+        return;
+      }
+      saveBody(response, dest, total, options).then(resolve, (err: unknown) => {
+        reject(err instanceof SaveError ? err : (failure ?? describeBodyError(err, total)));
       });
     });
   });
@@ -121,33 +137,40 @@ async function saveBody(
   response: http.IncomingMessage,
   dest: string,
   total: number | undefined,
-  onProgress: ProgressListener | undefined,
+  { maxBytes, onProgress }: DownloadOptions,
 ): Promise<number> {
-  const handle = await fs.open(dest, 'r+');
+  let handle: fs.FileHandle | undefined;
   try {
+    handle = await fs.open(dest, 'r+');
     await handle.truncate(0);
   } catch (err) {
-    await handle.close();
-    throw err;
+    response.destroy();
+    await handle?.close();
+    throw new SaveError(err);
   }
   let received = 0;
   onProgress?.(0, total);
   try {
-    // The stream owns the handle and closes it; pipeline settles only after that close, so
-    // the caller may remove the file as soon as this returns or throws.
-    await pipeline(
-      response,
-      async function* count(chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          received += chunk.length;
-          onProgress?.(received, total);
-          yield chunk;
-        }
-      },
-      handle.createWriteStream(),
-    );
+    // Each chunk is written before the next is read (backpressure), and a write failure is
+    // told apart from a network failure by where it is caught.
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      // Without a Content-Length (or past it) only counting can tell: stop before writing.
+      if (received > maxBytes) throw new FetchError(`sent more than ${maxBytes} bytes, more than a valid copy can be`, false);
+      try {
+        await handle.write(chunk);
+      } catch (err) {
+        throw new SaveError(err);
+      }
+      onProgress?.(received, total);
+    }
   } catch (err) {
+    if (err instanceof SaveError || err instanceof FetchError) throw err;
     throw Object.assign(err as Error, { received });
+  } finally {
+    // Leaving the loop early destroys the response; closing here means the caller may remove
+    // the file as soon as this returns or throws.
+    await handle.close();
   }
   return received;
 }
@@ -179,10 +202,31 @@ export function describeNetworkError(err: unknown): Error {
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return new FetchError(`network unreachable (${e.code})`, true);
-    default:
-      if (e.code?.startsWith('ERR_TLS') || e.code?.includes('CERT')) {
-        return new FetchError(`TLS error: ${e.message}`, false);
-      }
+    default: {
+      const tls = describeTlsError(e);
+      if (tls !== undefined) return tls;
       return new FetchError(e.code ? `${e.message} (${e.code})` : e.message, true);
+    }
   }
+}
+
+/**
+ * TLS failures are not retried: the same server gives the same handshake. OpenSSL's own
+ * message is a multi-line record with source paths; its reason phrase is what a user needs.
+ */
+function describeTlsError(e: NodeJS.ErrnoException): FetchError | undefined {
+  const openssl = /SSL routines:[^:]*:([^:\n]+)/.exec(e.message);
+  if (openssl !== null || e.code === 'EPROTO' || e.code?.startsWith('ERR_SSL')) {
+    const reason = openssl?.[1] ?? e.code ?? 'protocol error';
+    // What OpenSSL says when the other end answers in plain text, e.g. an HTTP server.
+    const plain = reason === 'wrong version number' || reason === 'packet length too long';
+    return new FetchError(`TLS handshake failed (${reason})${plain ? ': is this an https server? Try http://' : ''}`, false);
+  }
+  if (e.code?.startsWith('ERR_TLS') || e.code?.includes('CERT')) return new FetchError(`TLS error: ${e.message}`, false);
+  return undefined;
+}
+
+/** Node's and OpenSSL's messages may span lines; a reason in a list of sources must not. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }

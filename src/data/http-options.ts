@@ -1,4 +1,4 @@
-/** Timeouts, retries and redirects for downloads, with defaults a slow link can live with. */
+/** Timeouts, retries, redirects and the per-file deadline for downloads, with defaults a slow link can live with. */
 import { UsageError } from '../errors';
 
 export interface HttpOptions {
@@ -12,11 +12,11 @@ export interface HttpOptions {
   retryDelayMs: number;
   maxRedirects: number;
   /**
-   * Time from a file's first network attempt after which no new attempt (retry or next
-   * source) starts. With the timeouts below it bounds a failing fetch: the last attempt
-   * starts within the budget and ends within connect + idle timeout, so under a minute.
+   * The most one file may take, from its first source to its last byte, all retries and
+   * sources included: the attempt in flight is abandoned when it passes, and no new one
+   * starts. The timeouts above cannot bound a server that trickles a byte a second.
    */
-  attemptBudgetMs: number;
+  deadlineMs: number;
 }
 
 export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = {
@@ -25,12 +25,16 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = {
   retries: 3,
   retryDelayMs: 1_000,
   maxRedirects: 5,
-  attemptBudgetMs: 30_000,
+  deadlineMs: 60_000,
 };
 
+/** The variable that sets the per-file deadline in seconds (download's --timeout sets it too). */
+export const DEADLINE_VARIABLE = 'BNLENET_DOWNLOAD_TIMEOUT';
+
 /**
- * BNLENET_HTTP_TIMEOUT_MS sets both timeouts and BNLENET_HTTP_RETRIES the retry count, so
- * that tests (and users on odd networks) can change them without a flag on every command.
+ * BNLENET_HTTP_TIMEOUT_MS sets both timeouts, BNLENET_HTTP_RETRIES the retry count and
+ * BNLENET_DOWNLOAD_TIMEOUT the per-file deadline in seconds, so that tests (and users on odd
+ * networks) can change them without a flag on every command that may download.
  */
 export function httpOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HttpOptions {
   const options = { ...DEFAULT_HTTP_OPTIONS };
@@ -41,7 +45,18 @@ export function httpOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HttpOp
   }
   const retries = readCount(env, 'BNLENET_HTTP_RETRIES', 0);
   if (retries !== undefined) options.retries = retries;
+  const deadline = env[DEADLINE_VARIABLE];
+  if (deadline !== undefined && deadline !== '') options.deadlineMs = parseSeconds(deadline, DEADLINE_VARIABLE) * 1000;
   return options;
+}
+
+/** A number of seconds > 0 (fractions allowed), for the deadline; `origin` names the flag or variable. */
+export function parseSeconds(raw: string, origin: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`${origin}: '${raw}' is not a number of seconds > 0`);
+  }
+  return value;
 }
 
 function readCount(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {

@@ -4,12 +4,13 @@
  * row-major order. Only type 0x08 (unsigned byte) is read: it is all Fashion-MNIST uses.
  * Files may be gzip-compressed or plain; gzip is told apart by its magic bytes, not the name.
  */
-import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { DataError } from '../errors';
+import { readBounded } from './bounded-read';
 import { FileProblem } from './file-problem';
-import { describeFsError } from './fs-errors';
+import { describeFsError } from '../util/fs-errors';
+import { maxStoredBytes } from './size-bounds';
 
 export interface IdxArray {
   shape: number[];
@@ -28,14 +29,20 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Returns the plain bytes. The async gunzip runs on libuv's thread pool, so the four files
- * decompress in parallel and the event loop stays free for progress output and signals.
+ * Returns the plain bytes, refusing to produce more than `size`, the exact decompressed size
+ * of the original: zlib stops as soon as its output passes that, so a gzip bomb costs at most
+ * `size` bytes of memory and a moment, not gigabytes. The async gunzip runs on libuv's thread
+ * pool, so the four files decompress in parallel and the event loop stays free for progress
+ * output and signals.
  */
-export async function decompress(bytes: Buffer, file: string): Promise<Buffer> {
+export async function decompress(bytes: Buffer, file: string, size: number): Promise<Buffer> {
   if (!isGzip(bytes)) return bytes;
   try {
-    return await gunzipAsync(bytes);
+    return await gunzipAsync(bytes, { maxOutputLength: size });
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new FileProblem(file, `decompresses to more than ${size} bytes, the size of the original`, REFETCH_HINT);
+    }
     throw new FileProblem(file, `corrupt gzip data (${(err as Error).message})`, REFETCH_HINT);
   }
 }
@@ -69,15 +76,19 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   return { shape, data: bytes.subarray(headerLength) };
 }
 
-/** Reads, decompresses and parses one file; every failure is a DataError naming the file. */
-export async function readIdxFile(filePath: string): Promise<IdxArray> {
+/**
+ * Reads, decompresses and parses one file whose decompressed size is `size` bytes, reading
+ * and inflating no more than a valid copy can hold; every failure is a DataError naming the file.
+ */
+export async function readIdxFile(filePath: string, size: number): Promise<IdxArray> {
   let raw: Buffer;
   try {
-    raw = await fs.readFile(filePath);
+    raw = await readBounded(filePath, maxStoredBytes(size));
   } catch (err) {
+    if (err instanceof FileProblem) throw new FileProblem(err.where, err.problem, REFETCH_HINT);
     throw new DataError(`cannot read ${filePath}: ${describeFsError(err)}`, FETCH_HINT);
   }
-  return parseIdx(await decompress(raw, filePath), filePath);
+  return parseIdx(await decompress(raw, filePath, size), filePath);
 }
 
 function hex(byte: number): string {

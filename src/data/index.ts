@@ -3,7 +3,7 @@ export { resolveDataDir } from './data-dir';
 export type { DataEvent, DataEventListener } from './events';
 export { loadFashionMnist, type FashionMnist } from './fashion-mnist';
 export { FASHION_MNIST_FILES, IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from './fashion-mnist-files';
-export { DEFAULT_HTTP_OPTIONS, type HttpOptions } from './http-options';
+export { DEADLINE_VARIABLE, DEFAULT_HTTP_OPTIONS, type HttpOptions } from './http-options';
 export { parseIdx, readIdxFile, type IdxArray } from './idx';
 export { prepareDataset, type PrepareOptions } from './prepare';
 export { DEFAULT_PUBLIC_MIRRORS, DEFAULT_SYSTEM_DATA_DIR, parseMirrorUrl } from './sources';

@@ -10,9 +10,10 @@ import { datasetFromContent, type FashionMnist } from './fashion-mnist';
 import { FASHION_MNIST_FILES } from './fashion-mnist-files';
 import { openDataDir } from './data-dir';
 import { httpOptionsFromEnv, type HttpOptions } from './http-options';
-import { interruptedError } from './interrupt';
+import { interruptedError } from '../util/abort';
 import { NEVER_ABORTED } from '../util/abort';
 import { planSources } from './sources';
+import { removeStaleTempFiles } from './temp-file';
 
 export interface PrepareOptions {
   dataDir: string;
@@ -23,7 +24,10 @@ export interface PrepareOptions {
   onEvent?: DataEventListener;
   /** Aborts the work (temp files are removed, InterruptedError is thrown): the CLI's Ctrl-C. */
   signal?: AbortSignal;
-  /** Overrides of the defaults and of BNLENET_HTTP_TIMEOUT_MS / BNLENET_HTTP_RETRIES. */
+  /**
+   * Overrides of the defaults and of BNLENET_HTTP_TIMEOUT_MS, BNLENET_HTTP_RETRIES and
+   * BNLENET_DOWNLOAD_TIMEOUT; `deadlineMs` is the most each file may take to fetch.
+   */
   http?: Partial<HttpOptions>;
   /** Where BNLENET_* settings are read; process.env by default. */
   env?: NodeJS.ProcessEnv;
@@ -36,6 +40,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<FashionMn
   const http = { ...httpOptionsFromEnv(env), ...options.http };
   const dataDir = path.resolve(options.dataDir);
   await openDataDir(dataDir);
+  await removeStaleTempFiles(dataDir, FASHION_MNIST_FILES.map((file) => file.name));
   const work = async (signal: AbortSignal): Promise<FashionMnist> => {
     const ctx = { dataDir, sources, http, signal, onEvent: options.onEvent ?? (() => {}) };
     // Checking the cached copies in parallel lets the four gunzips share the thread pool.

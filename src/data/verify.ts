@@ -9,11 +9,12 @@ import { FileProblem } from './file-problem';
 import { decompress, REFETCH_HINT } from './idx';
 
 /**
- * Returns the decompressed bytes, so that the caller can parse them without a second gunzip.
- * `origin` says where the bytes came from (a URL, a path, "data dir") for the error message.
+ * Returns the decompressed bytes, so that the caller can parse them without a second gunzip;
+ * decompression stops past the file's known size. `origin` says where the bytes came from
+ * (a URL, a path, "data dir") for the error message.
  */
 export async function verifyContent(file: FileDigests, raw: Buffer, origin: string): Promise<Buffer> {
-  const content = await decompress(raw, `${file.name} from ${origin}`);
+  const content = await decompress(raw, `${file.name} from ${origin}`, file.size);
   if (file.gzipMd5 !== undefined && raw !== content && digest('md5', raw) === file.gzipMd5) {
     return content;
   }

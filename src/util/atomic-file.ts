@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { fileSystemError } from './fs-errors';
 
 /** `.<name>.<pid>.<8 hex>.tmp`: the pattern of temporaryPathFor's names. */
-const TEMPORARY_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+const TEMPORARY_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /** A temporary name beside `target`, unique per process and call. */
 export function temporaryPathFor(target: string): string {
@@ -65,16 +65,36 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
+export interface StaleTemporaries {
+  /** Only the temporaries of these file names; default: any. */
+  names?: readonly string[];
+  /**
+   * Only those unwritten this long. A dir that processes in other pid namespaces (containers)
+   * share can hold a live writer's file whose pid looks dead from here.
+   */
+  minAgeMs?: number;
+}
+
 /**
  * Removes the temporary files in `dir` whose writing process is gone (killed mid-write);
- * returns their names. A missing or unreadable dir has none.
+ * returns their names. Best effort: a dir that cannot be listed or written keeps them, and
+ * whatever needs it next reports why.
  */
-export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+export async function removeStaleTemporaries(dir: string, options: StaleTemporaries = {}): Promise<string[]> {
   const names = await fs.readdir(dir).catch(() => [] as string[]);
-  const stale = names.filter((name) => {
+  const removed: string[] = [];
+  for (const name of names) {
     const match = TEMPORARY_NAME.exec(name);
-    return match !== null && !processIsAlive(Number(match[1]));
-  });
-  await Promise.all(stale.map((name) => fs.rm(path.join(dir, name), { force: true })));
-  return stale;
+    if (match === null || processIsAlive(Number(match[2]))) continue;
+    if (options.names && !options.names.includes(match[1]!)) continue;
+    const file = path.join(dir, name);
+    try {
+      if (options.minAgeMs && Date.now() - (await fs.stat(file)).mtimeMs < options.minAgeMs) continue;
+      await fs.rm(file, { force: true });
+      removed.push(name);
+    } catch {
+      // Gone meanwhile, or a read-only dir that keeps its leftovers.
+    }
+  }
+  return removed;
 }

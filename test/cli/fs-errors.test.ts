@@ -79,7 +79,7 @@ test('a full disk names the file it could not write, and leaves no temporary fil
   const out = path.join(small, 'run');
   mkdirSync(out);
   const result = await runCli(['train', ...SMALL, '--out', out]);
-  assertOneLine(result, 1, /cannot write .*run\/checkpoint\.json: no space left on the device/);
+  assertOneLine(result, 1, /cannot write .*run\/checkpoint\.json: no space left on device/);
   assert.match(result.stderr, /free some space/);
   if (existsSync(out)) assert.ok(!listDir(out).some((f) => f.endsWith('.tmp')), listDir(out).join(', '));
 });

@@ -60,4 +60,12 @@ test('http settings from the environment', () => {
   assert.equal(set.retries, 0);
   assert.throws(() => httpOptionsFromEnv({ BNLENET_HTTP_TIMEOUT_MS: '0' }), UsageError);
   assert.throws(() => httpOptionsFromEnv({ BNLENET_HTTP_RETRIES: 'many' }), /BNLENET_HTTP_RETRIES: 'many'/);
+  assert.equal(DEFAULT_HTTP_OPTIONS.deadlineMs, 60_000, 'a file that cannot be had fails within a minute');
+  assert.equal(httpOptionsFromEnv({ BNLENET_DOWNLOAD_TIMEOUT: '2.5' }).deadlineMs, 2500);
+  for (const bad of ['0', '-3', 'soon', 'Infinity']) {
+    assert.throws(
+      () => httpOptionsFromEnv({ BNLENET_DOWNLOAD_TIMEOUT: bad }),
+      (err: unknown) => err instanceof UsageError && err.message === `BNLENET_DOWNLOAD_TIMEOUT: '${bad}' is not a number of seconds > 0`,
+    );
+  }
 });

@@ -5,56 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { before, test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FASHION_MNIST_FILES } from '../../src/data';
-import { checkCached } from '../../src/data/ensure-file';
-import { BIN, runCli, type CliResult } from '../helpers/cli';
-import { closedPortUrl, readFiles, startFileServer, type TestServer } from '../helpers/http-server';
+import { BIN } from '../helpers/cli';
 import { listDir, tempDir } from '../helpers/temp-dir';
-
-const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
-const NAMES = FASHION_MNIST_FILES.map((f) => f.name);
-const SORTED = [...NAMES].sort();
-const skip = existsSync(SYSTEM_DIR) ? false : `no system copy at ${SYSTEM_DIR}`;
-
-let files: Map<string, Buffer>;
-let closed: string;
-before(async () => {
-  files = skip ? new Map() : readFiles(SYSTEM_DIR);
-  closed = await closedPortUrl();
-});
-
-/** Settings that keep a run local and quick; `extra` adds or overrides. */
-function env(t: TestContext, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    BNLENET_DATA_DIR: '',
-    BNLENET_SYSTEM_DATA_DIR: tempDir(t, 'bnlenet-empty-'),
-    BNLENET_PUBLIC_MIRRORS: closed,
-    BNLENET_HTTP_TIMEOUT_MS: '2000',
-    BNLENET_HTTP_RETRIES: '0',
-    ...extra,
-  };
-}
-
-async function mirror(t: TestContext, mode: 'good' | 'stall' = 'good'): Promise<TestServer> {
-  const server = await startFileServer(files, mode);
-  t.after(() => server.close());
-  return server;
-}
-
-function download(t: TestContext, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return runCli(['download', ...args], { env: env(t, extra), timeoutMs: 30_000 });
-}
-
-async function assertVerified(dataDir: string): Promise<void> {
-  assert.deepEqual(listDir(dataDir), SORTED, 'the four files and nothing else');
-  for (const file of FASHION_MNIST_FILES) {
-    assert.ok('content' in (await checkCached(file, dataDir)), `${file.name} verifies`);
-  }
-}
+import { assertVerified, closedUrl, download, localEnv, mirror, NAMES, noSystemCopy as skip, SORTED, SYSTEM_DIR } from './download-cli-setup';
 
 test('download from a mirror fills an empty data dir with verified files', { skip }, async (t) => {
   const server = await mirror(t);
@@ -103,7 +60,7 @@ test('when every source fails: exit 1, each source listed, no stack trace, nothi
   assert.match(stderr, new RegExp(`^bnlenet: could not get a verified ${NAMES[0]}; sources tried:`));
   assert.ok(stderr.includes(`data dir ${path.join(dataDir, NAMES[0])}: not present`), stderr);
   assert.match(stderr, new RegExp(`system copy .*/${NAMES[0]}: no such file`));
-  assert.ok(stderr.includes(`public mirror ${closed}${NAMES[0]}: connection refused`), stderr);
+  assert.ok(stderr.includes(`public mirror ${await closedUrl()}${NAMES[0]}: connection refused`), stderr);
   assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
   assert.deepEqual(listDir(dataDir), []);
 });
@@ -131,7 +88,7 @@ test('Ctrl-C mid-download removes the temp file and exits 130', { skip }, async 
   const dataDir = tempDir(t);
   mkdirSync(dataDir, { recursive: true });
   const child = spawn(process.execPath, [BIN, 'download', '--data-dir', dataDir, '--mirror', server.url], {
-    env: { ...process.env, ...env(t, { BNLENET_HTTP_TIMEOUT_MS: '20000' }) },
+    env: { ...process.env, ...(await localEnv(t, { BNLENET_HTTP_TIMEOUT_MS: '20000' })) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

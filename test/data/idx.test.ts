@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -40,8 +40,9 @@ test('reads gzip and plain files alike, telling them apart by magic bytes', asyn
   const gz = path.join(dir, 'packed');
   writeFileSync(plain, makeIdx({ shape: [5, 2] }));
   writeFileSync(gz, gzipIdx({ shape: [5, 2] }));
-  assert.deepEqual((await readIdxFile(plain)).shape, [5, 2]);
-  assert.deepEqual([...(await readIdxFile(gz)).data], [...(await readIdxFile(plain)).data]);
+  const size = makeIdx({ shape: [5, 2] }).length;
+  assert.deepEqual((await readIdxFile(plain, size)).shape, [5, 2]);
+  assert.deepEqual([...(await readIdxFile(gz, size)).data], [...(await readIdxFile(plain, size)).data]);
 });
 
 test('rejects a truncated header', () => {
@@ -76,14 +77,14 @@ test('rejects rank 0', () => {
 
 test('rejects corrupt gzip: truncated stream and garbage after the magic', async () => {
   const gz = gzipIdx({ shape: [1000] });
-  await assert.rejects(decompress(gz.subarray(0, gz.length >> 1), 'f.idx'), assertDataError(/corrupt gzip/));
+  await assert.rejects(decompress(gz.subarray(0, gz.length >> 1), 'f.idx', 1008), assertDataError(/corrupt gzip/));
   const garbage = Buffer.concat([gz.subarray(0, 2), Buffer.alloc(50, 0xff)]);
-  await assert.rejects(decompress(garbage, 'f.idx'), assertDataError(/corrupt gzip/));
+  await assert.rejects(decompress(garbage, 'f.idx', 1008), assertDataError(/corrupt gzip/));
 });
 
 test('a missing file is a DataError naming it', async (t) => {
   const missing = path.join(tempDir(t), 'nope.gz');
-  await assert.rejects(readIdxFile(missing), (err: unknown) => {
+  await assert.rejects(readIdxFile(missing, 100), (err: unknown) => {
     assert.ok(err instanceof DataError);
     assert.match(err.message, /nope\.gz: no such file/);
     return true;
@@ -93,5 +94,22 @@ test('a missing file is a DataError naming it', async (t) => {
 test('a gzip of a broken IDX reports the IDX problem', async (t) => {
   const file = path.join(tempDir(t), 'bad.gz');
   writeFileSync(file, gzipSync(makeIdx({ shape: [4] }).subarray(0, 10)));
-  await assert.rejects(readIdxFile(file), assertDataError(/truncated payload/, 'bad.gz'));
+  await assert.rejects(readIdxFile(file, 12), assertDataError(/truncated payload/, 'bad.gz'));
+});
+
+test('decompression stops at the known size: a gzip bomb is refused, naming the file', async () => {
+  // 8 MiB of zeros in 8 kB; zlib gives up a little past the 1008 bytes asked for.
+  const bomb = gzipSync(Buffer.alloc(8 * 2 ** 20));
+  await assert.rejects(decompress(bomb, 'f.idx', 1008), assertDataError(/^f\.idx: decompresses to more than 1008 bytes, the size of the original$/));
+  const exact = makeIdx({ shape: [1000] });
+  assert.deepEqual(await decompress(gzipSync(exact), 'f.idx', exact.length), exact, 'exactly the size is fine');
+});
+
+test('readIdxFile refuses a file larger than a valid copy can be, and anything but a regular file, unread', async (t) => {
+  const big = path.join(tempDir(t), 'big.gz');
+  writeFileSync(big, '');
+  // Sparse: 100 MB that take no disk and would take 100 MB of memory to read.
+  truncateSync(big, 100e6);
+  await assert.rejects(readIdxFile(big, 1008), assertDataError(/^.*big\.gz: is 100000000 bytes, more than a valid copy can be \(\d+ bytes\)$/, 'big.gz'));
+  await assert.rejects(readIdxFile('/dev/zero', 1008), assertDataError(/^\/dev\/zero: not a regular file$/, '/dev/zero'));
 });

@@ -8,7 +8,7 @@ import { makeIdx, md5, sha256 } from '../helpers/idx-fixtures';
 
 const idx = makeIdx({ shape: [3, 2] });
 const original = gzipSync(idx, { level: 9 });
-const spec: FileDigests = { name: 'x-idx1-ubyte.gz', sha256: sha256(idx), gzipMd5: md5(original) };
+const spec: FileDigests = { name: 'x-idx1-ubyte.gz', sha256: sha256(idx), size: idx.length, gzipMd5: md5(original) };
 
 test('accepts the original gzip and returns the decompressed bytes', async () => {
   assert.deepEqual(await verifyContent(spec, original, 'here'), idx);
@@ -38,4 +38,13 @@ test('refuses other bytes, naming the file, the source and both digests', async 
 
 test('refuses corrupt gzip as a DataError', async () => {
   await assert.rejects(verifyContent(spec, original.subarray(0, 20), 'here'), /corrupt gzip/);
+});
+
+test('refuses a gzip that inflates past the known size, naming the file and the source', async () => {
+  const bomb = gzipSync(Buffer.alloc(10 * idx.length));
+  await assert.rejects(verifyContent(spec, bomb, 'http://mirror/x'), (err: unknown) => {
+    assert.ok(err instanceof DataError);
+    assert.equal(err.message, `x-idx1-ubyte.gz from http://mirror/x: decompresses to more than ${idx.length} bytes, the size of the original`);
+    return true;
+  });
 });

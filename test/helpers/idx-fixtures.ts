@@ -32,3 +32,17 @@ export function sha256(bytes: Uint8Array): string {
 export function md5(bytes: Uint8Array): string {
   return createHash('md5').update(bytes).digest('hex');
 }
+
+/**
+ * A gzip bomb: concatenated gzip members of zeros (gunzip reads every member), small on disk
+ * but `decompressedBytes` long once inflated. Built member by member, so making one of 2 GiB
+ * takes a moment and 16 MiB of memory, not 2 GiB.
+ */
+export function gzipBomb(decompressedBytes: number, memberBytes = 16 * 2 ** 20): Buffer {
+  const full = gzipSync(Buffer.alloc(memberBytes), { level: 9 });
+  const members: Buffer[] = [];
+  for (let left = decompressedBytes; left > 0; left -= memberBytes) {
+    members.push(left >= memberBytes ? full : gzipSync(Buffer.alloc(left), { level: 9 }));
+  }
+  return Buffer.concat(members);
+}

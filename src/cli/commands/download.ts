@@ -1,6 +1,7 @@
 /** `bnlenet download`: wires the flags to prepareDataset and its events to the console. */
 import { Command } from 'commander';
 import {
+  DEADLINE_VARIABLE,
   DEFAULT_HTTP_OPTIONS as HTTP,
   DEFAULT_PUBLIC_MIRRORS,
   DEFAULT_SYSTEM_DATA_DIR,
@@ -9,13 +10,14 @@ import {
   resolveDataDir,
 } from '../../data';
 import { createDownloadReporter } from '../../report/download-progress';
-import { pathValue } from '../flags';
+import { pathValue, positiveNumber } from '../flags';
 import type { StopController } from '../stop-controller';
 
 interface DownloadFlags {
   dataDir?: string;
   mirror?: string[];
   force?: boolean;
+  timeout?: number;
 }
 
 const HELP = `
@@ -30,7 +32,12 @@ A file is accepted when the SHA-256 of its decompressed bytes is the original's 
 copies pass) or when the .gz has the published MD5. It is downloaded to a temporary file in
 the data dir and renamed into place only once verified, so the data dir never holds a partial
 or unverified file, and concurrent runs are safe. Network errors, timeouts and HTTP 5xx are
-retried with exponential backoff; redirects are followed.
+retried with exponential backoff; redirects are followed. Each file gets --timeout seconds
+in all (every source and retry included): the attempt in flight is then abandoned and no
+new one starts, so a server that trickles cannot hold a download forever. A copy larger
+than a valid one can be (its known size, plus gzip's worst case) is refused unread: a
+download as soon as its Content-Length says so or that many bytes have arrived. Nothing
+decompresses past the original's size, so a gzip bomb costs no more memory than the real file.
 
 Environment:
   BNLENET_DATA_DIR          the data dir when --data-dir is not given (default ./data)
@@ -41,9 +48,8 @@ Environment:
   BNLENET_HTTP_TIMEOUT_MS   connect and idle timeout in ms (default ${HTTP.connectTimeoutMs} to
                             connect, ${HTTP.idleTimeoutMs} without data)
   BNLENET_HTTP_RETRIES      retries per source after a retryable failure (default ${HTTP.retries})
-
-No new attempt (retry or next source) starts ${HTTP.attemptBudgetMs / 1000} s after a file's first network attempt,
-so a file that cannot be had fails within a minute.
+  ${DEADLINE_VARIABLE}  seconds each file may take, as --timeout (which wins); train
+                            and the other commands that fetch data read it too
 `;
 
 export function downloadCommand(stop: StopController): Command {
@@ -58,6 +64,11 @@ export function downloadCommand(stop: StopController): Command {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), parseMirrorUrl(value, '--mirror')],
     )
     .option('--force', 'fetch again over verified copies (each stays until a verified new one replaces it)')
+    .option(
+      '--timeout <seconds>',
+      `give up on a file after this many seconds, all sources and retries included (default: $${DEADLINE_VARIABLE}, else ${HTTP.deadlineMs / 1000})`,
+      positiveNumber,
+    )
     .addHelpText('after', HELP)
     .action(async (flags: DownloadFlags) => {
       const reporter = createDownloadReporter();
@@ -69,6 +80,7 @@ export function downloadCommand(stop: StopController): Command {
           force: flags.force === true,
           onEvent: reporter.onEvent,
           signal: stop.signal,
+          http: flags.timeout === undefined ? undefined : { deadlineMs: flags.timeout * 1000 },
         });
       } finally {
         reporter.close();
