@@ -1,7 +1,7 @@
 /** The TensorFlow.js side of `evaluate` and `inspect-params`, loaded lazily by the commands. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { prepareDataset } from '../data/prepare';
+import { prepareDataset } from '../data';
 import { selectBackend } from '../engine';
 import { UsageError } from '../errors';
 import { readBatchNormParams } from '../model/batchnorm-inspect';

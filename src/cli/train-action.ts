@@ -3,8 +3,7 @@
  * loaded lazily by the commands: wires the data layer, the training run and the reporter
  * together, and turns the run's stop into the line that says how to continue it.
  */
-import { prepareDataset } from '../data/prepare';
-import type { DataEvent } from '../data/events';
+import { prepareDataset, type DataEvent } from '../data';
 import type { BackendInfo } from '../engine/backend';
 import { InterruptedError } from '../errors';
 import { createDownloadReporter } from '../report/download-progress';

@@ -3,8 +3,7 @@
  * the mapping from parsed flags to a run's arguments.
  */
 import { Command, Option } from 'commander';
-import { resolveDataDir } from '../data/data-dir';
-import { parseMirrorUrl } from '../data/sources';
+import { resolveDataDir, parseMirrorUrl } from '../data';
 import { BACKEND_NAMES, backendConflict, type BackendName } from '../engine/backend';
 import { UsageError } from '../errors';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';

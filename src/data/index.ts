@@ -1,10 +1,13 @@
-/** The data layer's public face: what the CLI and the training code import. */
+/**
+ * The data layer's public face: the only module the layers above import from it (tests and
+ * scripts may reach its parts directly).
+ */
 export { resolveDataDir } from './data-dir';
 export type { DataEvent, DataEventListener } from './events';
 export { loadFashionMnist, type FashionMnist } from './fashion-mnist';
-export { FASHION_MNIST_FILES, IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from './fashion-mnist-files';
+export { FASHION_MNIST_FILES, IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES, SPLIT_SIZES } from './fashion-mnist-files';
 export { DEADLINE_VARIABLE, DEFAULT_HTTP_OPTIONS, type HttpOptions } from './http-options';
 export { parseIdx, readIdxFile, type IdxArray } from './idx';
 export { prepareDataset, type PrepareOptions } from './prepare';
 export { DEFAULT_PUBLIC_MIRRORS, DEFAULT_SYSTEM_DATA_DIR, parseMirrorUrl } from './sources';
-export type { Split } from './split';
+export { firstExamples, type Split } from './split';

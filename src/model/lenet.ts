@@ -8,7 +8,7 @@
  * the same weights under the same seed.
  */
 import { initializers, layers, sequential, Sequential } from '@tensorflow/tfjs-layers';
-import { IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from '../data/fashion-mnist-files';
+import { IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from '../data';
 import { BatchNorm } from './batchnorm-layer';
 import { BOOK_EPSILON, BOOK_MOMENTUM } from './batchnorm-math';
 import type { BatchNormImpl } from './impls';

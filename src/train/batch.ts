@@ -3,8 +3,7 @@
  * buffers (pixels scaled to [0, 1], labels one-hot) and handed to tfjs as one tensor each.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Split } from '../data/split';
-import { NUM_CLASSES } from '../data/fashion-mnist-files';
+import { type Split, NUM_CLASSES } from '../data';
 
 export interface Batch {
   /** [n, 28, 28, 1] float32 in [0, 1]. */

@@ -1,7 +1,7 @@
 /** Inference-mode evaluation (moving statistics) of a model on a whole split. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Split } from '../data/split';
+import type { Split } from '../data';
 import { BatchAssembler, identityOrder } from './batch';
 
 export interface Evaluation {

@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Split } from '../data/split';
+import type { Split } from '../data';
 import { InterruptedError } from '../errors';
 import { BatchAssembler } from './batch';
 import { NonFiniteWeightsError, type RunPosition } from './checkpoint';

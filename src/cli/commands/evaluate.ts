@@ -1,6 +1,6 @@
 /** `bnlenet evaluate`: test loss and accuracy of a saved run's model. */
 import { Command } from 'commander';
-import { resolveDataDir } from '../../data/data-dir';
+import { resolveDataDir } from '../../data';
 import { pathValue } from '../flags';
 
 interface EvaluateFlags {
