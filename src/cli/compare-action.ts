@@ -17,6 +17,7 @@ import {
   type Comparison,
   type VariantRun,
 } from '../report/compare';
+import { outputWidth, wrapText } from '../report/terminal-width';
 import type { OutputMode } from '../report/train-reporter';
 import { createRunSet, readFinishedRun, readRunSet, runProgress, type RunSetPlan } from '../train/run-set';
 import type { RunOutcome } from '../train/run-training';
@@ -64,7 +65,7 @@ async function trainVariants(
   // Each run shows its own lines, labelled; under --quiet only the comparison speaks.
   const runMode: OutputMode = mode === 'quiet' ? 'none' : mode;
   const runs: Partial<Record<BatchNormImpl, VariantRun>> = {};
-  for (const planned of plan.runs) {
+  for (const [index, planned] of plan.runs.entries()) {
     throwIfInterrupted(stop.signal);
     const runDir = path.join(dir, planned.name);
     const progress = await runProgress(runDir);
@@ -77,6 +78,7 @@ async function trainVariants(
             mode: runMode,
             mirrors: flags.mirror,
             reporter: { label: planned.name, showChart: false },
+            plan: { index, count: plan.runs.length },
             resumeCommand: `bnlenet ${plan.kind} --resume ${dir}`,
           });
     runs[planned.args.impl] = variantRun(outcome);
@@ -97,7 +99,8 @@ export async function trainAndCompare(
   const seed = plan.runs[0]!.args.seed;
   if (mode === 'text') {
     const verb = flags.resume ? 'continuing the comparison of' : 'comparing';
-    out(`${verb} custom and builtin BatchNorm from the same initial weights and data order (seed ${seed}) in ${dir}`);
+    const text = `${verb} custom and builtin BatchNorm from the same initial weights and data order (seed ${seed}) in ${dir}`;
+    for (const line of wrapText(text, outputWidth(process.stdout))) out(line);
   }
   const runs = await trainVariants(stop, flags, dir, plan, mode, backend);
   const { impl: _impl, ...args } = plan.runs[0]!.args;
@@ -107,8 +110,9 @@ export async function trainAndCompare(
     out(JSON.stringify({ event: 'compare', dir, ...comparison }));
     return { comparison, runs };
   }
-  if (mode === 'text') out(['', ...sideBySideLines(comparison), ''].join('\n'));
-  for (const line of summaryLines(comparison)) out(line);
-  if (mode === 'text') out(`saved ${COMPARE_JSON} and ${COMPARE_SVG} in ${dir}`);
+  if (mode === 'text') out(['', ...sideBySideLines(comparison, outputWidth(process.stdout)), ''].join('\n'));
+  const width = mode === 'text' ? outputWidth(process.stdout) : undefined;
+  for (const line of summaryLines(comparison).flatMap((l) => wrapText(l, width))) out(line);
+  if (mode === 'text') for (const line of wrapText(`saved ${COMPARE_JSON} and ${COMPARE_SVG} in ${dir}`, width)) out(line);
   return { comparison, runs };
 }

@@ -22,6 +22,8 @@ export interface TrainRequest {
   mirrors?: readonly string[];
   /** How the reporter shows this run (compare labels its two runs); default: train's. */
   reporter?: ReporterOptions;
+  /** This run's place among the command's runs, for the whole command's time left. */
+  plan?: { index: number; count: number };
   /** The command that continues this run after a stop; default `bnlenet train --resume <runDir>`. */
   resumeCommand?: string;
 }
@@ -40,7 +42,7 @@ function curvesOnly(): DerivedFiles {
 
 export async function trainRun(stop: StopController, backend: BackendInfo, request: TrainRequest): Promise<RunOutcome> {
   const { runDir, mode } = request;
-  const reporter = new TrainReporter(mode, request.reporter);
+  const reporter = new TrainReporter(mode, { ...request.reporter, plan: request.plan });
   const downloads = createDownloadReporter();
   // In a training run only fetching is news; a verified cache is the normal case.
   const onEvent = (event: DataEvent) => {
@@ -76,6 +78,8 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
     reporter.finished({
       runDir,
       final: outcome.summary.final,
+      learned: outcome.summary.learned,
+      lr: outcome.args.lr,
       examplesPerSec: outcome.summary.examplesPerSec,
       device: outcome.summary.backend.device,
       gamma: first?.gamma ?? [],

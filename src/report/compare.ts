@@ -94,35 +94,54 @@ export async function writeCompareFiles(dir: string, comparison: Comparison): Pr
   await writeFileAtomic(path.join(dir, COMPARE_SVG), svg);
 }
 
-/** Column headings and widths of one run's half of the side-by-side table. */
+/** One run's columns of the side-by-side table, with their widths, in the order shown. */
 const COLUMNS = [
-  ['loss', 7],
-  ['train acc', 11],
-  ['test acc', 10],
-  ['examples/sec', 14],
+  { heading: 'loss', width: 7, cell: (m: EpochMetrics) => m.loss.toFixed(3) },
+  { heading: 'train acc', width: 11, cell: (m: EpochMetrics) => m.trainAcc.toFixed(3) },
+  { heading: 'test acc', width: 10, cell: (m: EpochMetrics) => m.testAcc.toFixed(3) },
+  { heading: 'examples/sec', width: 14, cell: (m: EpochMetrics) => m.examplesPerSec.toFixed(1) },
 ] as const;
-const GROUP = COLUMNS.reduce((sum, [, width]) => sum + width, 0);
-const row = (texts: readonly string[]): string => texts.map((text, i) => text.padStart(COLUMNS[i]![1])).join('');
-const cells = (m: EpochMetrics | undefined): string =>
-  row(m ? [m.loss.toFixed(3), m.trainAcc.toFixed(3), m.testAcc.toFixed(3), m.examplesPerSec.toFixed(1)] : ['-', '-', '-', '-']);
+type Column = (typeof COLUMNS)[number];
+/** What goes first when the table is wider than the terminal: speed, then the ratio, then train acc. */
+const DROP_ORDER = ['examples/sec', 'ratio', 'train acc'] as const;
+const RATIO_HEADING = '  |  speed custom/builtin';
 
-/** The per-epoch table: both runs' loss, accuracies and examples/sec, and the speed ratio. */
-export function sideBySideLines(c: Comparison): string[] {
+function tableLines(c: Comparison, columns: readonly Column[], ratio: boolean): string[] {
+  const title = (impl: string) => `${impl} BatchNorm`;
+  const titleWidth = Math.max(...BATCHNORM_IMPLS.map((impl) => title(impl).length + 1));
+  // A group too narrow for its title widens its first column.
+  const widths = columns.map((col, i) => col.width + (i === 0 ? Math.max(0, titleWidth - columns.reduce((sum, c) => sum + c.width, 0)) : 0));
+  const groupWidth = widths.reduce((sum, w) => sum + w, 0);
+  const row = (texts: readonly string[]) => texts.map((text, i) => text.padStart(widths[i]!)).join('');
+  const cells = (m: EpochMetrics | undefined) => row(columns.map((col) => (m ? col.cell(m) : '-')));
   const lines = [
-    ' '.repeat(5) + BATCHNORM_IMPLS.map((impl) => `${impl} BatchNorm`.padStart(GROUP)).join('  |') + '  |',
-    'epoch' + BATCHNORM_IMPLS.map(() => row(COLUMNS.map(([heading]) => heading))).join('  |') + '  |  speed custom/builtin',
+    ' '.repeat(5) + BATCHNORM_IMPLS.map((impl) => title(impl).padStart(groupWidth)).join('  |') + '  |',
+    'epoch' + BATCHNORM_IMPLS.map(() => row(columns.map((col) => col.heading))).join('  |') + '  |' + (ratio ? RATIO_HEADING.slice(3) : ''),
   ];
   const epochs = Math.max(c.runs.custom.metrics.length, c.runs.builtin.metrics.length);
   for (let i = 0; i < epochs; i++) {
     const custom = c.runs.custom.metrics[i];
     const builtin = c.runs.builtin.metrics[i];
-    const ratio = c.epochSpeedRatios[i];
-    lines.push(
-      String((custom ?? builtin)!.epoch).padStart(5) +
-        [cells(custom), cells(builtin)].join('  |') +
-        '  |  ' +
-        (ratio !== undefined && Number.isFinite(ratio) ? ratio.toFixed(2) : '-'),
-    );
+    const speed = c.epochSpeedRatios[i];
+    const ratioText = speed !== undefined && Number.isFinite(speed) ? speed.toFixed(2) : '-';
+    lines.push(String((custom ?? builtin)!.epoch).padStart(5) + [cells(custom), cells(builtin)].join('  |') + '  |' + (ratio ? `  ${ratioText}` : ''));
+  }
+  return lines;
+}
+
+/**
+ * The per-epoch table: both runs' loss, accuracies and examples/sec, and the speed ratio,
+ * with columns left out (speed first) until it fits `width` (undefined: all of them).
+ */
+export function sideBySideLines(c: Comparison, width?: number): string[] {
+  let columns: readonly Column[] = COLUMNS;
+  let ratio = true;
+  let lines = tableLines(c, columns, ratio);
+  for (const drop of DROP_ORDER) {
+    if (width === undefined || Math.max(...lines.map((l) => l.length)) <= width) break;
+    if (drop === 'ratio') ratio = false;
+    else columns = columns.filter((col) => col.heading !== drop);
+    lines = tableLines(c, columns, ratio);
   }
   return lines;
 }

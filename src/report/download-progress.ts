@@ -1,14 +1,15 @@
 /**
- * Prints what `prepareDataset` reports: one line per file, and a cli-progress bar while a
- * download runs on a terminal. Without a terminal (CI logs, pipes) there is no bar: a line
- * starts when the download starts and is finished by "done (26.4 MB)" or the failure.
+ * Prints what `prepareDataset` reports: one line per file, and a progress line while a
+ * download runs on a terminal. Without a terminal (CI logs, pipes) there is no progress line:
+ * a line starts when the download starts and is finished by "done (26.4 MB)" or the failure
+ * (or by close(), when an error or an interruption ends the download first).
  */
-import { Presets, SingleBar } from 'cli-progress';
 import type { DataEvent } from '../data';
+import { ProgressLine } from './progress-line';
 
 export interface DownloadReporter {
   onEvent(event: DataEvent): void;
-  /** Stops a bar left running (after an error), so the terminal gets its cursor back. */
+  /** Clears a progress line left drawn and ends a line left open (after an error or a stop). */
   close(): void;
 }
 
@@ -17,13 +18,18 @@ export function createDownloadReporter(
   barStream: NodeJS.WriteStream = process.stderr,
 ): DownloadReporter {
   const tty = barStream.isTTY === true;
-  let bar: SingleBar | undefined;
+  let bar: ProgressLine | undefined;
   let prefix = '';
   let lineOpen = false;
 
   const stopBar = (): void => {
-    bar?.stop();
+    bar?.clear();
     bar = undefined;
+  };
+  const close = (): void => {
+    stopBar();
+    if (lineOpen) out.write('stopped\n');
+    lineOpen = false;
   };
   const begin = (text: string): void => {
     prefix = text;
@@ -51,14 +57,12 @@ export function createDownloadReporter(
         break;
       case 'progress':
         if (!tty || event.total === undefined) break;
-        if (bar === undefined) {
-          bar = new SingleBar(
-            { stream: barStream, format: `${event.file} [{bar}] {percentage}% {size}`, hideCursor: true, clearOnComplete: true },
-            Presets.shades_classic,
-          );
-          bar.start(event.total, 0, { size: '' });
-        }
-        bar.update(event.received, { size: `${formatBytes(event.received)} of ${formatBytes(event.total)}` });
+        bar ??= new ProgressLine(barStream);
+        bar.update({
+          label: event.file,
+          fraction: event.received / event.total,
+          parts: [`${formatBytes(event.received)} of ${formatBytes(event.total)}`],
+        });
         break;
       case 'retry':
         finish(`failed: ${event.reason}; retry ${event.attempt} in ${(event.delayMs / 1000).toFixed(1)} s`);
@@ -71,7 +75,7 @@ export function createDownloadReporter(
         break;
     }
   };
-  return { onEvent, close: stopBar };
+  return { onEvent, close };
 }
 
 export function formatBytes(bytes: number): string {

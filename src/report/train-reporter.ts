@@ -1,16 +1,21 @@
 /**
- * What a training run shows while it runs, in one of three modes:
- * - text: a progress bar per epoch on a TTY (batches, ETA, running loss), the epoch lines,
- *   and the book's closing lines; on a non-TTY the same lines without the bar;
+ * What a training run shows while it runs, in one of four modes:
+ * - text: a progress line on a terminal (bar, batches, running loss, time left in the epoch,
+ *   the run and, for commands that train several runs, the command), the epoch lines, and the
+ *   book's closing lines; on a non-terminal the same lines without the progress line;
  * - json: JSON lines only (one object per event), for pipelines;
  * - quiet: only the closing lines;
  * - none: nothing (a run inside `compare --quiet`, whose own summary says it all).
- * A label (compare's "custom" and "builtin") prefixes text lines and tags JSON lines.
+ * A label (compare's "custom" and "builtin") prefixes text lines and tags JSON lines. Prose
+ * lines fit the terminal's width; the contract's epoch and closing lines are never broken.
  */
-import { SingleBar } from 'cli-progress';
 import type { EpochMetrics } from '../train/epoch-metrics';
+import { CHANCE_ACCURACY } from '../train/learning';
 import type { TrainObserver } from '../train/trainer';
+import { EtaClock, formatDuration } from './eta';
 import { terminalChart } from './plots/terminal-chart';
+import { ProgressLine } from './progress-line';
+import { outputWidth, wrapText } from './terminal-width';
 import { epochLine, finalLines } from './train-lines';
 
 export type OutputMode = 'text' | 'json' | 'quiet' | 'none';
@@ -18,16 +23,21 @@ export type OutputMode = 'text' | 'json' | 'quiet' | 'none';
 export interface ReporterOptions {
   /** Where lines go; default stdout. */
   out?: NodeJS.WritableStream;
-  /** The per-epoch progress bar on stderr; default: text mode on a terminal. */
+  /** The progress line on stderr; default: text mode with stderr a terminal. */
   showBar?: boolean;
   /** The terminal chart of the curves at the end; default: text mode with stdout a terminal. */
   showChart?: boolean;
   /** Prefixes text lines with `[label] ` and adds `"run": label` to JSON lines. */
   label?: string;
+  /** This run's place among the runs of one command (0-based index, count), for its ETA. */
+  plan?: { index: number; count: number };
 }
 
 /** How often the bar reads the running loss back from the backend (it waits for the backend). */
 const LOSS_READ_EVERY = 10;
+/** The chart's plot columns at most, and what its labels take beside them. */
+const CHART_COLUMNS = 40;
+const CHART_LABELS = 24;
 
 export interface RunStartInfo {
   runDir: string;
@@ -45,6 +55,9 @@ export interface RunStartInfo {
 export interface RunEndInfo {
   runDir: string;
   final: EpochMetrics;
+  /** False when the final training accuracy stayed near chance. */
+  learned: boolean;
+  lr: number;
   examplesPerSec: number;
   device: string;
   gamma: number[];
@@ -52,11 +65,15 @@ export interface RunEndInfo {
 }
 
 export class TrainReporter {
-  private bar?: SingleBar;
+  private progress?: ProgressLine;
+  private clock?: EtaClock;
+  private runningLoss?: number;
+  private epochLabel = '';
   private readonly out: NodeJS.WritableStream;
   private readonly showBar: boolean;
   private readonly showChart: boolean;
   private readonly label?: string;
+  private readonly plan?: { index: number; count: number };
 
   constructor(
     private readonly mode: OutputMode,
@@ -66,10 +83,21 @@ export class TrainReporter {
     this.showBar = options.showBar ?? (mode === 'text' && Boolean(process.stderr.isTTY));
     this.showChart = options.showChart ?? (mode === 'text' && Boolean(process.stdout.isTTY));
     this.label = options.label;
+    this.plan = options.plan;
   }
 
+  private get prefix(): string {
+    return this.label === undefined ? '' : `[${this.label}] `;
+  }
+
+  /** A line of the contract (epoch and closing lines): never broken. */
   private line(text: string): void {
-    this.out.write(this.label === undefined ? `${text}\n` : `[${this.label}] ${text}\n`);
+    this.out.write(`${this.prefix}${text}\n`);
+  }
+
+  /** A prose line, wrapped to the output's width. */
+  private prose(text: string): void {
+    for (const line of wrapText(`${this.prefix}${text}`, outputWidth(this.out))) this.out.write(`${line}\n`);
   }
 
   private json(event: string, body: object): void {
@@ -81,31 +109,31 @@ export class TrainReporter {
     if (this.mode === 'json') return this.json('start', info);
     if (this.mode !== 'text') return;
     const resumed = info.resumedAt ? `; resuming at epoch ${info.resumedAt.epoch}, batch ${info.resumedAt.batch + 1}` : '';
-    this.line(
+    this.prose(
       `training LeNet-BN (${info.impl} BatchNorm) on ${info.examples} examples: ${info.epochs} epochs, ` +
         `batch ${info.batchSize}, lr ${info.lr}, seed ${info.seed}, on ${info.device}${resumed}`,
     );
-    this.line(`run dir: ${info.runDir}`);
+    this.prose(`run dir: ${info.runDir}`);
+    this.clock = new EtaClock({ epochs: info.epochs, batches: Math.ceil(info.examples / info.batchSize) }, this.plan);
   }
 
-  /** What the training loop tells this reporter; it reads the running loss only for a bar. */
+  /** What the training loop tells this reporter; it reads the running loss only for a progress line. */
   observer(): TrainObserver {
     return {
       lossEvery: this.showBar ? LOSS_READ_EVERY : undefined,
-      onEpochStart: (epoch, epochs, batches, firstBatch) => {
-        if (!this.showBar) return;
-        this.bar = new SingleBar({
-          format: `epoch ${epoch}/${epochs} [{bar}] {value}/{total} batches | ETA {eta_formatted} | loss {loss}`,
-          hideCursor: true,
-          clearOnComplete: true,
-          stream: process.stderr,
-        });
-        this.bar.start(batches, firstBatch, { loss: '-' });
+      onEpochStart: (epoch, epochs, _batches, firstBatch) => {
+        this.clock?.epochStarted(epoch, firstBatch);
+        this.epochLabel = `${this.prefix}epoch ${epoch}/${epochs}`;
+        this.runningLoss = undefined;
+        if (this.showBar) this.progress ??= new ProgressLine(process.stderr);
       },
-      onBatch: (done, _batches, runningLoss) => {
-        this.bar?.update(done, runningLoss === undefined ? undefined : { loss: runningLoss.toFixed(3) });
+      onBatch: (done, batches, runningLoss) => {
+        this.clock?.batchDone(done);
+        if (runningLoss !== undefined) this.runningLoss = runningLoss;
+        this.drawProgress(done, batches);
       },
       onEpochEnd: (metrics) => {
+        this.clock?.epochEnded();
         this.stopBar();
         if (this.mode === 'json') return this.json('epoch', metrics);
         if (this.mode === 'text') this.line(epochLine(metrics));
@@ -113,34 +141,55 @@ export class TrainReporter {
     };
   }
 
+  private drawProgress(done: number, batches: number): void {
+    if (!this.progress) return;
+    const left = this.clock?.remaining();
+    const parts = [
+      `loss ${this.runningLoss === undefined ? '-' : this.runningLoss.toFixed(3)}`,
+      left ? `run ${formatDuration(left.run)} left` : 'run -:-- left',
+    ];
+    if (left?.command !== undefined) parts.push(`all runs ${formatDuration(left.command)} left`);
+    parts.push(`${done}/${batches} batches`);
+    if (left) parts.push(`epoch ${formatDuration(left.epoch)} left`);
+    this.progress.update({ label: this.epochLabel, fraction: done / batches, parts });
+  }
+
   stopBar(): void {
-    this.bar?.stop();
-    this.bar = undefined;
+    this.progress?.clear();
+    this.progress = undefined;
   }
 
   finished(info: RunEndInfo): void {
     if (this.mode === 'none') return;
     if (this.mode === 'json') return this.json('end', info);
     for (const text of finalLines(info.final, info.examplesPerSec, info.device)) this.line(text);
+    if (!info.learned) {
+      process.stderr.write(
+        `${this.prefix}bnlenet: warning: final train acc ${info.final.trainAcc.toFixed(3)} is near chance ` +
+          `(${CHANCE_ACCURACY} for 10 classes): this run did not learn; try a smaller --lr than ${info.lr}\n`,
+      );
+    }
     if (this.mode === 'text') {
-      this.line(`gamma (first BatchNorm layer): ${formatValues(info.gamma)}`);
-      this.line(`beta  (first BatchNorm layer): ${formatValues(info.beta)}`);
-      this.line(`saved to ${info.runDir}`);
+      this.prose(`gamma (first BatchNorm layer): ${formatValues(info.gamma)}`);
+      this.prose(`beta  (first BatchNorm layer): ${formatValues(info.beta)}`);
+      this.prose(`saved to ${info.runDir}`);
     }
   }
 
-  /** A remark about the run (text: one line; json: a "note" event); silent in quiet and none. */
+  /** A remark about the run (text: wrapped prose; json: a "note" event); silent in quiet and none. */
   note(text: string): void {
     if (this.mode === 'json') return this.json('note', { text });
-    if (this.mode === 'text') this.line(text);
+    if (this.mode === 'text') this.prose(text);
   }
 
-  /** The run's curves as a terminal chart, when this reporter shows one. */
+  /** The run's curves as a terminal chart, when this reporter shows one, fitted to the width. */
   chart(rows: readonly EpochMetrics[]): void {
     if (!this.showChart || rows.length === 0) return;
     // Colour only on a terminal, and not when the user opted out (https://no-color.org).
     const color = (this.out as NodeJS.WriteStream).isTTY === true && !process.env.NO_COLOR;
-    this.out.write(`\n${terminalChart(rows, { width: 40, height: 2, color })}\n`);
+    const width = outputWidth(this.out);
+    const columns = width === undefined ? CHART_COLUMNS : Math.max(10, Math.min(CHART_COLUMNS, width - CHART_LABELS));
+    this.out.write(`\n${terminalChart(rows, { width: columns, height: 2, color })}\n`);
   }
 }
 

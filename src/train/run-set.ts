@@ -67,6 +67,20 @@ export async function readRunSet<S extends object>(dir: string, kind: string): P
   return plan;
 }
 
+/**
+ * The set a dir holds (its kind and run names), or undefined when it holds no plan.json: for
+ * commands that take one run and are handed a set's dir.
+ */
+export async function runSetAt(dir: string): Promise<{ kind: string; names: string[] } | undefined> {
+  try {
+    const plan = JSON.parse(await fs.readFile(path.join(dir, PLAN_FILE), 'utf8')) as Partial<RunSetPlan>;
+    if (plan.format !== FORMAT || !Array.isArray(plan.runs)) return undefined;
+    return { kind: String(plan.kind), names: plan.runs.map((run) => String(run.name)) };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runProgress(runDir: string): Promise<RunProgress> {
   const exists = (name: string) => fs.access(path.join(runDir, name)).then(() => true, () => false);
   if (await exists(SUMMARY_FILE)) return 'done';

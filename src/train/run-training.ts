@@ -19,6 +19,7 @@ import { removeStaleTemporaries } from '../util/atomic-file';
 import { throwIfInterrupted } from '../util/abort';
 import { hasCheckpoint, loadCheckpoint, type LoadedCheckpoint } from './checkpoint';
 import type { EpochMetrics } from './epoch-metrics';
+import { learned } from './learning';
 import { createEmptyDir, SUMMARY_FILE } from './run-dir';
 import { RunFiles, type DerivedFiles } from './run-files';
 import { differingField, readRunRecord, writeRunRecord, type RunArgs } from './run-record';
@@ -30,6 +31,8 @@ export interface Summary {
   backend: BackendInfo;
   versions: Record<string, string>;
   final: EpochMetrics;
+  /** False when the final training accuracy stayed near chance (see learning.ts). */
+  learned: boolean;
   examplesPerSec: number;
   trainSeconds: number;
   batchNorm: BatchNormParams[];
@@ -99,6 +102,7 @@ async function summarize(
     backend,
     versions: { node: process.version, ...backend.packages },
     final: metrics[metrics.length - 1]!,
+    learned: learned(metrics[metrics.length - 1]!),
     examplesPerSec: (examples * args.epochs) / trainSeconds,
     trainSeconds,
     batchNorm: await readBatchNormParams(model),

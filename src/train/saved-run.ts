@@ -3,17 +3,17 @@
  * checkpoint), and its model, refused when the model files are behind the checkpoint (a run
  * stopped while saving) or were written by two different epochs.
  */
+import { access } from 'node:fs/promises';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '../model/batchnorm-layer'; // registers the custom layer so saved models load
 import { DataError } from '../errors';
 import { hasCheckpoint, loadCheckpoint } from './checkpoint';
-import { readModelFiles } from './model-files';
+import { MODEL_FILE, readModelFiles } from './model-files';
 import { readMetrics } from './run-dir';
 import { differingField, readRunRecord, type RunRecord } from './run-record';
-import { access } from 'node:fs/promises';
-import * as path from 'node:path';
-import { MODEL_FILE } from './model-files';
+import { runSetAt } from './run-set';
 
 export interface SavedRun {
   dir: string;
@@ -24,6 +24,14 @@ export interface SavedRun {
 }
 
 export async function openSavedRun(dir: string): Promise<SavedRun> {
+  const set = await runSetAt(dir);
+  if (set) {
+    const shown = set.names.length > 4 ? [...set.names.slice(0, 3), '...'] : set.names;
+    throw new DataError(
+      `${dir} is a ${set.kind} dir, holding the runs ${shown.join(', ')}; these commands read one run`,
+      `pass one of them, e.g. --run ${path.join(dir, set.names[0] ?? '')}`,
+    );
+  }
   const record = await readRunRecord(dir);
   const resume = `bnlenet train --resume ${dir}`;
   const modelExists = await access(path.join(dir, MODEL_FILE)).then(() => true, () => false);

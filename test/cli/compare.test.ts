@@ -109,4 +109,12 @@ test('text mode prints the two runs side by side per epoch, the ratio and the di
   const again = await runCli(['compare', ...SMALL_RUN, '--out', out], { cwd });
   assert.equal(again.code, 2, 'an existing compare dir is refused');
   assert.match(again.stderr, /already holds files/);
+  assert.match(again.stderr, new RegExp(`or continue it with \`bnlenet compare --resume ${out}\``));
+
+  // Commands that read one run point into the compare dir's runs.
+  for (const command of ['inspect-params', 'evaluate']) {
+    const pointed = await runCli([command, '--run', out], { cwd });
+    assert.equal(pointed.code, 1);
+    assert.match(pointed.stderr, new RegExp(`^bnlenet: ${out} is a compare dir, holding the runs custom, builtin; these commands read one run\n  pass one of them, e.g. --run ${out}/custom\n$`));
+  }
 });

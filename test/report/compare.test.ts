@@ -48,6 +48,17 @@ test('sideBySideLines prints one row per epoch with both runs\' figures and the 
   assert.deepEqual(lines[2]!.split(/[\s|]+/).filter(Boolean), ['1', '1.000', '0.500', '0.500', '501.0', '0.500', '0.500', '0.500', '1001.0', '0.50']);
   // Columns line up under their headings.
   assert.equal(lines[2]!.indexOf('|'), lines[1]!.indexOf('|'));
+  // Narrower terminals lose the speed columns first, then the ratio, then train acc.
+  for (const [width, headings] of [
+    [90, ['epoch', 'loss', 'train', 'acc', 'test', 'acc', 'loss', 'train', 'acc', 'test', 'acc', 'speed', 'custom/builtin']],
+    [70, ['epoch', 'loss', 'train', 'acc', 'test', 'acc', 'loss', 'train', 'acc', 'test', 'acc']],
+    [50, ['epoch', 'loss', 'test', 'acc', 'loss', 'test', 'acc']],
+  ] as const) {
+    const narrow = sideBySideLines(c, width);
+    assert.ok(narrow.every((l) => l.length <= width), `${width}: ${narrow.join('\n')}`);
+    assert.deepEqual(narrow[1]!.split(/[\s|]+/).filter(Boolean), headings, `${width}`);
+    assert.equal(narrow.length, 5);
+  }
   const summary = summaryLines(c);
   assert.equal(summary[0], 'custom : loss 0.375, train acc 0.750, test acc 0.625, 500.0 examples/sec');
   assert.equal(summary[2], 'speed custom/builtin: 0.50 (on cpu (test))');

@@ -16,7 +16,7 @@ function capture(mode: OutputMode, options: ReporterOptions = {}) {
   return { reporter, text: () => text };
 }
 
-const END = { runDir: 'r', final: epochRows(2)[1]!, examplesPerSec: 1000, device: 'cpu', gamma: [1], beta: [0] };
+const END = { runDir: 'r', final: epochRows(2)[1]!, learned: true, lr: 1, examplesPerSec: 1000, device: 'cpu', gamma: [1], beta: [0] };
 
 test('a labelled reporter prefixes its lines and tags its JSON lines with the run', async () => {
   const text = capture('text', { label: 'custom', showChart: false });
