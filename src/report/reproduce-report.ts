@@ -1,29 +1,46 @@
 /**
- * The outcome of `bnlenet reproduce`: the checks as console lines, and report.md, a Markdown
- * page with the measured figures beside the book's and the PyTorch reference's, pass or fail
- * per check, the speeds, and the curves (SVG files beside it, linked as images).
+ * The outcome of `bnlenet reproduce`, for people and for CI: the checks as console lines;
+ * report.md, a Markdown page with the measured figures beside the book's and the PyTorch
+ * reference's, pass or fail per check, the speeds and the curves; report.json, the same
+ * facts for machines (its schema in reproduce-schema.ts); and a short Markdown summary for a
+ * CI job's step summary. A pass on a recipe smaller than the book's is labelled as such
+ * everywhere.
  */
 import { CURVES_FILE } from './run-plots';
+import { plural } from './train-lines';
 import { BATCHNORM_IMPLS } from '../model/impls';
 import { COMPARE_SVG, differencesText, type Comparison } from './compare';
 import {
   BOOK,
   DEFAULT_TOLERANCES,
+  GUIDE_REFERENCE,
   limitText,
-  REFERENCE,
+  recipeDifferences,
   TEST_ACC_WINDOW,
   type CheckResult,
   type Tolerances,
 } from './reproduce-figures';
 
 export const REPORT_FILE = 'report.md';
+export const REPORT_JSON = 'report.json';
+
+/** Where, with what and how the reproduction ran (for report.json and report.md). */
+export interface Provenance {
+  /** The command line as typed, program name first. */
+  command: string[];
+  /** Package name -> version: bnlenet, node, TensorFlow.js packages. */
+  versions: Record<string, string>;
+  /** The git commit of the checkout bnlenet ran from, when it is one. */
+  gitCommit?: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; platform: string };
+  backend: { name: string; device: string };
+}
 
 export interface Reproduction {
   comparison: Comparison;
   checks: CheckResult[];
   tolerances: Tolerances;
-  /** Package name -> version, Node's included. */
-  versions: Record<string, string>;
+  provenance: Provenance;
   /** ISO time the report was written. */
   date: string;
 }
@@ -41,6 +58,12 @@ export function checkLines(checks: readonly CheckResult[]): string[] {
   return [align(header), ...rows.map(align)];
 }
 
+/** "PASS", or "PASS (not the book's recipe: 2 epochs instead of 10)": the verdict as one label. */
+export function verdictLabel(passed: boolean, differences: readonly string[]): string {
+  const word = passed ? 'PASS' : 'FAIL';
+  return differences.length === 0 ? word : `${word} (not the book's recipe: ${differences.join(', ')})`;
+}
+
 const tableRow = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
 
 function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
@@ -49,7 +72,7 @@ function table(header: readonly string[], rows: readonly (readonly (string | num
 
 function recipe(c: Comparison): string {
   const examples = c.args.limit === undefined ? 'all training examples' : `the first ${c.args.limit} training examples`;
-  return `${c.args.epochs} epochs, batch ${c.args.batchSize}, lr ${c.args.lr}, seed ${c.args.seed}, ${examples}`;
+  return `${plural(c.args.epochs, 'epoch')}, batch ${c.args.batchSize}, lr ${c.args.lr}, seed ${c.args.seed}, ${examples}`;
 }
 
 function toleranceNotes(t: Tolerances): string[] {
@@ -62,61 +85,71 @@ function toleranceNotes(t: Tolerances): string[] {
         ? ` (set by flags; the defaults are ${DEFAULT_TOLERANCES.maxLoss}, ${DEFAULT_TOLERANCES.minTrainAcc} and ${DEFAULT_TOLERANCES.minTestAcc}).`
         : '.'),
     'The defaults are the PyTorch reference\'s figures with room for another framework\'s rounding ' +
-      '(loss 0.269 + 0.03, train acc 0.901 - 0.02). ' +
+      `(loss ${GUIDE_REFERENCE.loss} + 0.03, train acc ${GUIDE_REFERENCE.trainAcc} - 0.02). ` +
       'Test accuracy (inference, moving statistics) jumps between epochs at lr 1.0 (the book\'s runs ' +
       'end at 0.807 and 0.708), so its limit is lower and only guards against broken moving statistics.',
   ];
 }
 
-/** report.md: verdict, recipe and device, checks, speed, per-epoch table, curves. */
+function checksTable(checks: readonly CheckResult[]): string[] {
+  return table(
+    ['variant', 'check', 'measured', 'book', 'PyTorch reference', 'tolerance', 'result'],
+    checks.map((check) => [
+      check.impl,
+      check.label,
+      fixed3(check.measured),
+      fixed3(check.book),
+      fixed3(check.reference),
+      limitText(check),
+      check.pass ? 'pass' : '**FAIL**',
+    ]),
+  );
+}
+
+/** report.md: verdict, recipe and provenance, checks, speed, per-epoch table, curves. */
 export function reproduceMarkdown(r: Reproduction): string {
   const c = r.comparison;
   const failed = r.checks.filter((check) => !check.pass);
+  const differences = recipeDifferences(c.args);
+  const p = r.provenance;
   const lines: string[] = [
     '# LeNet with BatchNorm on Fashion-MNIST: reproducing "Dive into Deep Learning" 7.5',
     '',
-    failed.length === 0
-      ? `**PASS**: all ${r.checks.length} checks within tolerance.`
-      : `**FAIL**: ${failed.length} of ${r.checks.length} checks outside tolerance.`,
+    `**${verdictLabel(failed.length === 0, differences)}**: ` +
+      (failed.length === 0 ? `all ${r.checks.length} checks within tolerance.` : `${failed.length} of ${r.checks.length} checks outside tolerance.`),
     '',
-    `- recipe: ${recipe(c)}; both BatchNorm variants from the same initial weights and data order`,
+    `- recipe: ${recipe(c)}; both BatchNorm variants from the same initial weights and data order` +
+      (differences.length ? ` (not the book's recipe: ${differences.join(', ')})` : " (the book's recipe)"),
     `- device: ${c.device}`,
-    `- versions: ${Object.entries(r.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
+    `- command: \`${p.command.join(' ')}\``,
+    `- versions: ${Object.entries(p.versions).map(([name, version]) => `${name} ${version}`).join(', ')}` +
+      (p.gitCommit ? `; git commit ${p.gitCommit}` : ''),
+    `- machine: ${p.machine.cpu}, ${p.machine.cores} cores, ${p.machine.memoryGiB} GiB, ${p.machine.platform}`,
     `- date: ${r.date}`,
     '',
     '## Checks',
     '',
-    ...table(
-      ['variant', 'check', 'measured', 'book', 'PyTorch reference', 'tolerance', 'result'],
-      r.checks.map((check) => [
-        check.impl,
-        check.label,
-        fixed3(check.measured),
-        fixed3(check.book),
-        fixed3(check.reference),
-        limitText(check),
-        check.pass ? 'pass' : '**FAIL**',
-      ]),
-    ),
+    ...checksTable(r.checks),
     '',
     ...toleranceNotes(r.tolerances),
+    `The PyTorch reference figures are those ${GUIDE_REFERENCE.source}.`,
     '',
     '## Speed',
     '',
     'Examples per second over all training epochs, evaluation excluded.',
     '',
     ...table(
-      ['variant', 'measured', 'on', 'book', 'PyTorch reference'],
+      ['variant', 'measured', 'on', 'book', 'PyTorch reference (GUIDE.md, not this machine)'],
       BATCHNORM_IMPLS.map((impl) => [
         impl,
         c.runs[impl].examplesPerSec.toFixed(1),
         c.device,
         `${BOOK[impl].examplesPerSec} (${BOOK[impl].device})`,
-        `${REFERENCE[impl].examplesPerSec} (${REFERENCE[impl].device})`,
+        `${GUIDE_REFERENCE.examplesPerSec[impl]} (2-core CPUs, OpenBLAS)`,
       ]),
     ),
     '',
-    `Speed ratio custom/builtin: ${c.speedRatio.toFixed(2)}.`,
+    `Speed ratio custom/builtin: ${c.speedRatio.toFixed(2)}. For this machine's PyTorch speed beside bnlenet's, run \`npm run bench\`.`,
     '',
     '## Per epoch',
     '',
@@ -144,4 +177,55 @@ export function reproduceMarkdown(r: Reproduction): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** report.json: the reproduction's facts for machines; reproduce-schema.ts describes it. */
+export function reproduceJson(r: Reproduction): object {
+  const c = r.comparison;
+  const differences = recipeDifferences(c.args);
+  const passed = r.checks.every((check) => check.pass);
+  return {
+    format: 'bnlenet-reproduce/1',
+    passed,
+    verdict: verdictLabel(passed, differences),
+    bookRecipe: differences.length === 0,
+    recipeDifferences: differences,
+    recipe: c.args,
+    tolerances: r.tolerances,
+    checks: r.checks.map((check) => ({
+      variant: check.impl,
+      check: check.name,
+      label: check.label,
+      measured: Number.isFinite(check.measured) ? check.measured : null,
+      direction: check.direction,
+      limit: check.limit,
+      flag: check.flag,
+      book: check.book,
+      reference: check.reference,
+      pass: check.pass,
+    })),
+    speed: {
+      device: c.device,
+      examplesPerSec: Object.fromEntries(BATCHNORM_IMPLS.map((impl) => [impl, c.runs[impl].examplesPerSec])),
+      ratioCustomToBuiltin: c.speedRatio,
+    },
+    reference: { source: GUIDE_REFERENCE.source, examplesPerSecOpenBlas: GUIDE_REFERENCE.examplesPerSec },
+    ...r.provenance,
+    date: r.date,
+  };
+}
+
+/** A few lines for a CI job's summary page ($GITHUB_STEP_SUMMARY): verdict, recipe, checks. */
+export function stepSummaryMarkdown(r: Reproduction, reportPath: string): string {
+  const passed = r.checks.every((check) => check.pass);
+  return [
+    `### bnlenet reproduce: ${verdictLabel(passed, recipeDifferences(r.comparison.args))}`,
+    '',
+    `${recipe(r.comparison)} on ${r.comparison.device}; speed custom/builtin ${r.comparison.speedRatio.toFixed(2)}.`,
+    '',
+    ...checksTable(r.checks),
+    '',
+    `Full report: \`${reportPath}\`.`,
+    '',
+  ].join('\n');
 }

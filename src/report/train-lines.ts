@@ -18,3 +18,8 @@ export function finalLines(last: EpochMetrics, examplesPerSec: number, device: s
     `${examplesPerSec.toFixed(1)} examples/sec on ${device}`,
   ];
 }
+
+/** "1 epoch", "3 epochs". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

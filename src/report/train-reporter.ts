@@ -16,7 +16,7 @@ import { EtaClock, formatDuration } from './eta';
 import { terminalChart } from './plots/terminal-chart';
 import { ProgressLine } from './progress-line';
 import { outputWidth, wrapText } from './terminal-width';
-import { epochLine, finalLines } from './train-lines';
+import { epochLine, finalLines, plural } from './train-lines';
 
 export type OutputMode = 'text' | 'json' | 'quiet' | 'none';
 
@@ -110,7 +110,7 @@ export class TrainReporter {
     if (this.mode !== 'text') return;
     const resumed = info.resumedAt ? `; resuming at epoch ${info.resumedAt.epoch}, batch ${info.resumedAt.batch + 1}` : '';
     this.prose(
-      `training LeNet-BN (${info.impl} BatchNorm) on ${info.examples} examples: ${info.epochs} epochs, ` +
+      `training LeNet-BN (${info.impl} BatchNorm) on ${info.examples} examples: ${plural(info.epochs, 'epoch')}, ` +
         `batch ${info.batchSize}, lr ${info.lr}, seed ${info.seed}, on ${info.device}${resumed}`,
     );
     this.prose(`run dir: ${info.runDir}`);

@@ -5,7 +5,7 @@
  * --min-test-acc move the tolerances. TensorFlow.js is loaded only inside the action.
  */
 import { Command } from 'commander';
-import { BOOK, CHECKS, DEFAULT_TOLERANCES, REFERENCE, TEST_ACC_WINDOW } from '../../report/reproduce-figures';
+import { BOOK, CHECKS, DEFAULT_TOLERANCES, GUIDE_REFERENCE, TEST_ACC_WINDOW } from '../../report/reproduce-figures';
 import { defaultRunDir } from '../../train/run-dir';
 import { fraction, positiveNumber } from '../flags';
 import type { StopController } from '../stop-controller';
@@ -18,10 +18,10 @@ interface ReproduceFlags extends TrainFlags {
 }
 
 const checkTable = CHECKS.map(
-  (c) => `  ${c.label.padEnd(36)} ${c.direction === 'max' ? '<=' : '>='} ${c.flag.padEnd(16)} (default ${DEFAULT_TOLERANCES[c.tolerance]})`,
+  (c) => `  ${c.label(10).padEnd(36)} ${c.direction === 'max' ? '<=' : '>='} ${c.flag.padEnd(16)} (default ${DEFAULT_TOLERANCES[c.tolerance]})`,
 ).join('\n');
 const { custom, builtin } = BOOK;
-const ref = REFERENCE.custom;
+const ref = GUIDE_REFERENCE;
 
 const HELP = `
 Trains the custom and the built-in BatchNorm variant as \`bnlenet compare\` does (the book's
@@ -31,16 +31,20 @@ recipe by default: 10 epochs, batch 256, lr 1, all 60,000 training examples) int
 ${checkTable}
 
 The book reports loss ${custom.loss} / ${builtin.loss}, train acc ${custom.trainAcc} / ${builtin.trainAcc}, test acc ${custom.testAcc} / ${builtin.testAcc}
-(custom / builtin); the PyTorch reference on a 2-core CPU: loss ${ref.loss}, train acc ${ref.trainAcc},
-test acc ${ref.testAcc}. <dir>/report.md shows the measured figures beside them, pass or fail per
-check, the examples/sec and the device, with the curves.
+(custom / builtin); the PyTorch reference on a 2-core CPU (GUIDE.md): loss ${ref.loss}, train acc
+${ref.trainAcc}, test acc ${ref.testAcc}. <dir>/report.md shows the measured figures beside them, pass or
+fail per check, the examples/sec and the device, with the curves; <dir>/report.json holds the
+same for CI (checks with measured, limit, book and reference values; the command line,
+versions, git commit, machine and backend). With $GITHUB_STEP_SUMMARY set (GitHub Actions), a
+short summary is appended to it. A recipe smaller than the book's (fewer epochs, --limit,
+another batch size or lr) is labelled "not the book's recipe" wherever the verdict appears.
 
 Ctrl-C stops the running variant at the next batch with a checkpoint (exit 130);
 \`bnlenet reproduce --resume DIR\` continues, with the tolerances the reproduction started
 with unless given again.
 
-Exit status: 0 when every check is within its tolerance, 1 when one is not (the error line
-names it), 2 for a usage error, 130 when interrupted.
+Exit status: 0 when every check is within its tolerance, 1 when one is not (one line each,
+under the verdict), 2 for a usage error, 130 when interrupted.
 `;
 
 export function reproduceCommand(stop: StopController): Command {
