@@ -32,7 +32,7 @@ export interface TrainRequest {
 function curvesOnly(): DerivedFiles {
   let warned = false;
   return {
-    render: async (history, args) => [await curvesFile(history, args.impl)],
+    render: async (history, args) => [await curvesFile(history, args)],
     onError: (err) => {
       if (!warned) process.stderr.write(`bnlenet: warning: curves.svg not written: ${err instanceof Error ? err.message : String(err)}\n`);
       warned = true;

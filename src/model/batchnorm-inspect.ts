@@ -14,9 +14,12 @@ export async function readBatchNormParams(model: LayersModel): Promise<BatchNorm
     const byName = new Map(layer.weights.map((w) => [w.originalName.split('/').pop()!, w]));
     if (!STATE_NAMES.every((name) => byName.has(name))) continue;
     const values = async (name: (typeof STATE_NAMES)[number]) => Array.from(await byName.get(name)!.read().data());
+    // A BatchNorm after a conv sees [N, H, W, C] (one value per channel); after a dense layer, [N, units].
+    const rank = (layer.input as unknown as { shape: unknown[] }).shape.length;
     found.push({
       index: found.length + 1,
       name: layer.name,
+      axis: rank === 4 ? 'channel' : 'unit',
       gamma: await values('gamma'),
       beta: await values('beta'),
       movingMean: await values('moving_mean'),

@@ -4,6 +4,8 @@ export interface BatchNormParams {
   index: number;
   /** The layer's name in the model. */
   name: string;
+  /** What one value is: a conv layer's channel or a dense layer's unit (absent in older files: channel). */
+  axis?: 'channel' | 'unit';
   gamma: number[];
   beta: number[];
   movingMean: number[];

@@ -7,7 +7,7 @@
  * everywhere.
  */
 import { CURVES_FILE } from './run-plots';
-import { plural } from './train-lines';
+import { recipeText } from './train-lines';
 import { BATCHNORM_IMPLS } from '../model/impls';
 import { COMPARE_SVG, differencesText, type Comparison } from './compare';
 import {
@@ -70,10 +70,7 @@ function table(header: readonly string[], rows: readonly (readonly (string | num
   return [tableRow(header), tableRow(header.map(() => '---')), ...rows.map(tableRow)];
 }
 
-function recipe(c: Comparison): string {
-  const examples = c.args.limit === undefined ? 'all training examples' : `the first ${c.args.limit} training examples`;
-  return `${plural(c.args.epochs, 'epoch')}, batch ${c.args.batchSize}, lr ${c.args.lr}, seed ${c.args.seed}, ${examples}`;
-}
+const recipe = (c: Comparison) => recipeText(c.args);
 
 function toleranceNotes(t: Tolerances): string[] {
   const changed = (Object.keys(t) as (keyof Tolerances)[]).some((k) => t[k] !== DEFAULT_TOLERANCES[k]);

@@ -5,6 +5,8 @@
  */
 import type { EpochMetrics } from '../train/epoch-metrics';
 import type { DerivedFile } from '../train/run-files';
+import type { RunArgs } from '../train/run-record';
+import { recipeText } from './train-lines';
 import { renderCurvesSvg } from './plots';
 
 export const CURVES_FILE = 'curves.svg';
@@ -14,7 +16,7 @@ export function runTitle(impl: string): string {
   return `LeNet-BN (${impl} BatchNorm)`;
 }
 
-/** curves.svg of a run with these epochs. */
-export async function curvesFile(rows: readonly EpochMetrics[], impl: string): Promise<DerivedFile> {
-  return { name: CURVES_FILE, content: await renderCurvesSvg(rows, { title: runTitle(impl) }) };
+/** curves.svg of a run with these epochs: titled with the model, the recipe under it. */
+export async function curvesFile(rows: readonly EpochMetrics[], args: RunArgs): Promise<DerivedFile> {
+  return { name: CURVES_FILE, content: await renderCurvesSvg(rows, { title: runTitle(args.impl), subtitle: recipeText(args) }) };
 }

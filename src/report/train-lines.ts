@@ -1,5 +1,6 @@
 /** The lines a training run prints, in the book's format (GUIDE.md's CLI contract). */
 import type { EpochMetrics } from '../train/epoch-metrics';
+import type { RunArgs } from '../train/run-record';
 
 const fixed3 = (value: number) => value.toFixed(3);
 
@@ -22,4 +23,10 @@ export function finalLines(last: EpochMetrics, examplesPerSec: number, device: s
 /** "1 epoch", "3 epochs". */
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** "10 epochs, batch 256, lr 1, seed 0, all training examples": what a run trained. */
+export function recipeText(args: Pick<RunArgs, 'epochs' | 'batchSize' | 'lr' | 'seed' | 'limit'>): string {
+  const examples = args.limit === undefined ? 'all training examples' : `the first ${args.limit} training examples`;
+  return `${plural(args.epochs, 'epoch')}, batch ${args.batchSize}, lr ${args.lr}, seed ${args.seed}, ${examples}`;
 }

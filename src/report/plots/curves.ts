@@ -1,12 +1,15 @@
 /**
  * The training curves as SVG: the book's plot (train loss, train acc and test acc against
  * epoch, x from 1 to the planned epochs) for one run, and the same curves of several runs
- * overlaid, a stroke dash per run.
+ * overlaid. One meaning per style on every chart: a metric is a colour and a dash (the book's
+ * matplotlib styles), a run is a marker shape. Runs whose curves coincide (the two BatchNorms
+ * compute the same function) stay visible: their markers differ, and the subtitle gives the
+ * largest difference between them.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { EpochMetrics } from '../../train/epoch-metrics';
-import { lastEpoch, METRICS, toMetricPoints } from './series';
-import { renderVegaLiteSvg, type ChartOptions } from './vega-render';
+import { lastEpoch, METRICS, toMetricPoints, type MetricPoint } from './series';
+import { renderVegaLiteSvg, titleOf, type ChartOptions } from './vega-render';
 
 export interface LabelledRun {
   label: string;
@@ -20,24 +23,25 @@ const METRIC_DASHES = [
   [6, 3],
   [6, 3, 1, 3],
 ];
-const RUN_DASHES = [
-  [1, 0],
-  [6, 3],
-  [2, 2],
-  [6, 3, 1, 3],
-];
+/** A run's markers: the first filled, the others hollow and larger, so that coinciding points show both. */
+const RUN_SHAPES = ['circle', 'square', 'triangle-up', 'diamond'];
 
-/** Legend entries drawn as short line segments, so that they show each series' dash. */
-const LINE_LEGEND = { symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2 };
 const WIDTH = 480;
 const HEIGHT = 300;
 
-function curvesSpec(title: string, values: object[], maxEpoch: number, byRun: string[] | undefined): TopLevelSpec {
+/** Legend entries as short line segments showing each series' dash, or as markers when no series has a line. */
+function legend(hasLines: boolean): object {
+  return hasLines ? { symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2 } : { symbolType: 'circle' };
+}
+
+function curvesSpec(options: ChartOptions, values: MetricPoint[], maxEpoch: number, runs: string[] | undefined): TopLevelSpec {
   const metricDomain = METRICS.map((m) => m.name);
-  const metricScale = { domain: metricDomain, range: METRIC_COLORS };
+  // A line needs two epochs of the same series.
+  const hasLines = new Set(values.map((v) => `${v.run ?? ''}/${v.metric}`)).size < values.length;
+  const metricLegend = legend(hasLines);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
+    title: titleOf(options),
     width: WIDTH,
     height: HEIGHT,
     data: { values },
@@ -50,52 +54,62 @@ function curvesSpec(title: string, values: object[], maxEpoch: number, byRun: st
         axis: { values: epochTicks(maxEpoch), format: 'd' },
       },
       y: { field: 'value', type: 'quantitative', title: 'loss / accuracy' },
-      color: { field: 'metric', type: 'nominal', title: 'metric', scale: metricScale, legend: LINE_LEGEND },
+      color: { field: 'metric', type: 'nominal', title: 'metric', scale: { domain: metricDomain, range: METRIC_COLORS }, legend: metricLegend },
     },
     layer: [
       {
         mark: { type: 'line', strokeWidth: 2 },
-        encoding: byRun
-          ? {
-              strokeDash: {
-                field: 'run',
-                type: 'nominal',
-                title: 'run',
-                scale: { domain: byRun, range: RUN_DASHES },
-                legend: LINE_LEGEND,
-              },
-            }
-          : {
-              strokeDash: {
-                field: 'metric',
-                type: 'nominal',
-                title: 'metric',
-                scale: { domain: metricDomain, range: METRIC_DASHES },
-                legend: LINE_LEGEND,
-              },
+        encoding: {
+          strokeDash: { field: 'metric', type: 'nominal', title: 'metric', scale: { domain: metricDomain, range: METRIC_DASHES }, legend: metricLegend },
+          ...(runs ? { detail: { field: 'run', type: 'nominal' } } : {}),
+        },
+      },
+      runs
+        ? {
+            mark: { type: 'point', strokeWidth: 1.5, opacity: 1 },
+            encoding: {
+              shape: { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs, range: RUN_SHAPES } },
+              // The first run's markers are filled; the others are hollow outlines around them.
+              fill: { condition: { test: `datum.run === ${JSON.stringify(runs[0])}`, field: 'metric', type: 'nominal', legend: null }, value: 'transparent' },
+              size: { condition: { test: `datum.run === ${JSON.stringify(runs[0])}`, value: 30 }, value: 90 },
             },
-      },
-      // detail adds the run to each point's aria-label (a run's points differ only there).
-      {
-        mark: { type: 'point', filled: true, size: 30 },
-        encoding: byRun ? { detail: { field: 'run', type: 'nominal' } } : {},
-      },
+          }
+        : { mark: { type: 'point', filled: true, size: 30 } },
     ],
   };
 }
 
 /** Train loss, train accuracy and test accuracy against epoch: one chart, three series, a legend. */
 export function renderCurvesSvg(rows: readonly EpochMetrics[], options: ChartOptions): Promise<string> {
-  return renderVegaLiteSvg(curvesSpec(options.title, toMetricPoints(rows), lastEpoch(rows), undefined), options);
+  return renderVegaLiteSvg(curvesSpec(options, toMetricPoints(rows), lastEpoch(rows), undefined), options);
+}
+
+/** The largest |a - b| over the points two runs share (same epoch and metric); undefined when none. */
+export function largestDifference(a: readonly MetricPoint[], b: readonly MetricPoint[]): number | undefined {
+  const key = (p: MetricPoint) => `${p.epoch}/${p.metric}`;
+  const other = new Map(b.map((p) => [key(p), p.value]));
+  let largest: number | undefined;
+  for (const p of a) {
+    const value = other.get(key(p));
+    if (value !== undefined) largest = Math.max(largest ?? 0, Math.abs(p.value - value));
+  }
+  return largest;
 }
 
 /** The curves of several runs (e.g. custom and builtin BatchNorm) on one chart. */
 export function renderCompareSvg(runs: readonly LabelledRun[], options: ChartOptions): Promise<string> {
   const labels = runs.map((r) => r.label);
   if (new Set(labels).size !== labels.length) throw new RangeError(`run labels must differ: ${labels.join(', ')}`);
-  const values = runs.flatMap((r) => toMetricPoints(r.rows, r.label));
+  const byRun = runs.map((r) => toMetricPoints(r.rows, r.label));
   const maxEpoch = Math.max(1, ...runs.map((r) => lastEpoch(r.rows)));
-  return renderVegaLiteSvg(curvesSpec(options.title, values, maxEpoch, labels), options);
+  const difference = byRun.length === 2 ? largestDifference(byRun[0]!, byRun[1]!) : undefined;
+  const note =
+    difference === undefined
+      ? undefined
+      : `largest |${labels[0]} - ${labels[1]}| at any point: ${difference === 0 ? '0' : difference.toExponential(1)}` +
+        (difference < 5e-3 ? ' (the curves coincide; the markers show both)' : '');
+  const chart = { ...options, subtitle: [options.subtitle, note].filter(Boolean).join('; ') || undefined };
+  return renderVegaLiteSvg(curvesSpec(chart, byRun.flat(), maxEpoch, labels), chart);
 }
 
 /** Whole epochs only, about ten of them at most. */

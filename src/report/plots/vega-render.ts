@@ -26,9 +26,15 @@ export interface RenderOptions {
   onWarning?: (message: string) => void;
 }
 
-/** What every chart takes: its title, and where vega's warnings go. */
+/** What every chart takes: its title (and a line under it), and where vega's warnings go. */
 export interface ChartOptions extends RenderOptions {
   title: string;
+  subtitle?: string;
+}
+
+/** The chart's title block for a spec. */
+export function titleOf(options: ChartOptions): string | { text: string; subtitle: string } {
+  return options.subtitle ? { text: options.title, subtitle: options.subtitle } : options.title;
 }
 
 /** Compile a Vega-Lite spec and render it to a standalone SVG document. */

@@ -59,10 +59,18 @@ test('renderCurvesSvg output follows the data and escapes the title', async () =
   assert.equal(await renderCurvesSvg(rows, strict('a < b & c')), before);
 });
 
-test('renderCurvesSvg with one epoch, and with a diverged (NaN) loss', async () => {
-  const one = parseSvgDocument(await renderCurvesSvg(epochRows(1), strict('one')));
+/** The path of each legend symbol: a stroke segment ('M-10,0L10,0') or a marker. */
+function legendSymbols(svg: string): string[] {
+  return [...svg.matchAll(/role-legend-symbol[^>]*><path [^>]*d="([^"]+)"/g)].map((m) => m[1]!);
+}
+
+test('renderCurvesSvg with one epoch draws markers and a legend of markers; a diverged (NaN) loss is left out', async () => {
+  const oneSvg = await renderCurvesSvg(epochRows(1), strict('one'));
+  const one = parseSvgDocument(oneSvg);
   assert.equal(byRole(one, 'point').length, 3);
   assert.match(labels(one, 'axis')[0], /values from 1 to 1$/);
+  assert.ok(legendSymbols(oneSvg).every((d) => !/^M-\d+,0L\d+,0$/.test(d)), `no line segments in the legend: ${legendSymbols(oneSvg)}`);
+  assert.ok(legendSymbols(await renderCurvesSvg(epochRows(2), strict('two'))).every((d) => /^M-\d+,0L\d+,0$/.test(d)), 'two epochs: line segments');
 
   const rows = epochRows(3);
   rows[2] = { ...rows[2], loss: NaN };
@@ -71,19 +79,19 @@ test('renderCurvesSvg with one epoch, and with a diverged (NaN) loss', async () 
   assert.equal(byRole(parseSvgDocument(svg), 'point').length, 3 * 3 - 1);
 });
 
-test('renderCompareSvg overlays every metric of every run, a dash per run, both in the legend', async () => {
+test('renderCompareSvg overlays every metric of every run: a dash per metric as on curves.svg, a marker per run', async () => {
   const custom = epochRows(4);
   const builtin = epochRows(4).map((r) => ({ ...r, loss: r.loss / 2 }));
-  const root = parseSvgDocument(
-    await renderCompareSvg(
+  const svg = await renderCompareSvg(
       [
         { label: 'custom', rows: custom },
         { label: 'builtin', rows: builtin },
       ],
       strict('custom vs builtin'),
-    ),
-  );
+    );
+  const root = parseSvgDocument(svg);
   assert.deepEqual(textsIn(root, 'role-legend-label'), [...METRICS, 'custom', 'builtin']);
+  assert.deepEqual(textsIn(root, 'role-title-subtitle'), ['largest |custom - builtin| at any point: 5.0e-1']);
   assert.deepEqual(textsIn(root, 'role-axis-title'), ['epoch', 'loss / accuracy']);
   assert.deepEqual(
     labels(root, 'point').sort(),
@@ -94,11 +102,22 @@ test('renderCompareSvg overlays every metric of every run, a dash per run, both 
   );
   const lines = byRole(root, 'line mark');
   assert.equal(lines.length, 6);
-  const dashOf = (run: string) =>
-    new Set(lines.filter((l) => l.attrs['aria-label'].endsWith(`run: ${run}`)).map((l) => l.attrs['stroke-dasharray']));
-  assert.equal(dashOf('custom').size, 1);
-  assert.equal(dashOf('builtin').size, 1);
-  assert.notDeepEqual(dashOf('custom'), dashOf('builtin'));
+  // One meaning per style on every chart: the dash is the metric's, whatever the run.
+  const dashes = (metric: string) => new Set(lines.filter((l) => l.attrs['aria-label'].includes(`metric: ${metric}`)).map((l) => l.attrs['stroke-dasharray']));
+  for (const metric of METRICS) assert.equal(dashes(metric).size, 1, metric);
+  assert.equal(new Set(METRICS.map((m) => [...dashes(m)][0])).size, 3);
+  // The runs' markers differ in shape, so coinciding points show both.
+  const shapes = (run: string) => new Set(byRole(root, 'point').filter((p) => p.attrs['aria-label'].endsWith(`run: ${run}`)).map((p) => p.attrs.d?.replace(/[\d.]+/g, '#')));
+  assert.equal(shapes('custom').size, 1);
+  assert.equal(shapes('builtin').size, 1);
+  assert.notDeepEqual(shapes('custom'), shapes('builtin'));
+});
+
+test('renderCompareSvg of coinciding runs says so, with the largest difference', async () => {
+  const custom = epochRows(3);
+  const builtin = custom.map((r) => ({ ...r, loss: r.loss + 3e-7 }));
+  const root = parseSvgDocument(await renderCompareSvg([{ label: 'custom', rows: custom }, { label: 'builtin', rows: builtin }], strict('same')));
+  assert.deepEqual(textsIn(root, 'role-title-subtitle'), ['largest |custom - builtin| at any point: 3.0e-7 (the curves coincide; the markers show both)']);
 });
 
 test('renderCompareSvg refuses two runs with the same label', async () => {

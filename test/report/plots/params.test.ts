@@ -13,6 +13,10 @@ test('renderParamsSvg draws a gamma bar and a beta bar per channel, labelled wit
   assert.deepEqual(textsIn(root, 'role-title-text'), ['BN1 (batch_normalization_1)', 'BatchNorm gamma and beta']);
   assert.deepEqual(textsIn(root, 'role-legend-label'), ['gamma', 'beta']);
   assert.deepEqual(textsIn(root, 'role-axis-title'), ['channel', 'value']);
+  // The initial values as dashed rules: gamma at 1, beta at 0.
+  const rules = byRole(root, 'rule mark').map((r) => `${r.attrs['aria-label']}; dashed: ${r.attrs['stroke-dasharray'] !== undefined}`);
+  assert.deepEqual(rules.sort(), ['value: 0; parameter: beta; dashed: true', 'value: 1; parameter: gamma; dashed: true']);
+  assert.deepEqual(textsIn(root, 'role-title-subtitle'), ['dashed lines: the initial values, gamma 1 and beta 0']);
   const bars = byRole(root, 'bar').map((b) => b.attrs['aria-label']);
   const expected = [
     ...layer.gamma.map((v, c) => `channel: ${c}; value: ${vegaNumber(v)}; parameter: gamma`),
@@ -21,8 +25,8 @@ test('renderParamsSvg draws a gamma bar and a beta bar per channel, labelled wit
   assert.deepEqual(bars.sort(), expected.sort());
 });
 
-test('renderParamsSvg gives each layer its own row, channel axis and bars', async () => {
-  const layers = [bnLayer(1, 6), bnLayer(2, 16), bnLayer(3, 120), bnLayer(4, 84)];
+test('renderParamsSvg gives each layer its own row, axis and bars: channels for conv layers, units for dense ones', async () => {
+  const layers = [bnLayer(1, 6), bnLayer(2, 16), { ...bnLayer(3, 120), axis: 'unit' as const }, { ...bnLayer(4, 84), axis: 'unit' as const }];
   const root = parseSvgDocument(await renderParamsSvg(layers, options));
   assert.deepEqual(
     textsIn(root, 'role-title-text').slice(0, -1),
@@ -36,6 +40,7 @@ test('renderParamsSvg gives each layer its own row, channel axis and bars', asyn
     xAxes.map((l) => /with (\d+) values/.exec(l)?.[1]),
     ['6', '16', '120', '84'],
   );
+  assert.deepEqual(xAxes.map((l) => /titled '(\w+)'/.exec(l)?.[1]), ['channel', 'channel', 'unit', 'unit']);
 });
 
 test('renderParamsSvg follows the data', async () => {
