@@ -62,7 +62,7 @@ test('compare with COLUMNS=60 on a pipe: the table drops columns and the prose w
 
 test('a run that ends at chance accuracy warns (exit 0) and says so in summary.json and --json', async (t) => {
   const dir = tempDir(t);
-  const args = ['train', '--lr', '1000', '--limit', '1024', '--epochs', '2', '--backend', 'wasm', ...DATA];
+  const args = ['train', '--lr', '1000', '--limit', '512', '--epochs', '1', '--backend', 'wasm', ...DATA];
   const text = await runCli([...args, '--out', path.join(dir, 'a')]);
   assert.equal(text.code, 0);
   assert.match(text.stderr, /warning: final train acc 0\.\d{3} is near chance \(0\.1 for 10 classes\): this run did not learn; try a smaller --lr than 1000/);
@@ -70,7 +70,4 @@ test('a run that ends at chance accuracy warns (exit 0) and says so in summary.j
   const json = await runCli([...args, '--json', '--out', path.join(dir, 'b')]);
   const end = json.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'end');
   assert.equal(end.learned, false);
-  const healthy = await runCli(['train', '--limit', '1024', '--epochs', '2', '--backend', 'wasm', ...DATA, '--out', path.join(dir, 'c')]);
-  assert.doesNotMatch(healthy.stderr, /did not learn/);
-  assert.equal(readJson(path.join(dir, 'c', 'summary.json')).learned, true);
 });

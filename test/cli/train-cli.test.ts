@@ -18,12 +18,14 @@ const EPOCH_LINE = /^epoch (\d+)\/(\d+): loss (\d+\.\d{3}), train acc (\d\.\d{3}
 
 let runDir: string;
 let trainOut: string;
+let trainErr: string;
 
 before(async () => {
   runDir = path.join(mkdtempSync(path.join(tmpdir(), 'bnlenet-cli-')), 'run');
   const result = await runCli(['train', ...SMALL, '--out', runDir]);
   assert.equal(result.code, 0, result.stderr);
   trainOut = result.stdout;
+  trainErr = result.stderr;
 });
 
 test('train prints an epoch line per epoch and the book\'s two closing lines', () => {
@@ -37,6 +39,7 @@ test('train prints an epoch line per epoch and the book\'s two closing lines', (
   // The closing loss is the last epoch's.
   assert.equal(lines[finalIndex]!.split(',')[0], epochs[1]!.split(': ')[1]!.split(',')[0]);
   assert.match(trainOut, /gamma \(first BatchNorm layer\): \[(-?\d\.\d{4}, ){5}-?\d\.\d{4}\]/);
+  assert.doesNotMatch(trainErr, /did not learn/, 'a run that learned gives no warning');
 });
 
 test('the run dir holds the model, metrics per epoch and a summary', () => {
@@ -48,6 +51,7 @@ test('the run dir holds the model, metrics per epoch and a summary', () => {
   assert.deepEqual(metrics.map((m) => m.epoch), [1, 2]);
   const summary = JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
   assert.equal(summary.args.impl, 'custom');
+  assert.equal(summary.learned, true);
   assert.equal(summary.args.limit, 1024);
   assert.equal(summary.backend.name, 'wasm');
   assert.equal(summary.versions['@tensorflow/tfjs-core'], '4.22.0');
