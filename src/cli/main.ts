@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { BnlenetError } from '../errors';
 import { fileSystemError, fsErrorCode } from '../util/fs-errors';
+import { EXIT_STATUS, withExamples } from './help';
 import { StopController } from './stop-controller';
 import { compareCommand } from './commands/compare';
 import { downloadCommand } from './commands/download';
@@ -27,7 +28,16 @@ function buildProgram(stop: StopController): Command {
     .version(VERSION, '-V, --version', 'print the version and exit')
     .option('--verbose', 'show stack traces for errors')
     .exitOverride()
-    .configureOutput(OUTPUT);
+    .configureOutput(OUTPUT)
+    .addHelpText('after', EXIT_STATUS);
+  withExamples(program, [
+    ["the book's run: fetch the data if needed, train LeNet-BN with the from-scratch BatchNorm", 'bnlenet train'],
+    ['the same with the built-in BatchNorm layer', 'bnlenet train --impl builtin'],
+    ['on a GPU', 'bnlenet train --impl custom --gpu'],
+    ['the learned gamma and beta of the newest run', 'bnlenet inspect-params'],
+    ["both BatchNorms checked against the book's figures, with a report", 'bnlenet reproduce'],
+    ["a command's own options and examples", 'bnlenet train --help'],
+  ]);
   for (const command of [
     downloadCommand(stop),
     trainCommand(stop),

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { defaultRunDir } from '../../train/run-dir';
 import type { StopController } from '../stop-controller';
 import { addDirOptions, addTrainOptions, validateTrainFlags, type TrainFlags } from '../train-options';
+import { withExamples } from '../help';
 
 const HELP = `
 Writes <dir>/custom and <dir>/builtin (two ordinary run dirs: evaluate and inspect-params
@@ -41,5 +42,9 @@ export function compareCommand(stop: StopController): Command {
       const plan = await openVariantSet(flags, dir, 'compare', {});
       await trainAndCompare(stop, flags, dir, plan, backend);
     });
-  return command;
+  return withExamples(command, [
+    ["both BatchNorms, the book's recipe, side by side", 'bnlenet compare'],
+    ['a quick comparison on 2048 images', 'bnlenet compare --epochs 2 --limit 2048 --out runs/cmp'],
+    ['continue a compare stopped by Ctrl-C', 'bnlenet compare --resume runs/cmp'],
+  ]);
 }

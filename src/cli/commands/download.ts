@@ -12,6 +12,7 @@ import {
 import { createDownloadReporter } from '../../report/download-progress';
 import { pathValue, positiveNumber } from '../flags';
 import type { StopController } from '../stop-controller';
+import { withExamples } from '../help';
 
 interface DownloadFlags {
   dataDir?: string;
@@ -53,7 +54,7 @@ Environment:
 `;
 
 export function downloadCommand(stop: StopController): Command {
-  return new Command('download')
+  const command = new Command('download')
     .summary('fetch and verify Fashion-MNIST into the data dir')
     .description('Fetch the four Fashion-MNIST files into the data dir and verify them; idempotent.')
     .option('--data-dir <dir>', 'where the files go (default: $BNLENET_DATA_DIR, else ./data)', pathValue)
@@ -86,4 +87,9 @@ export function downloadCommand(stop: StopController): Command {
         reporter.close();
       }
     });
+  return withExamples(command, [
+    ['the four files into ./data (from the system copy or the public locations)', 'bnlenet download'],
+    ['from your own mirror only, into another dir', 'bnlenet download --mirror http://mirror.example/fashion --data-dir /srv/fmnist'],
+    ['fetch again over a verified copy', 'bnlenet download --force'],
+  ]);
 }

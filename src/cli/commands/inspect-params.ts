@@ -1,6 +1,7 @@
 /** `bnlenet inspect-params`: the learned gamma and beta (and moving statistics) of a run. */
 import { Command, InvalidArgumentError } from 'commander';
 import { pathValue, wholeNumber } from '../flags';
+import { withExamples } from '../help';
 
 interface InspectFlags {
   run?: string;
@@ -19,10 +20,10 @@ function layerChoice(value: string): number | 'all' {
 }
 
 export function inspectParamsCommand(): Command {
-  return new Command('inspect-params')
+  const command = new Command('inspect-params')
     .summary('show the learned gamma and beta of the BatchNorm layers')
     .description(
-      "Show gamma, beta and the moving statistics of a run's BatchNorm layers: the first layer\n" +
+      "Show gamma, beta and the moving statistics of a run's BatchNorm layers: the first layer " +
         '(6 channels, as the book prints) by default, or --layer N, or --layer all.',
     )
     .option('--run <dir>', 'run dir (default: the newest under ./runs)', pathValue)
@@ -33,4 +34,9 @@ export function inspectParamsCommand(): Command {
       const { inspectRun } = require('../inspect-actions') as typeof import('../inspect-actions');
       await inspectRun(flags.run, flags.layer, flags.json === true, flags.plot);
     });
+  return withExamples(command, [
+    ["the first BatchNorm layer's gamma and beta of the newest run, as the book prints them", 'bnlenet inspect-params'],
+    ['every layer as JSON', 'bnlenet inspect-params --layer all --json'],
+    ['a chart of them', 'bnlenet inspect-params --run runs/cmp/custom --layer all --plot params.svg'],
+  ]);
 }

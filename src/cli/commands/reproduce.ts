@@ -10,6 +10,7 @@ import { defaultRunDir } from '../../train/run-dir';
 import { fraction, positiveNumber } from '../flags';
 import type { StopController } from '../stop-controller';
 import { addDirOptions, addTrainOptions, validateTrainFlags, type TrainFlags } from '../train-options';
+import { withExamples } from '../help';
 
 interface ReproduceFlags extends TrainFlags {
   maxLoss: number;
@@ -74,5 +75,9 @@ export function reproduceCommand(stop: StopController): Command {
       const dir = flags.resume ?? flags.out ?? defaultRunDir('reproduce');
       await reproduceWithFlags(stop, flags, dir, tolerances, given, backend);
     });
-  return command;
+  return withExamples(command, [
+    ["the book's recipe for both BatchNorms, checked; report.md and report.json in the dir", 'bnlenet reproduce --out runs/repro'],
+    ['a smoke test for CI (labelled "not the book\'s recipe")', 'bnlenet reproduce --epochs 1 --limit 2048 --min-train-acc 0.5 --min-test-acc 0.3 --max-loss 2'],
+    ['continue after Ctrl-C or a cancelled job', 'bnlenet reproduce --resume runs/repro'],
+  ]);
 }

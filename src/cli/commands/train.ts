@@ -5,17 +5,34 @@
  */
 import { Command } from 'commander';
 import { defaultRunDir } from '../../train/run-dir';
+import { withExamples } from '../help';
 import type { StopController } from '../stop-controller';
 import { addDirOptions, addTrainOptions, outputMode, runArgsFromFlags, validateTrainFlags, type TrainFlags } from '../train-options';
+
+const RUN_DIR_HELP = `
+The run dir (--out, else runs/<UTC time>-<impl>) holds run.json (the arguments),
+checkpoint.json, model.json and weights.bin (the model after the last epoch), metrics.jsonl
+(one line per epoch), curves.svg and, at the end, summary.json. evaluate and inspect-params
+read it with --run (default: the newest run). Ctrl-C saves a checkpoint after the batch in
+flight and exits 130; --resume DIR continues with the run's own arguments.`;
 
 export function trainCommand(stop: StopController): Command {
   const command = new Command('train')
     .summary('train LeNet-BN on Fashion-MNIST and save the run')
     .description(
-      'Train LeNet with batch normalization as the book does (SGD, lr 1.0, batch 256,\n10 epochs), ' +
+      'Train LeNet with batch normalization as the book does (SGD, lr 1.0, batch 256, 10 epochs), ' +
         'print loss, train and test accuracy and examples/sec per epoch, and save the run dir.',
     );
-  addDirOptions(addTrainOptions(command, { impl: true }), 'run dir', 'runs/<UTC time>-<impl>').action(
+  addDirOptions(addTrainOptions(command, { impl: true }), 'run dir', 'runs/<UTC time>-<impl>').addHelpText('after', RUN_DIR_HELP);
+  withExamples(command, [
+    ["the book's recipe (10 epochs, batch 256, lr 1) with the from-scratch BatchNorm", 'bnlenet train'],
+    ['the built-in BatchNorm layer, into a dir of your choice', 'bnlenet train --impl builtin --out runs/builtin'],
+    ['a quick check: 2 epochs on the first 2048 images', 'bnlenet train --epochs 2 --limit 2048'],
+    ['on a GPU (CUDA through tfjs-node-gpu, else WebGPU)', 'bnlenet train --gpu'],
+    ['continue a run stopped by Ctrl-C', 'bnlenet train --resume runs/20261125T120000Z-custom'],
+    ['JSON lines for a pipeline', `bnlenet train --json | jq -c 'select(.event == "epoch")'`],
+  ]);
+  command.action(
     async (flags: TrainFlags, cmd: Command) => {
       validateTrainFlags(flags, cmd);
       // Loaded here, not at the top: they pull in TensorFlow.js.
