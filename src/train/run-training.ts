@@ -17,7 +17,9 @@ import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { buildLeNet } from '../model/lenet';
 import { removeStaleTemporaries } from '../util/atomic-file';
 import { throwIfInterrupted } from '../util/abort';
+import { ActivationProbe } from './activation-probe';
 import { hasCheckpoint, loadCheckpoint, type LoadedCheckpoint } from './checkpoint';
+import { EpochLogs, logsHoldEpoch } from './epoch-logs';
 import type { EpochMetrics } from './epoch-metrics';
 import { learned } from './learning';
 import { createEmptyDir, SUMMARY_FILE } from './run-dir';
@@ -127,12 +129,16 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     const data = await request.loadData(args.dataDir, signal);
     const trainSplit = firstExamples(data.train, args.limit);
     throwIfInterrupted(signal);
+    // params.jsonl and activations.jsonl: the probe's images are drawn from the seed, so a
+    // resumed run measures the same ones.
+    files.keepEpochLogs(new EpochLogs(runDir, new ActivationProbe(trainSplit, args.seed)));
     if (checkpoint) {
       model = await tfl.loadLayersModel(tf.io.fromMemory(checkpoint.artifacts));
       await checkpoint.restoreOptimizer(optimizer);
-      await files.catchUp(checkpoint, args);
+      await files.catchUp(checkpoint, args, model);
     } else {
       model = buildLeNet(args.impl, args.seed);
+      await files.runStart(model);
     }
     const from = checkpoint?.position;
     request.onStart?.({ args, examples: trainSplit.count, resumedAt: from && { epoch: from.epoch, batch: from.nextBatch } });
@@ -173,7 +179,12 @@ async function finishComplete(request: RunRequest, files: RunFiles, args: RunArg
   }
   const model = await tfl.loadLayersModel(tf.io.fromMemory(checkpoint.artifacts));
   try {
-    await files.catchUp(checkpoint, args);
+    // The epoch logs' last line is measured on training images: load them only when it is missing.
+    if (!(await logsHoldEpoch(request.runDir, checkpoint.position.metrics.length))) {
+      const data = await request.loadData(args.dataDir, request.signal);
+      files.keepEpochLogs(new EpochLogs(request.runDir, new ActivationProbe(firstExamples(data.train, args.limit), args.seed)));
+    }
+    await files.catchUp(checkpoint, args, model);
     const metrics = checkpoint.position.metrics;
     const examples = Math.min(args.limit ?? SPLIT_SIZES.train, SPLIT_SIZES.train);
     const summary = await summarize(args, request.backend, model, metrics, checkpoint.position.trainSecondsTotal, examples);
