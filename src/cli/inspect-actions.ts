@@ -1,30 +1,68 @@
 /** The TensorFlow.js side of `evaluate` and `inspect-params`, loaded lazily by the commands. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { prepareDataset } from '../data';
+import { firstExamples, prepareDataset, type FashionMnist } from '../data';
 import { selectBackend } from '../engine';
 import { UsageError } from '../errors';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { paramsTable } from '../report/params-table';
 import { renderParamsSvg } from '../report/plots';
-import { evaluateSplit } from '../train/evaluate';
+import { evaluateSplit, type Evaluation } from '../train/evaluate';
+import { DEFAULT_RECOMPUTE_IMAGES, evaluatePrecise } from '../train/recompute-stats';
 import { newestRunDir } from '../train/run-dir';
 import { openSavedRun } from '../train/saved-run';
 import { writeFileAtomic } from '../util/atomic-file';
 
 export const PARAMS_SVG = 'params.svg';
 
-export async function evaluateRun(runFlag: string | undefined, dataDir: string, json: boolean): Promise<void> {
+/**
+ * Opens a run's model and evaluates the test set with its moving statistics and, with
+ * `recomputeImages`, with each BatchNorm's statistics recomputed over that many of the run's
+ * training images (evaluatePrecise). The run's files are only read.
+ */
+export async function evaluateSavedRun(dir: string, data: FashionMnist, recomputeImages?: number) {
+  const run = await openSavedRun(dir);
+  try {
+    const { args } = run.record;
+    const result = await evaluateSplit(run.model, data.test);
+    const precise =
+      recomputeImages === undefined
+        ? undefined
+        : await evaluatePrecise(run.model, firstExamples(data.train, args.limit), data.test, recomputeImages, args.batchSize);
+    // The moving statistics beside the recomputed ones, for the report's chart.
+    const batchNorm = precise ? await readBatchNormParams(run.model) : [];
+    return { args, epochsDone: run.epochsDone, result, precise, batchNorm };
+  } finally {
+    run.model.dispose();
+  }
+}
+
+/** `evaluate`: `recompute` true asks for the default number of images. */
+export async function evaluateRun(runFlag: string | undefined, dataDir: string, json: boolean, recompute?: number | true): Promise<void> {
   const dir = runFlag ?? (await newestRunDir());
   await selectBackend({ backend: 'auto', gpu: false });
-  const run = await openSavedRun(dir);
   const data = await prepareDataset({ dataDir });
-  const result = await evaluateSplit(run.model, data.test);
+  const { args, epochsDone, result, precise } = await evaluateSavedRun(dir, data, recompute === true ? DEFAULT_RECOMPUTE_IMAGES : recompute);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ run: dir, impl: run.record.args.impl, epochs: run.epochsDone, testLoss: result.loss, testAcc: result.accuracy })}\n`);
+    const recomputed = precise && {
+      testLossRecomputed: precise.evaluation.loss,
+      testAccRecomputed: precise.evaluation.accuracy,
+      recomputedOver: precise.images,
+      batchNormLayers: precise.statistics.length,
+    };
+    const line = { run: dir, impl: args.impl, epochs: epochsDone, testLoss: result.loss, testAcc: result.accuracy, ...recomputed };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    return;
+  }
+  process.stdout.write(`run ${dir} (${args.impl} BatchNorm, ${epochsDone} epochs)\n`);
+  const figures = (e: Evaluation) => `test loss ${e.loss.toFixed(3)}, test acc ${e.accuracy.toFixed(3)}`;
+  if (!precise) {
+    process.stdout.write(`${figures(result)}\n`);
+  } else if (precise.statistics.length === 0) {
+    process.stdout.write(`${figures(result)}\nthis model has no BatchNorm layer: there are no statistics to recompute\n`);
   } else {
-    process.stdout.write(`run ${dir} (${run.record.args.impl} BatchNorm, ${run.epochsDone} epochs)\n`);
-    process.stdout.write(`test loss ${result.loss.toFixed(3)}, test acc ${result.accuracy.toFixed(3)}\n`);
+    process.stdout.write(`${figures(result)} (moving statistics, as trained)\n`);
+    process.stdout.write(`${figures(precise.evaluation)} (BatchNorm statistics recomputed over ${precise.images} training images)\n`);
   }
 }
 

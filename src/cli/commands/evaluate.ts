@@ -1,14 +1,25 @@
 /** `bnlenet evaluate`: test loss and accuracy of a saved run's model. */
 import { Command } from 'commander';
 import { resolveDataDir } from '../../data';
-import { pathValue } from '../flags';
+import { pathValue, wholeNumber } from '../flags';
 import { withExamples } from '../help';
 
 interface EvaluateFlags {
   run?: string;
   dataDir?: string;
   json?: boolean;
+  /** true when given without a count. */
+  recomputeStats?: number | true;
 }
+
+const HELP = `
+--recompute-stats is "precise BatchNorm" (Wu and Johnson 2021): each BatchNorm's mean and
+variance are recomputed with the final weights as true averages over N training images (the
+first N of the run's training examples, in batches of its batch size, BatchNorm on batch
+statistics as in training), and the test set is evaluated with them as well as with the
+moving averages that training kept. The moving averages mix statistics of earlier weights;
+at lr 1.0 the two results can differ by several points of accuracy. The run is not changed.
+`;
 
 export function evaluateCommand(): Command {
   const command = new Command('evaluate')
@@ -16,13 +27,20 @@ export function evaluateCommand(): Command {
     .description('Evaluate a saved model on the 10,000 test images, in inference mode (moving statistics).')
     .option('--run <dir>', 'run dir (default: the newest under ./runs)', pathValue)
     .option('--data-dir <dir>', 'Fashion-MNIST files (default: $BNLENET_DATA_DIR, else ./data)', pathValue)
-    .option('--json', 'print one JSON object')
+    .option(
+      '--recompute-stats [n]',
+      'also evaluate with BatchNorm statistics recomputed over n training images (default 10000)',
+      wholeNumber(1),
+    )
+    .option('--json', 'print one JSON object (with --recompute-stats: testLossRecomputed and testAccRecomputed too)')
+    .addHelpText('after', HELP)
     .action(async (flags: EvaluateFlags) => {
       const { evaluateRun } = require('../inspect-actions') as typeof import('../inspect-actions');
-      await evaluateRun(flags.run, resolveDataDir(flags.dataDir), flags.json === true);
+      await evaluateRun(flags.run, resolveDataDir(flags.dataDir), flags.json === true, flags.recomputeStats);
     });
   return withExamples(command, [
     ['the newest run on the test set', 'bnlenet evaluate'],
     ['one run of a compare dir, as JSON', 'bnlenet evaluate --run runs/cmp/builtin --json'],
+    ['also with BatchNorm statistics recomputed over 10,000 training images', 'bnlenet evaluate --recompute-stats'],
   ]);
 }
