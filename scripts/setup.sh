@@ -3,17 +3,21 @@
 # nothing else): the dataset from Debian, the Node dependencies, the TypeScript build, and a
 # verified copy of the data in ./data. Optional stacks, each behind its own flag:
 #   --bench   Debian's PyTorch for the reference that `npm run bench` compares against
+#   --browser Debian's Chromium, for the tests that open the HTML report in a real browser
+#             (playwright-core, a devDependency, drives it; it downloads no browser)
 #   --all     every optional stack the test suite exercises (what CI installs; not --bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: bash scripts/setup.sh [--bench] [--all]" >&2; exit 2; }
+usage() { echo "usage: bash scripts/setup.sh [--bench] [--browser] [--all]" >&2; exit 2; }
 
 bench=0
+browser=0
 for arg in "$@"; do
   case "$arg" in
     --bench) bench=1 ;;
-    --all) ;;
+    --browser) browser=1 ;;
+    --all) browser=1 ;;
     -h|--help) usage ;;
     *) echo "setup.sh: unknown option $arg" >&2; usage ;;
   esac
@@ -21,6 +25,7 @@ done
 
 packages=(dataset-fashion-mnist)
 if ((bench)); then packages+=(python3-torch); fi
+if ((browser)); then packages+=(chromium); fi
 
 missing=()
 for p in "${packages[@]}"; do

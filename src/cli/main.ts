@@ -12,6 +12,7 @@ import { compareCommand } from './commands/compare';
 import { downloadCommand } from './commands/download';
 import { evaluateCommand } from './commands/evaluate';
 import { inspectParamsCommand } from './commands/inspect-params';
+import { reportCommand } from './commands/report';
 import { reproduceCommand } from './commands/reproduce';
 import { trainCommand } from './commands/train';
 
@@ -45,6 +46,7 @@ function buildProgram(stop: StopController): Command {
     evaluateCommand(),
     inspectParamsCommand(),
     reproduceCommand(stop),
+    reportCommand(),
   ]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.
     command.exitOverride().configureOutput(OUTPUT);

@@ -17,8 +17,8 @@ export interface LabelledRun {
 }
 
 /** The book's matplotlib styles: 'b-', 'm--', 'g-.'. */
-const METRIC_COLORS = ['#1f77b4', '#bf00bf', '#008000'];
-const METRIC_DASHES = [
+export const METRIC_COLORS = ['#1f77b4', '#bf00bf', '#008000'];
+export const METRIC_DASHES = [
   [1, 0],
   [6, 3],
   [6, 3, 1, 3],
@@ -113,7 +113,7 @@ export function renderCompareSvg(runs: readonly LabelledRun[], options: ChartOpt
 }
 
 /** Whole epochs only, about ten of them at most. */
-function epochTicks(maxEpoch: number): number[] {
+export function epochTicks(maxEpoch: number): number[] {
   const step = Math.max(1, Math.ceil((maxEpoch - 1) / 10));
   const ticks: number[] = [];
   for (let e = 1; e <= maxEpoch; e += step) ticks.push(e);

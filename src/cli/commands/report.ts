@@ -1,0 +1,38 @@
+/** `bnlenet report`: one self-contained HTML page of a run, compare, reproduce or sweep dir. */
+import { Command } from 'commander';
+import { pathValue } from '../flags';
+
+interface ReportFlags {
+  run?: string;
+  out?: string;
+  dataDir?: string;
+}
+
+const HELP = `
+A run dir: the training curves, gamma and beta of every BatchNorm layer over the epochs
+(params.jsonl), the distribution of each BatchNorm's input and output over the epochs
+(activations.jsonl), and the final moving averages against statistics recomputed with the
+final weights over 10,000 training images, with the test accuracy of each (as
+\`evaluate --recompute-stats\`; skipped, with a note, when the run's data is not at hand: the
+report reads the data dir the run trained on, or --data-dir, and never downloads).
+A compare or reproduce dir: its runs overlaid. A sweep dir (sweep.json): final accuracy
+against learning rate.
+
+The page carries its charts and Vega's runtime inline: it opens from disk, in any browser,
+with no network.
+`;
+
+export function reportCommand(): Command {
+  return new Command('report')
+    .summary('write an HTML report of a run, compare or sweep dir')
+    .description('Write one self-contained HTML page with the charts of a run, compare, reproduce or sweep dir.')
+    .option('--run <dir>', 'run, compare, reproduce or sweep dir (default: the newest run under ./runs)', pathValue)
+    .option('--out <file>', 'where to write the page (default: <dir>/report.html)', pathValue)
+    .option('--data-dir <dir>', "Fashion-MNIST files for the recomputed statistics (default: the run's own data dir)", pathValue)
+    .addHelpText('after', HELP)
+    .action(async (flags: ReportFlags) => {
+      const { writeReport } = require('../report-action') as typeof import('../report-action');
+      const file = await writeReport(flags.run, flags.out, flags.dataDir);
+      process.stdout.write(`report written to ${file}\n`);
+    });
+}

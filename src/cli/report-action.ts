@@ -1,0 +1,71 @@
+/**
+ * `bnlenet report`, loaded lazily by the command: tells a run dir from a compare (or
+ * reproduce) dir and a sweep dir, reads it, and writes the HTML page atomically.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { DataError } from '../errors';
+import { renderPage, type Page } from '../report/html/page';
+import type { SweepCell } from '../report/html/report-data';
+import { comparePage, runPage } from '../report/html/run-report';
+import { sweepPage } from '../report/html/sweep-report';
+import { newestRunDir } from '../train/run-dir';
+import { RUN_FILE } from '../train/run-record';
+import { PLAN_FILE, readRunSet } from '../train/run-set';
+import { writeFileAtomic } from '../util/atomic-file';
+import { fileSystemError } from '../util/fs-errors';
+import { readRunForReport } from './report-inputs';
+
+export const REPORT_HTML = 'report.html';
+const SWEEP_FILE = 'sweep.json';
+
+const exists = (file: string) => fs.access(file).then(() => true, () => false);
+
+async function readSweepCells(dir: string): Promise<SweepCell[]> {
+  const file = path.join(dir, SWEEP_FILE);
+  let parsed: { cells?: unknown };
+  try {
+    parsed = JSON.parse(await fs.readFile(file, 'utf8')) as { cells?: unknown };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code) throw fileSystemError(err, 'read', file);
+    throw new DataError(`${file} is corrupt (not valid JSON)`, 'rewrite it with `bnlenet sweep --collect`');
+  }
+  const cells = parsed?.cells;
+  const valid = (cell: unknown): cell is SweepCell =>
+    typeof cell === 'object' && cell !== null && typeof (cell as SweepCell).args === 'object' && typeof (cell as SweepCell).status === 'string';
+  if (!Array.isArray(cells) || !cells.every(valid)) {
+    throw new DataError(`${file} has no "cells" list of {args, dir, status, final}`, 'rewrite it with `bnlenet sweep --collect`');
+  }
+  return cells;
+}
+
+/** The page for `dir`, whichever kind of dir it is. */
+async function pageFor(dir: string, dataDir: string | undefined): Promise<Page> {
+  if (await exists(path.join(dir, SWEEP_FILE))) return sweepPage(dir, await readSweepCells(dir));
+  const planFile = path.join(dir, PLAN_FILE);
+  if (await exists(planFile)) {
+    const kind = (JSON.parse(await fs.readFile(planFile, 'utf8').catch(() => '{}')) as { kind?: string }).kind ?? 'compare';
+    const plan = await readRunSet(dir, kind);
+    const runs = [];
+    for (const planned of plan.runs) {
+      const runDir = path.join(dir, planned.name);
+      if (await exists(path.join(runDir, RUN_FILE))) runs.push(await readRunForReport(runDir, dataDir, planned.name));
+    }
+    if (runs.length === 0) throw new DataError(`${dir} holds no run yet`, `continue it with \`bnlenet ${kind} --resume ${dir}\``);
+    return comparePage(kind, dir, runs);
+  }
+  if (await exists(path.join(dir, RUN_FILE))) return runPage(await readRunForReport(dir, dataDir));
+  throw new DataError(`${dir} is not a run, compare, reproduce or sweep dir (no ${RUN_FILE}, ${PLAN_FILE} or ${SWEEP_FILE})`, 'pass a dir made by bnlenet with --run');
+}
+
+/** Writes the report of `runFlag` (default: the newest run) to `outFlag` (default <dir>/report.html); returns the file. */
+export async function writeReport(runFlag: string | undefined, outFlag: string | undefined, dataDir: string | undefined): Promise<string> {
+  const dir = runFlag ?? (await newestRunDir());
+  const page = await pageFor(dir, dataDir);
+  const warnings = new Set<string>();
+  const html = renderPage(page, (message) => warnings.add(message));
+  for (const warning of warnings) process.stderr.write(`bnlenet: warning: chart: ${warning}\n`);
+  const out = outFlag ?? path.join(dir, REPORT_HTML);
+  await writeFileAtomic(out, html);
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * What `report` reads: a run dir's files as the report layer's plain data, and, where the
+ * run has a model and its data is at hand, the test set evaluated with recomputed BatchNorm
+ * statistics. The report never fetches data: it uses the copy the run trained on (or
+ * --data-dir), and says so in the page when that is not there.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { prepareDataset } from '../data';
+import { selectBackend } from '../engine';
+import { BnlenetError } from '../errors';
+import type { RecomputedComparison, RunReportData } from '../report/html/report-data';
+import type { ActivationsRecord } from '../train/activation-probe';
+import { ACTIVATIONS_LOG, PARAMS_LOG, readEpochLog, type ParamsRecord } from '../train/epoch-logs';
+import { DEFAULT_RECOMPUTE_IMAGES } from '../train/recompute-stats';
+import { readMetrics, SUMMARY_FILE } from '../train/run-dir';
+import { readRunRecord } from '../train/run-record';
+import type { Summary } from '../train/run-training';
+import { evaluateSavedRun } from './inspect-actions';
+
+/** Sources off: only the data dir itself is read, nothing is copied or downloaded. */
+const NO_FETCH_ENV = { ...process.env, BNLENET_SYSTEM_DATA_DIR: '', BNLENET_PUBLIC_MIRRORS: '' };
+
+async function readSummary(dir: string): Promise<Summary | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, SUMMARY_FILE), 'utf8')) as Summary;
+  } catch {
+    return undefined; // not finished yet (or unreadable: the report is drawn without it)
+  }
+}
+
+/** The run's files; `dataDir` (else the run's own) for the recomputed statistics. */
+export async function readRunForReport(dir: string, dataDir: string | undefined, label?: string): Promise<RunReportData> {
+  const { args } = await readRunRecord(dir);
+  const summary = await readSummary(dir);
+  const data: RunReportData = {
+    dir,
+    label,
+    args,
+    metrics: await readMetrics(dir),
+    params: await readEpochLog<ParamsRecord>(dir, PARAMS_LOG),
+    activations: await readEpochLog<ActivationsRecord>(dir, ACTIVATIONS_LOG),
+    device: summary?.backend.device,
+    examplesPerSec: summary?.examplesPerSec,
+  };
+  const hasBatchNorm = data.params.some((record) => record.layers.length > 0) || (summary?.batchNorm.length ?? 0) > 0;
+  if (hasBatchNorm) data.recomputed = await recompute(dir, dataDir ?? args.dataDir);
+  return data;
+}
+
+/** Evaluates the run's model both ways, or says why it could not. */
+async function recompute(dir: string, dataDir: string): Promise<RecomputedComparison | { skipped: string }> {
+  const isDir = await fs.stat(dataDir).then((stat) => stat.isDirectory(), () => false);
+  if (!isDir) return { skipped: `the data dir ${dataDir} does not exist (pass the Fashion-MNIST files with --data-dir)` };
+  try {
+    await selectBackend({ backend: 'auto', gpu: false });
+    const data = await prepareDataset({ dataDir, env: NO_FETCH_ENV });
+    const { result, precise, batchNorm } = await evaluateSavedRun(dir, data, DEFAULT_RECOMPUTE_IMAGES);
+    return {
+      images: precise!.images,
+      moving: result,
+      recomputed: precise!.evaluation,
+      layers: precise!.statistics.map((s) => {
+        const layer = batchNorm.find((p) => p.name === s.name)!;
+        return { name: s.name, movingMean: layer.movingMean, movingVariance: layer.movingVariance, mean: s.mean, variance: s.variance };
+      }),
+    };
+  } catch (err) {
+    // A run without a model yet, or data moved away: the report is drawn without this part.
+    if (err instanceof BnlenetError && err.exitCode === 1) return { skipped: err.hint ? `${err.message} (${err.hint})` : err.message };
+    throw err;
+  }
+}
