@@ -8,7 +8,9 @@ import { appendFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BackendInfo } from '../engine/backend';
 import { BnlenetError } from '../errors';
-import { BATCHNORM_IMPLS } from '../model/impls';
+import { prepareDataset } from '../data';
+import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
+import type { VariantRun } from '../report/compare';
 import { checkRun, failureText, recipeDifferences, type Tolerances } from '../report/reproduce-figures';
 import {
   checkLines,
@@ -20,11 +22,24 @@ import {
   verdictLabel,
   type Reproduction,
 } from '../report/reproduce-report';
+import { DEFAULT_RECOMPUTE_IMAGES } from '../train/recompute-stats';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
+import { evaluateSavedRun } from './inspect-actions';
 import { openVariantSet, trainAndCompare } from './compare-action';
 import { provenance } from './provenance';
 import type { StopController } from './stop-controller';
 import { outputMode, type TrainFlags } from './train-options';
+
+/** Each variant's test accuracy with recomputed BatchNorm statistics, for the report's extra row. */
+async function recomputedTestAcc(dataDir: string, mirrors: readonly string[] | undefined, runs: Record<BatchNormImpl, VariantRun>) {
+  const data = await prepareDataset({ dataDir, mirrors });
+  const rows: Partial<Record<BatchNormImpl, { images: number; testAcc: number }>> = {};
+  for (const impl of BATCHNORM_IMPLS) {
+    const { precise } = await evaluateSavedRun(runs[impl].runDir, data, DEFAULT_RECOMPUTE_IMAGES);
+    if (precise) rows[impl] = { images: precise.images, testAcc: precise.evaluation.accuracy };
+  }
+  return rows;
+}
 
 /**
  * Trains (or continues) the reproduction in `dir` and checks it. `tolerances` are the ones on
@@ -43,10 +58,18 @@ export async function reproduceWithFlags(
   const plan = await openVariantSet(flags, dir, 'reproduce', { tolerances });
   const chosen: Tolerances = { ...plan.settings.tolerances };
   for (const key of fromCommandLine) chosen[key] = tolerances[key];
-  const { comparison } = await trainAndCompare(stop, flags, dir, plan, backend);
+  const { comparison, runs } = await trainAndCompare(stop, flags, dir, plan, backend);
+  const recomputed = await recomputedTestAcc(plan.runs[0]!.args.dataDir, flags.mirror, runs);
   const checks = BATCHNORM_IMPLS.flatMap((impl) => checkRun(impl, comparison.runs[impl].metrics, chosen));
   const report = path.join(dir, REPORT_FILE);
-  const reproduction: Reproduction = { comparison, checks, tolerances: chosen, provenance: provenance(backend), date: new Date().toISOString() };
+  const reproduction: Reproduction = {
+    comparison,
+    checks,
+    tolerances: chosen,
+    provenance: provenance(backend),
+    date: new Date().toISOString(),
+    recomputed,
+  };
   await writeFileAtomic(report, reproduceMarkdown(reproduction));
   await writeJsonAtomic(path.join(dir, REPORT_JSON), reproduceJson(reproduction));
   await appendStepSummary(reproduction, report);
@@ -56,6 +79,8 @@ export async function reproduceWithFlags(
     out(JSON.stringify({ event: 'reproduce', passed: failed.length === 0, verdict: label, tolerances: chosen, checks, report }));
   } else if (mode === 'text') {
     out(['', ...checkLines(checks), ''].join('\n'));
+    const figures = BATCHNORM_IMPLS.flatMap((impl) => (recomputed[impl] ? [`${impl} ${recomputed[impl]!.testAcc.toFixed(3)}`] : []));
+    if (figures.length > 0) out(`test acc with BatchNorm statistics recomputed (information, not a check): ${figures.join(', ')}`);
   }
   if (failed.length > 0) {
     // One failed check per line, under the one-line verdict.
