@@ -103,8 +103,9 @@ function activationsSection(run: RunReportData): Section {
         : `Position ${position} (${layer?.name ?? '?'}, no BatchNorm): distribution of the layer's output per epoch`,
       caption: hasBatchNorm
         ? 'Each row is one epoch\'s histogram of all values over the probe batch (256 fixed training images, ' +
-          'training mode), darker where more values fall. The input drifts and spreads as the weights below it change; ' +
-          'the output stays put (centred at beta, spread by gamma), which is what BatchNorm is for.'
+          'training mode), darker where more values fall. The input\'s centre and spread drift with the weights below ' +
+          'it. The output is that input normalized per channel, then scaled by gamma and shifted by beta: its shape ' +
+          'changes only as gamma and beta are learned, not with every step of the weights below.'
         : 'Each row is one epoch\'s histogram of the layer\'s output over the probe batch. Without BatchNorm nothing ' +
           'recentres it: compare its drift with a run that has BatchNorm at this position.',
       spec: histogramsSpec(run.activations, position),
