@@ -13,14 +13,13 @@
  * before, the resumed run measures the checkpoint's model (the same weights, so the same line)
  * and adds it (`catchUp`). A run restarted from scratch rewrites epoch 0 and drops the rest.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DataError } from '../errors';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { writeFileAtomic } from '../util/atomic-file';
-import { fileSystemError } from '../util/fs-errors';
 import type { ActivationProbe, ActivationsRecord } from './activation-probe';
+import { readJsonLines } from './run-dir';
 
 export const PARAMS_LOG = 'params.jsonl';
 export const ACTIVATIONS_LOG = 'activations.jsonl';
@@ -69,44 +68,28 @@ export class EpochLogs {
 /** Whether both logs already have a line for `epoch` (cheap: no TensorFlow.js). */
 export async function logsHoldEpoch(dir: string, epoch: number): Promise<boolean> {
   for (const name of [PARAMS_LOG, ACTIVATIONS_LOG]) {
-    const lines = await readLines(path.join(dir, name));
-    if (!lines.some((line) => line.epoch === epoch)) return false;
+    if (!(await readEpochRecords(path.join(dir, name))).some((record) => record.epoch === epoch)) return false;
   }
   return true;
 }
 
 /** The records of a log in order; [] when the file does not exist (yet). */
 export async function readEpochLog<T extends { epoch: number }>(dir: string, name: typeof PARAMS_LOG | typeof ACTIVATIONS_LOG): Promise<T[]> {
-  return (await readLines(path.join(dir, name))).map((line) => line.record as T);
+  return (await readEpochRecords(path.join(dir, name))) as T[];
 }
 
-async function readLines(file: string): Promise<{ epoch: number; text: string; record: unknown }[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw fileSystemError(err, 'read', file);
-  }
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      let record: { epoch?: unknown };
-      try {
-        record = JSON.parse(line) as { epoch?: unknown };
-      } catch {
-        record = {};
-      }
-      if (typeof record?.epoch !== 'number') {
-        throw new DataError(`${file} line ${i + 1} is not an epoch record`, 'restore the file as the run wrote it, or remove it');
-      }
-      return { epoch: record.epoch, text: line, record };
-    });
+async function readEpochRecords(file: string): Promise<{ epoch: number }[]> {
+  const records = await readJsonLines<{ epoch?: unknown }>(file);
+  const bad = records.findIndex((record) => typeof record?.epoch !== 'number');
+  if (bad >= 0) throw new DataError(`${file} line ${bad + 1} is not an epoch record`, 'restore the file as the run wrote it, or remove it');
+  return records as { epoch: number }[];
 }
 
-/** Rewrites `file` with the lines of earlier epochs and this record last, atomically. */
+/**
+ * Rewrites `file` with the records of earlier epochs and this one last, atomically. The kept
+ * lines are written again as JSON.stringify wrote them (numbers round-trip exactly).
+ */
 async function writeEpochLine(file: string, record: { epoch: number }): Promise<void> {
-  const earlier = (await readLines(file)).filter((line) => line.epoch < record.epoch);
-  await writeFileAtomic(file, [...earlier.map((line) => line.text), JSON.stringify(record)].map((line) => `${line}\n`).join(''));
+  const earlier = (await readEpochRecords(file)).filter((line) => line.epoch < record.epoch);
+  await writeFileAtomic(file, [...earlier, record].map((line) => `${JSON.stringify(line)}\n`).join(''));
 }

@@ -74,7 +74,11 @@ export async function writeMetrics(dir: string, metrics: readonly EpochMetrics[]
 
 /** The epochs recorded in a run dir's metrics.jsonl, in order; [] when it has none yet. */
 export async function readMetrics(dir: string): Promise<EpochMetrics[]> {
-  const file = path.join(dir, METRICS_FILE);
+  return readJsonLines<EpochMetrics>(path.join(dir, METRICS_FILE));
+}
+
+/** The values of a JSON-lines file of a run dir, in order; [] when the file does not exist (yet). */
+export async function readJsonLines<T>(file: string): Promise<T[]> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -87,7 +91,7 @@ export async function readMetrics(dir: string): Promise<EpochMetrics[]> {
     .filter((line) => line.trim() !== '')
     .map((line, i) => {
       try {
-        return JSON.parse(line) as EpochMetrics;
+        return JSON.parse(line) as T;
       } catch {
         throw new DataError(`${file} line ${i + 1} is not JSON`);
       }
