@@ -45,6 +45,9 @@ async function pageFor(dir: string, dataDir: string | undefined): Promise<Page> 
   const planFile = path.join(dir, PLAN_FILE);
   if (await exists(planFile)) {
     const kind = (JSON.parse(await fs.readFile(planFile, 'utf8').catch(() => '{}')) as { kind?: string }).kind ?? 'compare';
+    if (kind === 'sweep') {
+      throw new DataError(`${dir} has no ${SWEEP_FILE} yet`, `write it from the cells present with \`bnlenet sweep --collect --out ${dir}\``);
+    }
     const plan = await readRunSet(dir, kind);
     const runs = [];
     for (const planned of plan.runs) {

@@ -173,8 +173,7 @@ export class TrainReporter {
       this.prose(`gamma (first BatchNorm layer): ${formatValues(info.gamma)}`);
       this.prose(`beta  (first BatchNorm layer): ${formatValues(info.beta)}`);
       this.prose(`saved to ${info.runDir}`);
-      // Unwrapped, so that the command can be copied whole.
-      this.line(`charts: bnlenet report --run ${info.runDir}`);
+      this.prose(`charts: bnlenet report --run ${info.runDir}`);
     }
   }
 

@@ -69,7 +69,7 @@ test('a run stopped with Ctrl-C and resumed writes the same params.jsonl and act
   const dir = tempDir(t);
   const whole = path.join(dir, 'whole');
   const stopped = path.join(dir, 'stopped');
-  const args = ['train', ...RECIPE, '--limit', '2048', '--epochs', '3', '--out'];
+  const args = ['train', ...RECIPE, '--limit', '1024', '--epochs', '3', '--out'];
   assert.equal((await runCli([...args, whole, '--quiet'])).code, 0);
   let sent = false;
   const first = await runCli([...args, stopped], {
