@@ -33,7 +33,7 @@ export function evaluateCommand(): Command {
       wholeNumber(1),
     )
     .option('--json', 'print one JSON object (with --recompute-stats: testLossRecomputed and testAccRecomputed too)')
-    .addHelpText('after', HELP)
+    .addHelpText('after', HELP.trimEnd())
     .action(async (flags: EvaluateFlags) => {
       const { evaluateRun } = require('../inspect-actions') as typeof import('../inspect-actions');
       await evaluateRun(flags.run, resolveDataDir(flags.dataDir), flags.json === true, flags.recomputeStats);

@@ -1,6 +1,7 @@
 /** `bnlenet report`: one self-contained HTML page of a run, compare, reproduce or sweep dir. */
 import { Command } from 'commander';
 import { pathValue } from '../flags';
+import { withExamples } from '../help';
 
 interface ReportFlags {
   run?: string;
@@ -23,16 +24,21 @@ with no network.
 `;
 
 export function reportCommand(): Command {
-  return new Command('report')
+  const command = new Command('report')
     .summary('write an HTML report of a run, compare or sweep dir')
     .description('Write one self-contained HTML page with the charts of a run, compare, reproduce or sweep dir.')
     .option('--run <dir>', 'run, compare, reproduce or sweep dir (default: the newest run under ./runs)', pathValue)
     .option('--out <file>', 'where to write the page (default: <dir>/report.html)', pathValue)
     .option('--data-dir <dir>', "Fashion-MNIST files for the recomputed statistics (default: the run's own data dir)", pathValue)
-    .addHelpText('after', HELP)
+    .addHelpText('after', HELP.trimEnd())
     .action(async (flags: ReportFlags) => {
       const { writeReport } = require('../report-action') as typeof import('../report-action');
       const file = await writeReport(flags.run, flags.out, flags.dataDir);
       process.stdout.write(`report written to ${file}\n`);
     });
+  return withExamples(command, [
+    ['the newest run, to <its dir>/report.html', 'bnlenet report'],
+    ['a compare dir: both BatchNorms overlaid', 'bnlenet report --run runs/cmp'],
+    ['a sweep dir, to a file of your choice', 'bnlenet report --run runs/sweep --out sweep.html'],
+  ]);
 }
