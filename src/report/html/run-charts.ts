@@ -8,8 +8,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ActivationsRecord, Histogram } from '../../train/activation-probe';
 import type { ParamsRecord } from '../../train/epoch-logs';
 import type { EpochMetrics } from '../../train/epoch-metrics';
-import { epochTicks, METRIC_COLORS, METRIC_DASHES } from '../plots/curves';
-import { lastEpoch, METRICS, toMetricPoints } from '../plots/series';
+import { curvesSpec as plotCurvesSpec, epochTicks } from '../plots/curves';
+import { lastEpoch, toMetricPoints } from '../plots/series';
 import type { RecomputedComparison } from './report-data';
 
 /** Legend entries drawn as short line segments, so that they show each series' dash and width. */
@@ -28,51 +28,22 @@ export interface CurveRun {
 }
 
 /**
- * Train loss, train accuracy and test accuracy against epoch, the book's colors and dashes.
- * Several runs: color says the metric and the line says the run, the first wide and pale
- * under the others thin and dashed, so that curves which coincide stay visible.
+ * Train loss, train accuracy and test accuracy against epoch, styled as the run's SVG files
+ * are (plots/curves.ts): a metric is a colour and a dash; several runs differ by marker shape,
+ * the first filled and the others hollow around it, so that curves which coincide stay visible.
  */
 export function curvesSpec(runs: readonly CurveRun[]): TopLevelSpec {
   const several = runs.length > 1;
   const labels = runs.map((run, i) => run.label ?? `run ${i + 1}`);
   const values = runs.flatMap((run, i) => toMetricPoints(run.metrics, several ? labels[i] : undefined));
   const maxEpoch = Math.max(1, ...runs.map((run) => lastEpoch(run.metrics)));
-  const metricDomain = METRICS.map((m) => m.name);
-  const runLegend = { ...LINE_LEGEND, title: 'run' };
-  const byRun = {
-    strokeDash: { field: 'run', type: 'nominal', scale: { domain: labels, range: labels.map((_, i) => (i === 0 ? [1, 0] : [6, 3])) }, legend: runLegend },
-    strokeWidth: { field: 'run', type: 'nominal', scale: { domain: labels, range: labels.map((_, i) => (i === 0 ? 6 : 1.6)) }, legend: runLegend },
-    opacity: { field: 'run', type: 'nominal', scale: { domain: labels, range: labels.map((_, i) => (i === 0 ? 0.35 : 1)) }, legend: runLegend },
-  } as const;
-  const byMetric = {
-    strokeDash: { field: 'metric', type: 'nominal', scale: { domain: metricDomain, range: METRIC_DASHES }, legend: { ...LINE_LEGEND, title: 'metric' } },
-  } as const;
-  return {
+  return plotCurvesSpec(undefined, values, maxEpoch, several ? labels : undefined, {
     width: CURVE_WIDTH,
     height: CURVE_HEIGHT,
-    data: { values },
-    encoding: {
-      x: {
-        field: 'epoch',
-        type: 'quantitative',
-        title: EPOCH_AXIS_TITLE,
-        scale: { domain: [1, maxEpoch], nice: false },
-        axis: { values: epochTicks(maxEpoch), format: 'd' },
-      },
-      y: { field: 'value', type: 'quantitative', title: VALUE_AXIS_TITLE },
-      color: { field: 'metric', type: 'nominal', title: 'metric', scale: { domain: metricDomain, range: METRIC_COLORS }, legend: LINE_LEGEND },
-      tooltip: [
-        { field: 'epoch', type: 'quantitative' },
-        { field: 'metric', type: 'nominal' },
-        { field: 'value', type: 'quantitative', format: '.4f' },
-        ...(several ? [{ field: 'run', type: 'nominal' } as const] : []),
-      ],
-    },
-    layer: [
-      { mark: { type: 'line', strokeWidth: 2 }, encoding: several ? { ...byRun, detail: { field: 'run', type: 'nominal' } } : byMetric },
-      { mark: { type: 'point', filled: true, size: 28 }, encoding: several ? { shape: { field: 'run', type: 'nominal', title: 'run (points)' } } : {} },
-    ],
-  } as TopLevelSpec;
+    xTitle: EPOCH_AXIS_TITLE,
+    yTitle: VALUE_AXIS_TITLE,
+    tooltip: true,
+  });
 }
 
 /** The layers' parameter lines: one row per layer, gamma and beta side by side, a line per channel. */
@@ -109,8 +80,7 @@ export function paramsSpec(records: readonly ParamsRecord[], runs?: readonly { l
         detail: { field: 'channel', type: 'nominal' },
         ...(several
           ? {
-              strokeDash: { field: 'run', type: 'nominal', title: 'run', scale: { range: [[1, 0], [5, 3]] }, legend: LINE_LEGEND },
-              strokeWidth: { field: 'run', type: 'nominal', title: 'run', scale: { range: [4, 1.3] }, legend: LINE_LEGEND },
+              strokeDash: { field: 'run', type: 'nominal', title: 'run', scale: { domain: sources.map((source) => source.label), range: [[1, 0], [5, 3]] }, legend: LINE_LEGEND },
             }
           : {}),
         tooltip: [

@@ -167,9 +167,10 @@ export function comparePage(kind: string, dir: string, runs: readonly RunReportD
         {
           title: `Training curves: ${labels.join(' and ')} overlaid`,
           caption:
-            `Color is the metric; ${labels[0]} is the wide pale line, ${labels.slice(1).join(', ')} the thin dashed one on ` +
-            'top. Where only one line shows, the runs coincide: the two BatchNorms compute the same function from the ' +
-            'same initial weights and data order, so they part only by floating-point rounding.',
+            `Color and dash are the metric, as on every chart of bnlenet; the marker is the run (${labels[0]} filled, ` +
+            `${labels.slice(1).join(', ')} hollow around it). Where only one line shows, the runs coincide: the two ` +
+            'BatchNorms compute the same function from the same initial weights and data order, so they part only by ' +
+            'floating-point rounding.',
           spec: curvesSpec(runs.map((run, i) => ({ label: labels[i], metrics: run.metrics }))),
         },
       ],
@@ -182,8 +183,8 @@ export function comparePage(kind: string, dir: string, runs: readonly RunReportD
       charts: [
         {
           title: `gamma and beta of the first BatchNorm layer, ${labels.join(' and ')}`,
-          caption: 'The book inspects this layer\'s 6 gammas and betas. Color is the channel, the line the run (wide: ' +
-            `${labels[0]}); lines that coincide mean both runs learned the same parameters.`,
+          caption: 'The book inspects this layer\'s 6 gammas and betas. Color is the channel, the line the run (solid: ' +
+            `${labels[0]}, dashed: the other); a dashed line over a solid one means both runs learned the same parameters.`,
           spec: paramsSpec([], firstLayer),
         },
       ],

@@ -26,35 +26,64 @@ export const METRIC_DASHES = [
 /** A run's markers: the first filled, the others hollow and larger, so that coinciding points show both. */
 const RUN_SHAPES = ['circle', 'square', 'triangle-up', 'diamond'];
 
-const WIDTH = 480;
-const HEIGHT = 300;
+/** How a curves chart is laid out: the SVG files' defaults, or the HTML report's. */
+export interface CurvesLayout {
+  width: number;
+  height: number;
+  xTitle: string;
+  yTitle: string;
+  /** Tooltips on the points (for a page in a browser; an SVG file has no use for them). */
+  tooltip: boolean;
+}
+
+const SVG_LAYOUT: CurvesLayout = { width: 480, height: 300, xTitle: 'epoch', yTitle: 'loss / accuracy', tooltip: false };
 
 /** Legend entries as short line segments showing each series' dash, or as markers when no series has a line. */
 function legend(hasLines: boolean): object {
   return hasLines ? { symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2 } : { symbolType: 'circle' };
 }
 
-function curvesSpec(options: ChartOptions, values: MetricPoint[], maxEpoch: number, runs: string[] | undefined): TopLevelSpec {
+/**
+ * The curves chart's spec: `values` of one run (no `run` field) or of the runs named in
+ * `runs`, x from 1 to `maxEpoch`; no title when `options` is undefined (the page gives one).
+ */
+export function curvesSpec(
+  options: ChartOptions | undefined,
+  values: MetricPoint[],
+  maxEpoch: number,
+  runs: string[] | undefined,
+  layout: CurvesLayout = SVG_LAYOUT,
+): TopLevelSpec {
   const metricDomain = METRICS.map((m) => m.name);
   // A line needs two epochs of the same series.
   const hasLines = new Set(values.map((v) => `${v.run ?? ''}/${v.metric}`)).size < values.length;
   const metricLegend = legend(hasLines);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: titleOf(options),
-    width: WIDTH,
-    height: HEIGHT,
+    ...(options ? { title: titleOf(options) } : {}),
+    width: layout.width,
+    height: layout.height,
     data: { values },
     encoding: {
       x: {
         field: 'epoch',
         type: 'quantitative',
-        title: 'epoch',
+        title: layout.xTitle,
         scale: { domain: [1, maxEpoch], nice: false },
         axis: { values: epochTicks(maxEpoch), format: 'd' },
       },
-      y: { field: 'value', type: 'quantitative', title: 'loss / accuracy' },
+      y: { field: 'value', type: 'quantitative', title: layout.yTitle },
       color: { field: 'metric', type: 'nominal', title: 'metric', scale: { domain: metricDomain, range: METRIC_COLORS }, legend: metricLegend },
+      ...(layout.tooltip
+        ? {
+            tooltip: [
+              { field: 'epoch', type: 'quantitative' },
+              { field: 'metric', type: 'nominal' },
+              { field: 'value', type: 'quantitative', format: '.4f' },
+              ...(runs ? [{ field: 'run', type: 'nominal' } as const] : []),
+            ],
+          }
+        : {}),
     },
     layer: [
       {
