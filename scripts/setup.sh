@@ -2,7 +2,8 @@
 # Set-up on a fresh Debian machine (root; the npm registry and Debian's packages reachable,
 # nothing else): the dataset from Debian, the Node dependencies, the TypeScript build, and a
 # verified copy of the data in ./data. Optional stacks, each behind its own flag:
-#   --bench   Debian's PyTorch for the reference that `npm run bench` compares against
+#   --bench   Debian's PyTorch for the reference that `npm run bench` compares against, with
+#             OpenBLAS (the yardstick) and the reference BLAS (run beside it for comparison)
 #   --all     every optional stack the test suite exercises (what CI installs; not --bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ for arg in "$@"; do
 done
 
 packages=(dataset-fashion-mnist)
-if ((bench)); then packages+=(python3-torch); fi
+if ((bench)); then packages+=(python3-torch libopenblas0-openmp libblas3 time); fi
 
 missing=()
 for p in "${packages[@]}"; do
