@@ -9,9 +9,8 @@
  * which stays for sizes with no such row). Both are 3-10x faster than a JavaScript loop.
  *
  * Other broadcasts of float32 with a small output (at most SMALL_BROADCAST elements: the
- * loss's [256,10] op [256,1]) run as one JavaScript loop: XNNPACK's per-row calls made each
- * of them about 0.45 ms, against microseconds here. Larger ones, and other dtypes, go to the
- * stock kernel.
+ * loss's [256,10] op [256,1]) run as one JavaScript loop, which beats XNNPACK's one call per
+ * row many times over at that size. Larger ones, and other dtypes, go to the stock kernel.
  */
 import { backend_util, util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { periodOf } from './broadcast';

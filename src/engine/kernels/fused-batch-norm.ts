@@ -3,25 +3,23 @@
  * built-in BatchNorm also uses in training) for float32 with per-channel statistics:
  * y = (x - mean[c]) * k[c] + offset[c] with k = scale / sqrt(var + eps) computed once per
  * channel, as three XNNPACK passes (Sub, Multiply, Add) against the per-channel vectors
- * repeated into rows (see channelBroadcast in binary.ts; [256,24,24,6] 1.85 -> ~0.6 ms
- * against vectors expanded to the full shape). The stock wasm kernel computes indices and
- * the factor per element, and a JavaScript loop is no faster.
- * Statistics that are not per-channel (or scalar) go to stock.
- * Registered for cpu as well, for the gradient hook below.
+ * repeated into rows (see channelBroadcast in binary.ts, which beats vectors expanded to the
+ * full shape). The stock wasm kernel computes indices and the factor per element, and a
+ * JavaScript loop is no faster.
+ * Statistics that are not per-channel (or scalar) go to stock. Registered for cpu as well,
+ * where BnlenetBatchNormTrain (batch-norm-train.ts) runs it.
  */
 import {
   Add,
   FusedBatchNorm,
   Multiply,
   Sub,
-  getKernel,
   util,
   type FusedBatchNormAttrs,
   type KernelConfig,
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { BATCH_NORM_GRAD, ensureBatchNormGradient } from './fused-batch-norm-grad';
 import { f32 } from './heap';
 import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
 import { channelBroadcast } from './binary';
@@ -29,8 +27,6 @@ import { channelBroadcast } from './binary';
 export function fusedBatchNormConfig(backendName: string): KernelConfig {
   rememberStock(FusedBatchNorm, backendName);
   return defineKernel<FusedBatchNormAttrs>(FusedBatchNorm, backendName, (inputs, attrs, backend) => {
-    // Before the engine looks up this kernel's gradient (see fused-batch-norm-grad.ts).
-    if (getKernel(BATCH_NORM_GRAD, backendName)) ensureBatchNormGradient();
     const { x, mean, variance, offset, scale } = inputs;
     const C = x.shape[x.shape.length - 1] ?? 1;
     const stats = [mean, variance, offset, scale].filter((t): t is TensorInfo => t != null);
