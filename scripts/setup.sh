@@ -4,17 +4,21 @@
 # verified copy of the data in ./data. Optional stacks, each behind its own flag:
 #   --bench   Debian's PyTorch for the reference that `npm run bench` compares against, with
 #             OpenBLAS (the yardstick) and the reference BLAS (run beside it for comparison)
+#   --wasm    Debian's clang and lld, which rebuild the project's WebAssembly kernels (wasm/);
+#             the suite checks the committed modules are what they build to
 #   --all     every optional stack the test suite exercises (what CI installs; not --bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: bash scripts/setup.sh [--bench] [--all]" >&2; exit 2; }
+usage() { echo "usage: bash scripts/setup.sh [--bench] [--wasm] [--all]" >&2; exit 2; }
 
 bench=0
+wasm=0
 for arg in "$@"; do
   case "$arg" in
     --bench) bench=1 ;;
-    --all) ;;
+    --wasm) wasm=1 ;;
+    --all) wasm=1 ;;
     -h|--help) usage ;;
     *) echo "setup.sh: unknown option $arg" >&2; usage ;;
   esac
@@ -22,6 +26,7 @@ done
 
 packages=(dataset-fashion-mnist)
 if ((bench)); then packages+=(python3-torch libopenblas0-openmp libblas3 time); fi
+if ((wasm)); then packages+=(clang-14 lld-14); fi
 
 missing=()
 for p in "${packages[@]}"; do

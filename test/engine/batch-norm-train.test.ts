@@ -40,7 +40,7 @@ async function valueAndGrads(backendName: string, ins: Input[]): Promise<Result[
 }
 
 describe('batch norm of the batch moments as one kernel (wasm)', () => {
-  for (const shape of [[8, 24, 24, 6], [8, 8, 8, 16], [16, 120], [16, 84]]) {
+  for (const shape of [[8, 24, 24, 6], [8, 8, 8, 16], [16, 120], [16, 84], [7, 24, 24, 6], [1, 8, 8, 16], [257, 84], [5, 3, 3, 7], [3, 5]]) {
     test(`x ${JSON.stringify(shape)}: y, dx, dgamma, dbeta`, async () => {
       const C = shape[shape.length - 1];
       const x = randomInput(shape, 11);

@@ -39,6 +39,13 @@ const convCases: ConvCase[] = [
   { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
   { x: [2, 10, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
   { x: [2, 8, 8, 2], filter: [3, 3, 2, 3], strides: 1, pad: 1 },
+  // Batches of 1, 7 and 257; channel counts that are not multiples of 4, and more than 16.
+  { x: [1, 28, 28, 1], filter: [5, 5, 1, 6], strides: 1, pad: 'valid' },
+  { x: [7, 12, 12, 6], filter: [5, 5, 6, 16], strides: 1, pad: 'valid' },
+  { x: [257, 28, 28, 1], filter: [5, 5, 1, 6], strides: 1, pad: 'valid' },
+  { x: [3, 9, 8, 5], filter: [3, 3, 5, 7], strides: 1, pad: 'same' },
+  { x: [2, 7, 6, 3], filter: [2, 3, 3, 18], strides: 1, pad: 'valid' },
+  { x: [2, 7, 6, 13], filter: [3, 3, 13, 3], strides: 1, pad: 'valid' },
 ];
 
 function convOutShape(c: ConvCase): number[] {
@@ -52,7 +59,18 @@ function convOutShape(c: ConvCase): number[] {
   return info.outShape;
 }
 
-describe('Conv2DBackpropFilter (wasm: a conv2d with batch and channels swapped)', () => {
+describe('Conv2D and FusedConv2D (wasm: a direct convolution for stride 1)', () => {
+  for (const c of convCases) {
+    test(`x ${c.x} filter ${c.filter} stride ${c.strides} pad ${c.pad}, with bias`, async () => {
+      const ins = [randomInput(c.x, 1), randomInput(c.filter, 2), randomInput([c.filter[3]], 3)];
+      await compareBackends('y', ins, (x, w, b) =>
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, bias: b, strides: c.strides, pad: c.pad as 'valid' }),
+      );
+    });
+  }
+});
+
+describe('Conv2DBackpropFilter (wasm: a direct sum for stride 1 without padding, else a conv2d with batch and channels swapped)', () => {
   for (const c of convCases) {
     test(`x ${c.x} filter ${c.filter} stride ${c.strides} pad ${c.pad}`, async () => {
       const dy = convOutShape(c);
@@ -156,6 +174,12 @@ describe('Sum and Mean (leading-axes fast path)', () => {
     [[4, 5, 6], [1, 2], false], // trailing axes: stock
     [[4, 5, 6], [0, 2], false], // not contiguous: stock
     [[4, 5, 6], [0, 1, 2], false], // everything: stock
+    [[7, 24, 24, 6], [0, 1, 2], false], // batch 7: a tail after the whole groups of 12
+    [[1, 8, 8, 16], [0, 1, 2], false],
+    [[257, 120], [0], false],
+    [[5, 3, 3, 7], [0, 1, 2], false], // 7 channels: groups of 28 floats
+    [[9, 5], [0], true],
+    [[3, 3, 3], [0, 1], false],
   ];
   for (const [name, fn] of [
     ['Sum', tf.sum],
@@ -267,6 +291,9 @@ describe('FusedBatchNorm (per-channel pass)', () => {
     [[256, 120], [120], true], // LeNet dense BN
     [[4, 5, 3], [3], false], // no scale or offset
     [[4, 3], [4, 3], true], // full-shape statistics: stock
+    [[7, 24, 24, 6], [6], true],
+    [[257, 84], [84], true],
+    [[5, 3, 3, 7], [7], true],
   ];
   for (const [xShape, sShape, affine] of cases) {
     test(`x ${JSON.stringify(xShape)} stats ${JSON.stringify(sShape)} ${affine ? 'with' : 'without'} scale/offset`, async () => {

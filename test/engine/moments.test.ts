@@ -41,6 +41,10 @@ const cases: { shape: number[]; axes: number[] }[] = [
   { shape: [8, 8, 8, 16], axes: [0, 1, 2] }, // LeNet BN 2
   { shape: [16, 120], axes: [0] }, // LeNet BN 3
   { shape: [5, 7, 3], axes: [1, 0] },
+  { shape: [7, 24, 24, 6], axes: [0, 1, 2] },
+  { shape: [1, 8, 8, 16], axes: [0, 1, 2] },
+  { shape: [257, 84], axes: [0] },
+  { shape: [5, 3, 3, 7], axes: [0, 1, 2] },
 ];
 
 describe('tf.moments as one kernel with one gradient (wasm)', () => {

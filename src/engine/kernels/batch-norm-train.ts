@@ -16,7 +16,8 @@
  * runs the project's FusedBatchNorm kernel on the statistics; its tape inputs are only x,
  * gamma and beta, so the moments node, whose outputs then feed only the moving averages, is
  * not differentiated at all, and the input gradient is one pass for the two sums
- * (column-sums.ts) and four XNNPACK passes for dx (row broadcasts, see channelBroadcast in
+ * (column-sums.ts) and one for dx in the project's wasm kernels (../simd/channels.ts), or,
+ * where they are not loaded, four XNNPACK passes (row broadcasts, see channelBroadcast in
  * binary.ts). The statistics reach the kernel as attributes (they are not inputs of the
  * function it computes), and it returns copies of them as extra outputs for the gradient,
  * since the layer disposes its own tensors when its call ends.
@@ -38,6 +39,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import { channelBroadcast } from './binary';
 import { gradientSums } from './column-sums';
+import { channelAffine } from '../simd/channels';
+import { wasmKernels } from '../simd';
 import { allocF32, f32 } from './heap';
 import { kernelOps } from './stock';
 
@@ -99,7 +102,9 @@ export function batchNormTrainGradConfig(backendName: string): KernelConfig {
       bv[c] = (-k * r * r * sumDyXm[c]) / n;
       av[c] = (-k * sumDy[c]) / n;
     }
-    // As k dy + b x + (a - b mean), in four XNNPACK passes.
+    const kernels = wasmKernels(backend);
+    if (kernels) return [channelAffine(kernels, backend, x, m, kv, bv, dy, av), ...outputs];
+    // The same as k dy + b x + (a - b mean), in four XNNPACK passes.
     for (let c = 0; c < C; c++) av[c] -= bv[c] * m[c];
     const ops = kernelOps(backendName, backend);
     const scaledDy = channelBroadcast(Multiply, backendName, backend, dy, kv);

@@ -1,13 +1,16 @@
 /**
  * Per-channel sums of channels-last float32 tensors (rows of C contiguous values): what Sum
- * and Mean over leading axes, the moments, and the two sums of the batch-norm gradient need,
- * in one JavaScript loop.
+ * and Mean over leading axes, the moments, and the two sums of the batch-norm gradient need.
+ * In the project's wasm kernels where they are loaded (../simd/channels.ts), else in the one
+ * JavaScript loop below.
  *
  * The loop walks the data in blocks of rows that stay in cache while each channel is summed,
  * with four float64 partial sums per channel and sum (two each for the gradient's pair),
  * combined in a fixed order: the result depends on the data only.
  */
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import { channelSums } from '../simd/channels';
+import { wasmKernels } from '../simd';
 import { f32 } from './heap';
 
 /** Rows per block: a block of the input stays in cache while each channel is summed. */
@@ -93,6 +96,8 @@ function columnSums(x: Float32Array, rows: number, C: number, term: Term, sums: 
 
 /** Per channel: the sum of x (C channels, rows of C). */
 export function channelTotals(backend: KernelBackend, x: TensorInfo, C: number): Float64Array {
+  const kernels = wasmKernels(backend);
+  if (kernels) return channelSums(kernels, backend, x, C, 'value');
   const data = f32(backend, x);
   const sums = new Float64Array(C);
   columnSums(data, data.length / C, C, { kind: 'value' }, sums);
@@ -103,8 +108,14 @@ export function channelTotals(backend: KernelBackend, x: TensorInfo, C: number):
 export function channelMoments(backend: KernelBackend, x: TensorInfo, C: number): { mean: Float64Array; variance: Float64Array } {
   const rows = x.shape.reduce((a, b) => a * b, 1) / C;
   const mean = channelTotals(backend, x, C).map((s) => s / rows);
-  const squares = new Float64Array(C);
-  columnSums(f32(backend, x), rows, C, { kind: 'squaredDeviation', center: mean }, squares);
+  const kernels = wasmKernels(backend);
+  let squares: Float64Array;
+  if (kernels) {
+    squares = channelSums(kernels, backend, x, C, 'squaredDeviation', mean);
+  } else {
+    squares = new Float64Array(C);
+    columnSums(f32(backend, x), rows, C, { kind: 'squaredDeviation', center: mean }, squares);
+  }
   return { mean, variance: squares.map((s) => s / rows) };
 }
 
@@ -116,8 +127,14 @@ export function gradientSums(
   mean: ArrayLike<number>,
   C: number,
 ): { sumDy: Float64Array; sumDyXm: Float64Array } {
-  const data = f32(backend, x);
-  const sums = new Float64Array(2 * C);
-  columnSums(data, data.length / C, C, { kind: 'gradient', center: mean, dy: f32(backend, dy) }, sums);
+  const kernels = wasmKernels(backend);
+  let sums: Float64Array;
+  if (kernels) {
+    sums = channelSums(kernels, backend, x, C, 'gradient', mean, dy);
+  } else {
+    const data = f32(backend, x);
+    sums = new Float64Array(2 * C);
+    columnSums(data, data.length / C, C, { kind: 'gradient', center: mean, dy: f32(backend, dy) }, sums);
+  }
   return { sumDy: sums.subarray(0, C), sumDyXm: sums.subarray(C) };
 }

@@ -2,7 +2,8 @@
  * FusedBatchNorm (inference-style normalisation with given mean and variance, which the
  * built-in BatchNorm also uses in training) for float32 with per-channel statistics:
  * y = (x - mean[c]) * k[c] + offset[c] with k = scale / sqrt(var + eps) computed once per
- * channel, as three XNNPACK passes (Sub, Multiply, Add) against the per-channel vectors
+ * channel: one pass in the project's wasm kernels (../simd/channels.ts) where they are
+ * loaded, else three XNNPACK passes (Sub, Multiply, Add) against the per-channel vectors
  * repeated into rows (see channelBroadcast in binary.ts, which beats vectors expanded to the
  * full shape). The stock wasm kernel computes indices and the factor per element, and a
  * JavaScript loop is no faster.
@@ -22,6 +23,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import { f32 } from './heap';
 import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
+import { channelAffine } from '../simd/channels';
+import { wasmKernels } from '../simd';
 import { channelBroadcast } from './binary';
 
 export function fusedBatchNormConfig(backendName: string): KernelConfig {
@@ -50,6 +53,8 @@ export function fusedBatchNormConfig(backendName: string): KernelConfig {
     const b = channel(offset, 0);
     const vari = channel(variance, 1);
     for (let c = 0; c < C; c++) k[c] /= Math.sqrt(vari[c] + attrs.varianceEpsilon);
+    const kernels = wasmKernels(backend);
+    if (kernels) return channelAffine(kernels, backend, x, m, k, b);
     const ops = kernelOps(backendName, backend);
     const centered = channelBroadcast(Sub, backendName, backend, x, m);
     const scaled = channelBroadcast(Multiply, backendName, backend, centered, k);

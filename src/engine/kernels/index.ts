@@ -12,6 +12,7 @@ import { avgPoolGradConfig } from './avg-pool-grad';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { castConfig } from './cast';
+import { conv2dConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { fusedBatchNormConfig } from './fused-batch-norm';
@@ -37,6 +38,8 @@ const LAYER_OP_KERNELS: Record<string, ConfigFactory> = {
 /** Project kernels by backend. Kernels not listed for a backend stay stock. */
 const KERNELS: Record<string, Record<string, ConfigFactory>> = {
   wasm: {
+    Conv2D: (backendName) => conv2dConfig('Conv2D', backendName),
+    FusedConv2D: (backendName) => conv2dConfig('FusedConv2D', backendName),
     Conv2DBackpropFilter: conv2DBackpropFilterConfig,
     Conv2DBackpropInput: conv2DBackpropInputConfig,
     Identity: identityConfig,
