@@ -17,9 +17,9 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # No libc, no data, no stack (see kernels.c): the stack pointer sits at address 0, where any
 # use of it would trap. Only the kernels are exported; no names or producers are kept.
-common=(--target=wasm32 -O3 -msimd128 -nostdlib -ffile-prefix-map="$here"=. -Wall -Wextra -Werror)
+common=(--target=wasm32 -O3 -msimd128 -mbulk-memory -nostdlib -ffile-prefix-map="$here"=. -Wall -Wextra -Werror)
 link=(--no-entry --import-memory --max-memory=4294967296 -z stack-size=0 --global-base=0 --export-dynamic --strip-all)
-(cd "$here" && "$CLANG" "${common[@]}" -matomics -mbulk-memory -c kernels.c -o "$tmp/shared.o")
+(cd "$here" && "$CLANG" "${common[@]}" -matomics -c kernels.c -o "$tmp/shared.o")
 (cd "$here" && "$CLANG" "${common[@]}" -c kernels.c -o "$tmp/unshared.o")
 "$WASM_LD" "${link[@]}" --shared-memory "$tmp/shared.o" -o "$out/kernels.shared.wasm"
 "$WASM_LD" "${link[@]}" "$tmp/unshared.o" -o "$out/kernels.unshared.wasm"

@@ -53,11 +53,17 @@ INLINE void store_part(float* p, vec v, int lanes) {
   }
 }
 
+// A float passed as its bits (job arguments are 32-bit integers).
+INLINE float from_bits(int bits) {
+  union { int i; float f; } u = { .i = bits };
+  return u.f;
+}
+
 INLINE int min_i(int a, int b) { return a < b ? a : b; }
 INLINE int max_i(int a, int b) { return a > b ? a : b; }
 
 // ---------------------------------------------------------------------------------------
-// Convolution, stride 1, implicit zero padding:
+// Convolution, stride 1, zero padding pt (top) and pl (left):
 //   y[n,oh,ow,co] = bias[co] + sum over kh,kw,ci of x[n, oh+kh-pt, ow+kw-pl, ci] * w[kh,kw,ci,co]
 // wp: the filter packed as [KH*KW*Ci][Co4] with zero padding; bias: [Co4] (zeros for none).
 // The input gradient of a stride-1 convolution is this same function of the output gradient
@@ -67,42 +73,38 @@ INLINE int max_i(int a, int b) { return a > b ? a : b; }
 // neighbouring output pixels at once; each output value sums its taps in the order kh, kw, ci.
 
 typedef struct {
-  const float* x;     // image n of the input: [H][W][Ci]
+  const float* x;     // the (padded) image: [OH+KH-1][W][Ci], W >= OW+KW-1
   const float* wp;
   const float* bias;
-  float* y;           // row oh of image n of the output: [OW][Co]
-  int W, Ci, Co, Co4, KW;
-  int kh0, kh1;       // the filter rows that fall inside the input for this output row
-  int ih0;            // input row of filter row 0 (oh - pt)
-  int pl;
+  float* y;           // row oh of the image's output: [OW][Co]
+  int W, Ci, Co, Co4, KH, KW, oh;
 } ConvRow;
 
-// Output pixels ow .. ow+PB-1, channels cg .. cg+4G-1; filter columns kw0..kw1 (the ones
-// inside the input for these pixels: the caller only blocks pixels that share them).
-INLINE void conv_pixels(const ConvRow* r, int ow, int cg, int kw0, int kw1, const int G, const int PB) {
+// Output pixels ow .. ow+PB-1 of the row, channels cg .. cg+4G-1.
+INLINE void conv_pixels(const ConvRow* r, int ow, int cg, const int G, const int PB) {
   const float* bias = r->bias + cg;
 #define INIT(p, g) vec a##p##g = p < PB && g < G ? load(bias + 4 * g) : zero();
   EACH16(INIT)
 #undef INIT
   const int Ci = r->Ci;
-  for (int kh = r->kh0; kh < r->kh1; kh++) {
-    const float* xrow = r->x + (r->ih0 + kh) * r->W * Ci;
-    for (int kw = kw0; kw < kw1; kw++) {
-      const float* xs = xrow + (ow + kw - r->pl) * Ci;
-      const float* ws = r->wp + ((kh * r->KW + kw) * Ci) * r->Co4 + cg;
-      for (int ci = 0; ci < Ci; ci++, xs++, ws += r->Co4) {
-        vec w0 = load(ws);
-        vec w1 = G > 1 ? load(ws + 4) : zero();
-        vec w2 = G > 2 ? load(ws + 8) : zero();
-        vec w3 = G > 3 ? load(ws + 12) : zero();
-        vec x0 = splat(xs);
-        vec x1 = PB > 1 ? splat(xs + Ci) : zero();
-        vec x2 = PB > 2 ? splat(xs + 2 * Ci) : zero();
-        vec x3 = PB > 3 ? splat(xs + 3 * Ci) : zero();
+  // Within a filter row, the taps (kw, ci) are contiguous in both the input row ([W][Ci])
+  // and the packed filter: one loop over them.
+  const int taps = r->KW * Ci;
+  for (int kh = 0; kh < r->KH; kh++) {
+    const float* xs = r->x + ((r->oh + kh) * r->W + ow) * Ci;
+    const float* ws = r->wp + kh * taps * r->Co4 + cg;
+    for (int t = 0; t < taps; t++, xs++, ws += r->Co4) {
+      vec w0 = load(ws);
+      vec w1 = G > 1 ? load(ws + 4) : zero();
+      vec w2 = G > 2 ? load(ws + 8) : zero();
+      vec w3 = G > 3 ? load(ws + 12) : zero();
+      vec x0 = splat(xs);
+      vec x1 = PB > 1 ? splat(xs + Ci) : zero();
+      vec x2 = PB > 2 ? splat(xs + 2 * Ci) : zero();
+      vec x3 = PB > 3 ? splat(xs + 3 * Ci) : zero();
 #define MAC(p, g) if (p < PB && g < G) a##p##g = madd(a##p##g, x##p, w##g);
-        EACH16(MAC)
+      EACH16(MAC)
 #undef MAC
-      }
     }
   }
   float* out = r->y + ow * r->Co + cg;
@@ -112,30 +114,52 @@ INLINE void conv_pixels(const ConvRow* r, int ow, int cg, int kw0, int kw1, cons
 #undef STORE
 }
 
-// The output pixels of one row and one channel group: blocks of PB where every filter column
-// is inside the input, single pixels (with their own filter columns) at the borders.
+// The output pixels of one row and one channel group: blocks of PB, then single pixels.
 INLINE void conv_row_group(const ConvRow* r, int OW, int cg, const int G, const int PB) {
-  // Pixels ow whose filter columns all fall inside: ow - pl >= 0 and ow - pl + KW <= W.
-  int inner0 = min_i(max_i(r->pl, 0), OW);
-  int inner1 = max_i(min_i(r->W - r->KW + r->pl + 1, OW), inner0);
   int ow = 0;
-  for (; ow < inner0; ow++) conv_pixels(r, ow, cg, max_i(0, r->pl - ow), min_i(r->KW, r->W + r->pl - ow), G, 1);
-  for (; ow + PB <= inner1; ow += PB) conv_pixels(r, ow, cg, 0, r->KW, G, PB);
-  for (; ow < inner1; ow++) conv_pixels(r, ow, cg, 0, r->KW, G, 1);
-  for (; ow < OW; ow++) conv_pixels(r, ow, cg, max_i(0, r->pl - ow), min_i(r->KW, r->W + r->pl - ow), G, 1);
+  for (; ow + PB <= OW; ow += PB) conv_pixels(r, ow, cg, G, PB);
+  for (; ow < OW; ow++) conv_pixels(r, ow, cg, G, 1);
 }
 
-// Images [chunk*per, chunk*per + per) of the convolution above.
-EXPORT(conv2d)(const float* x, const float* wp, const float* bias, float* y, int N, int H, int W, int Ci,
-               int OH, int OW, int Co, int KH, int KW, int pt, int pl, int per, int chunk) {
+// Copies image x [H][W][Ci] into buf [Hp][Wp][Ci] at row pt, column pl, zeros around it.
+INLINE void pad_image(const float* x, float* buf, int H, int W, int Ci, int Hp, int Wp, int pt, int pl) {
+  int size = Hp * Wp * Ci;
+  int i = 0;
+  for (; i + 4 <= size; i += 4) wasm_v128_store(buf + i, zero());
+  for (; i < size; i++) buf[i] = 0.0f;
+  int w0 = max_i(0, -pl), w1 = min_i(W, Wp - pl);
+  if (w0 >= w1) return;
+  int row = (w1 - w0) * Ci;
+  for (int ih = max_i(0, -pt); ih < min_i(H, Hp - pt); ih++) {
+    const float* src = x + (ih * W + w0) * Ci;
+    float* dst = buf + ((ih + pt) * Wp + w0 + pl) * Ci;
+    int j = 0;
+    for (; j + 4 <= row; j += 4) wasm_v128_store(dst + j, load(src + j));
+    for (; j < row; j++) dst[j] = src[j];
+  }
+}
+
+// Images [chunk*per, chunk*per + per) of the convolution above. With padding (pt or pl > 0,
+// or an output larger than the unpadded input gives), `scratch` holds one padded copy of an
+// image per chunk ([chunk][OH+KH-1][OW+KW-1][Ci]), so that every output pixel has all its
+// taps and goes in blocks; without, scratch is unused.
+EXPORT(conv2d)(const float* x, const float* wp, const float* bias, float* y, float* scratch, int N, int H, int W,
+               int Ci, int OH, int OW, int Co, int KH, int KW, int pt, int pl, int per, int chunk) {
   int Co4 = (Co + 3) & ~3;
   int n1 = min_i(N, (chunk + 1) * per);
+  int Hp = OH + KH - 1, Wp = OW + KW - 1;
+  int padded = pt != 0 || pl != 0 || Hp != H || Wp != W;
+  float* buf = scratch + chunk * Hp * Wp * Ci;
   for (int n = chunk * per; n < n1; n++) {
+    const float* image = x + n * H * W * Ci;
+    if (padded) {
+      pad_image(image, buf, H, W, Ci, Hp, Wp, pt, pl);
+      image = buf;
+    }
     for (int oh = 0; oh < OH; oh++) {
       ConvRow r = {
-        .x = x + n * H * W * Ci, .wp = wp, .bias = bias, .y = y + (n * OH + oh) * OW * Co,
-        .W = W, .Ci = Ci, .Co = Co, .Co4 = Co4, .KW = KW,
-        .kh0 = max_i(0, pt - oh), .kh1 = min_i(KH, H + pt - oh), .ih0 = oh - pt, .pl = pl,
+        .x = image, .wp = wp, .bias = bias, .y = y + (n * OH + oh) * OW * Co,
+        .W = padded ? Wp : W, .Ci = Ci, .Co = Co, .Co4 = Co4, .KH = KH, .KW = KW, .oh = oh,
       };
       for (int cg = 0; cg < Co4; cg += 16) {
         switch (min_i(4, (Co4 - cg) / 4)) {
@@ -143,6 +167,86 @@ EXPORT(conv2d)(const float* x, const float* wp, const float* bias, float* y, int
           case 3: conv_row_group(&r, OW, cg, 3, 2); break;
           case 2: conv_row_group(&r, OW, cg, 2, 4); break;
           default: conv_row_group(&r, OW, cg, 1, 4); break;
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Input gradient of a stride-1 convolution with zero padding pt, pl, for the images of one
+// chunk:
+//   dx[n,ih,iw,ci] = sum over kh, kw, co of dy[n, ih-kh+pt, iw-kw+pl, co] * w[kh,kw,ci,co]
+// (only the dy pixels that exist). Each filter tap (kh, kw) adds dy[n,oh,ow,:] . w[kh,kw]^T
+// to dx[n, oh+kh-pt, ow+kw-pl, :] for the output pixels whose target is inside the input:
+// every multiply-add is one that counts. dx values are sums over the taps in the order kh, kw,
+// each tap's sum over co made first. wt: the filter packed as [KH][KW][Co][Ci4].
+
+typedef struct {
+  const float* wt;
+  int Ci, Ci4, Co;
+} InputGrad;
+
+// dx pixels at dx (PB of them, Ci apart) += dy pixels at dy (Co apart) . wt (one tap), for
+// input channels cg .. cg+4G-1.
+INLINE void input_grad_pixels(const InputGrad* f, float* dx, const float* dy, const float* wt, int cg, const int G, const int PB) {
+  int rest = f->Ci - cg;  // channels from cg on
+#define INIT(p, g) vec a##p##g = p < PB && g < G ? load_part(dx + p * f->Ci + cg + 4 * g, min_i(4, rest - 4 * g)) : zero();
+  EACH16(INIT)
+#undef INIT
+  const float* ws = wt + cg;
+  for (int co = 0; co < f->Co; co++, ws += f->Ci4) {
+    vec w0 = load(ws);
+    vec w1 = G > 1 ? load(ws + 4) : zero();
+    vec w2 = G > 2 ? load(ws + 8) : zero();
+    vec w3 = G > 3 ? load(ws + 12) : zero();
+    vec x0 = splat(dy + co);
+    vec x1 = PB > 1 ? splat(dy + f->Co + co) : zero();
+    vec x2 = PB > 2 ? splat(dy + 2 * f->Co + co) : zero();
+    vec x3 = PB > 3 ? splat(dy + 3 * f->Co + co) : zero();
+#define MAC(p, g) if (p < PB && g < G) a##p##g = madd(a##p##g, x##p, w##g);
+    EACH16(MAC)
+#undef MAC
+  }
+#define STORE(p, g) if (p < PB && g < G) store_part(dx + p * f->Ci + cg + 4 * g, a##p##g, min_i(4, rest - 4 * g));
+  EACH16(STORE)
+#undef STORE
+}
+
+// One run of output pixels (ow0 .. ow1) of one dy row, one tap, one channel group.
+INLINE void input_grad_run(const InputGrad* f, float* dx, const float* dy, const float* wt, int count, int cg, const int G, const int PB) {
+  int p = 0;
+  for (; p + PB <= count; p += PB) input_grad_pixels(f, dx + p * f->Ci, dy + p * f->Co, wt, cg, G, PB);
+  for (; p < count; p++) input_grad_pixels(f, dx + p * f->Ci, dy + p * f->Co, wt, cg, G, 1);
+}
+
+EXPORT(conv2d_input_grad)(const float* dy, const float* wt, float* dx, int N, int H, int W, int Ci, int OH, int OW,
+                          int Co, int KH, int KW, int pt, int pl, int per, int chunk) {
+  int Ci4 = (Ci + 3) & ~3;
+  InputGrad f = { .wt = wt, .Ci = Ci, .Ci4 = Ci4, .Co = Co };
+  int n1 = min_i(N, (chunk + 1) * per);
+  for (int n = chunk * per; n < n1; n++) {
+    float* image = dx + n * H * W * Ci;
+    int size = H * W * Ci, i = 0;
+    for (; i + 4 <= size; i += 4) wasm_v128_store(image + i, zero());
+    for (; i < size; i++) image[i] = 0.0f;
+    for (int kh = 0; kh < KH; kh++) {
+      int oh0 = max_i(0, pt - kh), oh1 = min_i(OH, H + pt - kh);
+      for (int kw = 0; kw < KW; kw++) {
+        int ow0 = max_i(0, pl - kw), ow1 = min_i(OW, W + pl - kw);
+        if (ow0 >= ow1) continue;
+        const float* tap = wt + (kh * KW + kw) * Co * Ci4;
+        for (int oh = oh0; oh < oh1; oh++) {
+          float* dxs = image + ((oh + kh - pt) * W + ow0 + kw - pl) * Ci;
+          const float* dys = dy + ((n * OH + oh) * OW + ow0) * Co;
+          for (int cg = 0; cg < Ci4; cg += 16) {
+            switch (min_i(4, (Ci4 - cg) / 4)) {
+              case 4: input_grad_run(&f, dxs, dys, tap, ow1 - ow0, cg, 4, 2); break;
+              case 3: input_grad_run(&f, dxs, dys, tap, ow1 - ow0, cg, 3, 2); break;
+              case 2: input_grad_run(&f, dxs, dys, tap, ow1 - ow0, cg, 2, 4); break;
+              default: input_grad_run(&f, dxs, dys, tap, ow1 - ow0, cg, 1, 4); break;
+            }
+          }
         }
       }
     }
@@ -401,4 +505,137 @@ EXPORT(channel_affine)(const float* x, const float* dy, const float* pattern, fl
     if (kind == 0) channel_affine_group(x, dy, pattern, y, L, g, 0);
     else channel_affine_group(x, dy, pattern, y, L, g, 1);
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Per-channel binary ops with a per-channel operand, groups of L floats as above:
+//   y = x op p  (order 0)  or  y = p op x  (order 1),  op: 0 add, 1 sub, 2 mul, 3 div
+// pattern: L floats, the channel values repeated.
+
+INLINE vec binary_op(vec a, vec b, const int op) {
+  switch (op) {
+    case 0: return wasm_f32x4_add(a, b);
+    case 1: return wasm_f32x4_sub(a, b);
+    case 2: return wasm_f32x4_mul(a, b);
+    default: return wasm_f32x4_div(a, b);
+  }
+}
+
+INLINE void channel_binary_groups(const float* x, const float* pattern, float* y, int L, int g0, int g1, const int op, const int order) {
+  for (int g = g0; g < g1; g++) {
+    for (int j = 0; j < L; j += 4) {
+      vec a = load(x + g * L + j), p = load(pattern + j);
+      wasm_v128_store(y + g * L + j, order ? binary_op(p, a, op) : binary_op(a, p, op));
+    }
+  }
+}
+
+EXPORT(channel_binary)(const float* x, const float* pattern, float* y, int op, int order, int L, int groups, int per, int chunk) {
+  int g0 = chunk * per, g1 = min_i(groups, g0 + per);
+#define CASE(OP) \
+  case OP: if (order) channel_binary_groups(x, pattern, y, L, g0, g1, OP, 1); else channel_binary_groups(x, pattern, y, L, g0, g1, OP, 0); break;
+  switch (op) { CASE(0) CASE(1) CASE(2) CASE(3) }
+#undef CASE
+}
+
+// ---------------------------------------------------------------------------------------
+// Sigmoid and its gradient, elementwise, for the elements [chunk*per, chunk*per + per) of n
+// (chunk boundaries at multiples of 4; the last chunk may end with 1-3 elements).
+//   sigmoid(x) = 1 / (1 + exp(-x)),  its gradient dy * y * (1 - y) with y = sigmoid(x)
+// exp(x) = 2^k exp(r), r = x - k ln 2 (k = round(x / ln 2), ln 2 in two parts), exp(r) by a
+// degree-6 polynomial: relative error about 2e-7 on [-87, 87], where x is clamped. k is
+// rounded by adding 1.5 * 2^23, whose float then holds k in its low bits, which give 2^k.
+// (pmin/pmax and this rounding map to single x86 instructions; min, max, nearest and
+// trunc_sat do not.)
+
+INLINE vec exp_approx(vec x) {
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(87.0f));
+  const vec magic = wasm_f32x4_splat(12582912.0f);
+  vec shifted = madd(magic, x, wasm_f32x4_splat(1.44269504088896341f));
+  vec k = wasm_f32x4_sub(shifted, magic);
+  vec r = wasm_f32x4_sub(x, wasm_f32x4_mul(k, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(k, wasm_f32x4_splat(-2.12194440e-4f)));
+  vec p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = madd(wasm_f32x4_splat(1.3981999507e-3f), p, r);
+  p = madd(wasm_f32x4_splat(8.3334519073e-3f), p, r);
+  p = madd(wasm_f32x4_splat(4.1665795894e-2f), p, r);
+  p = madd(wasm_f32x4_splat(1.6666665459e-1f), p, r);
+  p = madd(wasm_f32x4_splat(5.0000001201e-1f), p, r);
+  p = madd(wasm_f32x4_add(r, wasm_f32x4_splat(1.0f)), wasm_f32x4_mul(p, r), r);
+  // bits(shifted) = 0x4B400000 + k: 2^k has exponent bits k + 127.
+  vec scale = wasm_i32x4_shl(wasm_i32x4_add(shifted, wasm_i32x4_splat(127 - 0x4B400000)), 23);
+  return wasm_f32x4_mul(p, scale);
+}
+
+INLINE vec sigmoid_approx(vec x) {
+  vec one = wasm_f32x4_splat(1.0f);
+  return wasm_f32x4_div(one, wasm_f32x4_add(one, exp_approx(wasm_f32x4_neg(x))));
+}
+
+EXPORT(sigmoid)(const float* x, float* y, int n, int per, int chunk) {
+  int i = chunk * per, end = min_i(n, i + per);
+  for (; i + 8 <= end; i += 8) {
+    vec a = sigmoid_approx(load(x + i)), b = sigmoid_approx(load(x + i + 4));
+    wasm_v128_store(y + i, a);
+    wasm_v128_store(y + i + 4, b);
+  }
+  for (; i + 4 <= end; i += 4) wasm_v128_store(y + i, sigmoid_approx(load(x + i)));
+  if (i < end) store_part(y + i, sigmoid_approx(load_part(x + i, end - i)), end - i);
+}
+
+// dx = dy * y * (1 - y), from the sigmoid's output y.
+EXPORT(sigmoid_grad)(const float* dy, const float* y, float* dx, int n, int per, int chunk) {
+  vec one = wasm_f32x4_splat(1.0f);
+  int i = chunk * per, end = min_i(n, i + per);
+  for (; i + 4 <= end; i += 4) {
+    vec s = load(y + i);
+    wasm_v128_store(dx + i, wasm_f32x4_mul(load(dy + i), wasm_f32x4_mul(s, wasm_f32x4_sub(one, s))));
+  }
+  if (i < end) {
+    vec s = load_part(y + i, end - i);
+    store_part(dx + i, wasm_f32x4_mul(load_part(dy + i, end - i), wasm_f32x4_mul(s, wasm_f32x4_sub(one, s))), end - i);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Average pooling whose windows tile the input (stride = window, no padding, no unused edge:
+// LeNet's 2x2 / 2), NHWC, for the images of one chunk. Each output pixel's C channels are a
+// run of C floats; runs go 4 channels at a time.
+//   forward: y[n,oh,ow,c] = scale * sum over the window of x;  backward: each input position
+//   gets scale * dy of its window (no sums).
+
+EXPORT(avg_pool_tiled)(const float* x, float* y, int N, int H, int W, int C, int FH, int FW, int scale_bits, int per, int chunk) {
+  int OH = H / FH, OW = W / FW;
+  vec s = wasm_f32x4_splat(from_bits(scale_bits));
+  int n1 = min_i(N, (chunk + 1) * per);
+  for (int n = chunk * per; n < n1; n++)
+    for (int oh = 0; oh < OH; oh++)
+      for (int ow = 0; ow < OW; ow++) {
+        float* out = y + ((n * OH + oh) * OW + ow) * C;
+        for (int c = 0; c < C; c += 4) {
+          int lanes = min_i(4, C - c);
+          vec acc = zero();
+          for (int kh = 0; kh < FH; kh++)
+            for (int kw = 0; kw < FW; kw++)
+              acc = wasm_f32x4_add(acc, load_part(x + ((n * H + oh * FH + kh) * W + ow * FW + kw) * C + c, lanes));
+          store_part(out + c, wasm_f32x4_mul(acc, s), lanes);
+        }
+      }
+}
+
+EXPORT(avg_pool_tiled_grad)(const float* dy, float* dx, int N, int H, int W, int C, int FH, int FW, int scale_bits, int per, int chunk) {
+  int OH = H / FH, OW = W / FW;
+  vec s = wasm_f32x4_splat(from_bits(scale_bits));
+  int n1 = min_i(N, (chunk + 1) * per);
+  for (int n = chunk * per; n < n1; n++)
+    for (int oh = 0; oh < OH; oh++)
+      for (int ow = 0; ow < OW; ow++) {
+        const float* g = dy + ((n * OH + oh) * OW + ow) * C;
+        for (int c = 0; c < C; c += 4) {
+          int lanes = min_i(4, C - c);
+          vec v = wasm_f32x4_mul(load_part(g + c, lanes), s);
+          for (int kh = 0; kh < FH; kh++)
+            for (int kw = 0; kw < FW; kw++) store_part(dx + ((n * H + oh * FH + kh) * W + ow * FW + kw) * C + c, v, lanes);
+        }
+      }
 }

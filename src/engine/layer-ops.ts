@@ -18,17 +18,20 @@
  *
  * Gradients live in one global registry, which tfjs-layers' Node bundle refills with
  * tfjs-core's gradients when it loads; so this module loads tfjs-layers first and then
- * registers the project's gradients, once.
+ * registers the project's gradients, once: those of the kernels above, and Sigmoid's, which
+ * takes the one-pass kernel of kernels/sigmoid.ts where it is registered and tfjs-core's
+ * gradient elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // The module's own exports object (a namespace import is a copy with getters): tfjs-layers
 // reads the ops from it at each call.
 import tfExports = require('@tensorflow/tfjs-core');
-import { FusedConv2D, util, type NamedAttrMap, type Tensor, type TensorLike } from '@tensorflow/tfjs-core';
+import { FusedConv2D, Sigmoid, util, type NamedAttrMap, type Tensor, type TensorLike } from '@tensorflow/tfjs-core';
 import { leadingAxes } from './kernels/broadcast';
 import { BATCH_NORM_TRAIN, batchNormTrainGradient, type BatchNormTrainAttrs } from './kernels/batch-norm-train';
 import { fusedConv2dGradient, type FusedConv2dAttrs } from './kernels/fused-conv2d-gradient';
 import { MOMENTS, momentsGradient, type MomentsAttrs } from './kernels/moments';
+import { sigmoidGradientConfig } from './kernels/sigmoid';
 
 const enabledBackends = new Set<string>();
 
@@ -134,7 +137,8 @@ let gradientsRegistered = false;
 function install(): void {
   if (!gradientsRegistered) {
     require('@tensorflow/tfjs-layers');
-    for (const gradient of [fusedConv2dGradient, momentsGradient, batchNormTrainGradient]) tf.registerGradient(gradient);
+    const sigmoidGradient = sigmoidGradientConfig(tf.getGradient(Sigmoid));
+    for (const gradient of [fusedConv2dGradient, momentsGradient, batchNormTrainGradient, sigmoidGradient]) tf.registerGradient(gradient);
     gradientsRegistered = true;
   }
   replaceOp(tf.fused, 'conv2d', fusedConv2d);

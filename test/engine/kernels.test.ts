@@ -142,6 +142,9 @@ describe('Add, Sub, Multiply, RealDiv (channel-broadcast and small-broadcast fas
     [[4, 5], [4, 1]], // broadcast along the last axis: small, JavaScript loop
     [[256, 10], [256, 1]], // LeNet: the loss's log-softmax and its gradient
     [[256, 1], [256, 10]],
+    [[7, 24, 24, 6], [6]], // batch 7
+    [[257, 84], [84]],
+    [[3, 5, 7], [7]], // no whole pattern of 28 floats: another path
     [[3, 1, 5], [1, 4, 5]], // both broadcast: small, JavaScript loop
     [[4, 5], []], // scalar: small, JavaScript loop
     [[], [2, 3]],
@@ -262,6 +265,8 @@ describe('AvgPoolGrad (direct write when windows tile the input, else scatter pa
     [[2, 6, 5, 2], 2, 2, 'same'],
     [[2, 9, 6, 3], 3, 3, 'valid'], // windows tile the input: the direct-write path
     [[2, 7, 8, 3], 2, 2, 'valid'], // non-overlapping, unused edge row: the scatter path
+    [[7, 24, 24, 6], 2, 2, 'valid'],
+    [[1, 8, 8, 5], 2, 2, 'valid'],
   ];
   for (const [shape, size, stride, pad] of cases) {
     test(`${JSON.stringify(shape)} pool ${size} stride ${stride} ${pad}`, async () => {
@@ -272,6 +277,37 @@ describe('AvgPoolGrad (direct write when windows tile the input, else scatter pa
           return tf.sum(tf.mul(y, tf.randomUniform(y.shape, -1, 1, 'float32', 19)));
         })(x),
       );
+    });
+  }
+});
+
+describe('Sigmoid and its gradient (one pass each)', () => {
+  for (const shape of [[8, 24, 24, 6], [256, 84], [7, 8, 8, 16], [1, 5], [257, 7], [3]]) {
+    test(`${JSON.stringify(shape)}`, async () => {
+      const x = randomInput(shape, 40);
+      x.values = x.values.map((v) => 12 * v); // both tails of the curve
+      await compareBackends('sigmoid', [x], (t) => tf.sigmoid(t), 1e-6);
+      await compareBackends('sigmoid grad', [x, randomInput(shape, 41)], (t, w) => tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.sigmoid(u), w)))(t));
+    });
+  }
+  test('saturates to 0 and 1 without NaN', async () => {
+    const x: Input = { shape: [6], values: Float32Array.of(-1e4, -100, -88, 88, 100, 1e4) };
+    await compareBackends('sigmoid', [x], (t) => tf.sigmoid(t), 1e-6);
+  });
+});
+
+describe('AvgPool (one pass when the windows tile the input)', () => {
+  const cases: [number[], number, number, Pad][] = [
+    [[8, 24, 24, 6], 2, 2, 'valid'], // LeNet pool 1
+    [[7, 8, 8, 16], 2, 2, 'valid'], // LeNet pool 2, batch 7
+    [[1, 6, 9, 5], 3, 3, 'valid'],
+    [[257, 4, 4, 3], 2, 2, 'valid'],
+    [[2, 7, 9, 3], 3, 2, 'valid'], // overlapping windows: stock
+    [[2, 7, 8, 3], 2, 2, 'valid'], // an unused edge row: stock
+  ];
+  for (const [shape, size, stride, pad] of cases) {
+    test(`${JSON.stringify(shape)} pool ${size} stride ${stride} ${pad}`, async () => {
+      await compareBackends('avgPool', [randomInput(shape, 42)], (x) => tf.avgPool(x as tf.Tensor4D, size, stride, pad));
     });
   }
 });

@@ -51,6 +51,7 @@ describe('one LeNet training step through tfjs-layers (wasm)', () => {
     for (const name of ['BnlenetMoments', 'BnlenetBatchNormTrain', 'BnlenetBatchNormTrainGrad']) {
       assert.equal(count(kernels, name), 4, `${name}: ${kernels.map((k) => k.name).join(' ')}`);
     }
+    assert.equal(count(kernels, 'BnlenetSigmoidGrad'), 4, 'each sigmoid differentiated in one kernel');
     // Neither tfjs-core's moments (Mean, Square) nor its FusedBatchNorm gradient ran.
     for (const name of ['Mean', 'Square', 'FusedBatchNorm', 'Tile']) assert.equal(count(kernels, name), 0, name);
   });

@@ -7,12 +7,16 @@
  * thousand elements, and no full-size copy of the small operand (3x faster on LeNet's
  * [256,24,24,6] op [6] than expanding it to the full shape with block copies, tile.ts,
  * which stays for sizes with no such row). Both are 3-10x faster than a JavaScript loop.
+ * Where the project's wasm kernels are loaded, one pass of theirs does it instead
+ * (../simd/elementwise.ts).
  *
  * Other broadcasts of float32 with a small output (at most SMALL_BROADCAST elements: the
  * loss's [256,10] op [256,1]) run as one JavaScript loop, which beats XNNPACK's one call per
  * row many times over at that size. Larger ones, and other dtypes, go to the stock kernel.
  */
 import { backend_util, util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { periodicBinary, type BinaryOp } from '../simd/elementwise';
+import { wasmKernels } from '../simd';
 import { periodOf } from './broadcast';
 import { allocF32, f32 } from './heap';
 import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
@@ -138,6 +142,14 @@ export function broadcastBinaryConfig(kernelName: string, backendName: string): 
     const small = inputs[expand];
     const size = util.sizeFromShape(outShape);
     const period = periodOf(small.shape, outShape) as number;
+    const kernels = wasmKernels(backend);
+    if (kernels && kernelName in ELEMENTWISE) {
+      const big = inputs[expand === 'a' ? 'b' : 'a'];
+      // A copy: the view would not survive the heap growing when the output is allocated.
+      const values = Float32Array.from(f32(backend, small));
+      const out = periodicBinary(kernels, backend, kernelName as BinaryOp, big, values, expand === 'a');
+      if (out) return out;
+    }
     if (rowRepeats(size / period, period) > 0) {
       const big = inputs[expand === 'a' ? 'b' : 'a'];
       return channelBroadcast(kernelName, backendName, backend, big, f32(backend, small), expand === 'a', attrs);

@@ -1,10 +1,10 @@
 /**
  * Conv2DBackpropInput for stride 1, channels-last, as one forward convolution: the output
  * gradient padded by (K - 1 - pad) convolved with the filter flipped in both spatial axes and
- * with its channel axes swapped ([KH,KW,Co,Ci]). The convolution runs in the project's wasm
- * kernels (../simd/conv.ts) where they are loaded, else in the backend's own Conv2D (XNNPACK
- * on wasm); both are much faster than wasm's stock loop. Strided and channels-first cases go
- * to the stock kernel.
+ * with its channel axes swapped ([KH,KW,Co,Ci]), run by the backend's own Conv2D (XNNPACK
+ * on wasm), much faster than wasm's stock loop; or, where the project's wasm kernels are
+ * loaded, as their direct input gradient (../simd/conv.ts). Strided and channels-first cases
+ * go to the stock kernel.
  */
 import {
   backend_util,
@@ -13,7 +13,7 @@ import {
   type KernelConfig,
   type NamedAttrMap,
 } from '@tensorflow/tfjs-core';
-import { convolve } from '../simd/conv';
+import { inputGradient } from '../simd/conv';
 import { wasmKernels } from '../simd';
 import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
 
@@ -45,7 +45,7 @@ export function conv2DBackpropInputConfig(backendName: string): KernelConfig {
     }
     const kernels = wasmKernels(backend);
     if (kernels && dy.dtype === 'float32' && filter.dtype === 'float32') {
-      return convolve(kernels, backend, dy, filter, undefined, { top: pads[0], left: pads[2] }, inputShape, true);
+      return inputGradient(kernels, backend, dy, filter, info.padInfo, inputShape);
     }
     const ops = kernelOps(backendName, backend);
     const flipped = ops.run('Reverse', { x: filter }, { dims: [0, 1] });

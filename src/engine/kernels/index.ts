@@ -8,6 +8,7 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { disableLayerOps, enableLayerOps } from '../layer-ops';
 import { addConfig } from './add';
+import { avgPoolConfig } from './avg-pool';
 import { avgPoolGradConfig } from './avg-pool-grad';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train';
 import { batchMatMulConfig } from './batch-mat-mul';
@@ -21,6 +22,7 @@ import { meanConfig } from './mean';
 import { MOMENTS, momentsConfig } from './moments';
 import { mulConfig } from './multiply';
 import { divConfig } from './real-div';
+import { SIGMOID_GRAD, sigmoidConfig, sigmoidGradConfig } from './sigmoid';
 import { rememberStock, stockConfig } from './stock';
 import { subConfig } from './sub';
 import { sumConfig } from './sum';
@@ -50,7 +52,10 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     Sum: sumConfig,
     Mean: meanConfig,
     BatchMatMul: batchMatMulConfig,
+    AvgPool: avgPoolConfig,
     AvgPoolGrad: avgPoolGradConfig,
+    Sigmoid: sigmoidConfig,
+    [SIGMOID_GRAD]: sigmoidGradConfig,
     Cast: castConfig,
     ...LAYER_OP_KERNELS,
   },

@@ -1,8 +1,7 @@
 /**
  * Stride-1 NHWC convolutions on the project's wasm kernels (wasm/kernels.c): the forward
- * pass with any zero padding, its input gradient (the same kernel on the output gradient
- * with the filter flipped and its channel axes swapped), and its filter gradient without
- * padding (partial sums per chunk of images, added in chunk order).
+ * pass and its input gradient with any zero padding, and its filter gradient without padding
+ * (partial sums per chunk of images, added in chunk order).
  *
  * The caller checks the case (stride 1, dilation 1, NHWC, float32); these functions allocate
  * the output on `backend` and scratch on tfjs's heap, which they free.
@@ -30,8 +29,6 @@ export interface ConvPadding {
 /**
  * y = conv(x, filter) + bias for x [N,H,W,Ci], filter [KH,KW,Ci,Co], stride 1, zero padding
  * `pad` (top, left; bottom and right follow from outShape [N,OH,OW,Co]).
- * `flip`: use the filter flipped in both spatial axes with Ci and Co swapped, i.e. filter is
- * [KH,KW,Co',Ci'] of a forward convolution and this computes that convolution's input gradient.
  */
 export function convolve(
   kernels: WasmKernels,
@@ -41,14 +38,18 @@ export function convolve(
   bias: TensorInfo | undefined,
   pad: ConvPadding,
   outShape: number[],
-  flip = false,
 ): TensorInfo {
   const [N, H, W, Ci] = x.shape;
   const [KH, KW] = filter.shape;
   const [, OH, OW, Co] = outShape;
   const Co4 = roundUp4(Co);
+  const per = Math.ceil(N / IMAGE_CHUNKS);
+  const chunks = Math.ceil(N / per);
+  const padded = pad.top !== 0 || pad.left !== 0 || OH + KH - 1 !== H || OW + KW - 1 !== W;
   const out = allocF32(backend, outShape);
   const packed = scratch(kernels, KH * KW * Ci * Co4 + Co4);
+  // One padded image per chunk (see conv2d in wasm/kernels.c).
+  const images = padded ? scratch(kernels, chunks * (OH + KH - 1) * (OW + KW - 1) * Ci) : undefined;
   try {
     const wp = packed.view();
     wp.fill(0);
@@ -58,19 +59,52 @@ export function convolve(
       for (let kw = 0; kw < KW; kw++) {
         for (let ci = 0; ci < Ci; ci++) {
           const row = ((kh * KW + kw) * Ci + ci) * Co4;
-          for (let co = 0; co < Co; co++) {
-            wp[row + co] = flip
-              ? w[(((KH - 1 - kh) * KW + (KW - 1 - kw)) * Co + co) * Ci + ci]
-              : w[((kh * KW + kw) * Ci + ci) * Co + co];
-          }
+          for (let co = 0; co < Co; co++) wp[row + co] = w[((kh * KW + kw) * Ci + ci) * Co + co];
         }
       }
     }
     if (bias) wp.set(f32(backend, bias), KH * KW * Ci * Co4);
-    const per = Math.ceil(N / IMAGE_CHUNKS);
     const biasPointer = packed.pointer + KH * KW * Ci * Co4 * 4;
-    const args = [heapOffset(backend, x), packed.pointer, biasPointer, heapOffset(backend, out), N, H, W, Ci, OH, OW, Co, KH, KW, pad.top, pad.left, per];
-    kernels.pool.run('conv2d', args, Math.ceil(N / per));
+    const args = [heapOffset(backend, x), packed.pointer, biasPointer, heapOffset(backend, out), images?.pointer ?? 0];
+    kernels.pool.run('conv2d', [...args, N, H, W, Ci, OH, OW, Co, KH, KW, pad.top, pad.left, per], chunks);
+  } finally {
+    kernels.free(packed.pointer);
+    if (images) kernels.free(images.pointer);
+  }
+  return out;
+}
+
+/**
+ * dx of a stride-1 convolution with zero padding `pad` (top, left) of x [N,H,W,Ci] (xShape)
+ * by filter [KH,KW,Ci,Co], from dy [N,OH,OW,Co].
+ */
+export function inputGradient(
+  kernels: WasmKernels,
+  backend: KernelBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  pad: ConvPadding,
+  xShape: number[],
+): TensorInfo {
+  const [N, H, W, Ci] = xShape;
+  const [KH, KW, , Co] = filter.shape;
+  const [, OH, OW] = dy.shape;
+  const Ci4 = roundUp4(Ci);
+  const out = allocF32(backend, xShape);
+  const packed = scratch(kernels, KH * KW * Co * Ci4);
+  try {
+    const wt = packed.view();
+    wt.fill(0);
+    const w = f32(backend, filter);
+    // Packed: [KH][KW][Co][Ci4], each tap's matrix transposed.
+    for (let tap = 0; tap < KH * KW; tap++) {
+      for (let ci = 0; ci < Ci; ci++) {
+        for (let co = 0; co < Co; co++) wt[(tap * Co + co) * Ci4 + ci] = w[(tap * Ci + ci) * Co + co];
+      }
+    }
+    const per = Math.ceil(N / IMAGE_CHUNKS);
+    const args = [heapOffset(backend, dy), packed.pointer, heapOffset(backend, out), N, H, W, Ci, OH, OW, Co, KH, KW, pad.top, pad.left, per];
+    kernels.pool.run('conv2d_input_grad', args, Math.ceil(N / per));
   } finally {
     kernels.free(packed.pointer);
   }

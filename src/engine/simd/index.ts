@@ -19,7 +19,19 @@ export const WASM_DIR = path.resolve(__dirname, '..', '..', '..', '..', 'wasm');
 export const MODULE_FILES = { shared: 'kernels.shared.wasm', unshared: 'kernels.unshared.wasm' } as const;
 
 /** Every kernel the module exports; jobs name them. */
-export const KERNEL_NAMES = ['conv2d', 'conv2d_filter_grad', 'sum_partials', 'column_sums', 'channel_affine'] as const;
+export const KERNEL_NAMES = [
+  'conv2d',
+  'conv2d_input_grad',
+  'conv2d_filter_grad',
+  'sum_partials',
+  'column_sums',
+  'channel_affine',
+  'channel_binary',
+  'sigmoid',
+  'sigmoid_grad',
+  'avg_pool_tiled',
+  'avg_pool_tiled_grad',
+] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
 export interface WasmKernels {
