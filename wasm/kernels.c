@@ -639,3 +639,22 @@ EXPORT(avg_pool_tiled_grad)(const float* dy, float* dx, int N, int H, int W, int
         }
       }
 }
+
+// ---------------------------------------------------------------------------------------
+// Image bytes to floats in [0, 1]: y = x / 255 (float32 division, exact rounding: the same
+// floats as dividing in float64 and rounding, for every byte value), for the elements
+// [chunk*per, chunk*per + per) of n (per a multiple of 16).
+
+EXPORT(bytes_to_unit)(const unsigned char* x, float* y, int n, int per, int chunk) {
+  vec d = wasm_f32x4_splat(255.0f);
+  int i = chunk * per, end = min_i(n, i + per);
+  for (; i + 16 <= end; i += 16) {
+    vec b = wasm_v128_load(x + i);
+    vec lo = wasm_u16x8_extend_low_u8x16(b), hi = wasm_u16x8_extend_high_u8x16(b);
+    wasm_v128_store(y + i, wasm_f32x4_div(wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(lo)), d));
+    wasm_v128_store(y + i + 4, wasm_f32x4_div(wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(lo)), d));
+    wasm_v128_store(y + i + 8, wasm_f32x4_div(wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(hi)), d));
+    wasm_v128_store(y + i + 12, wasm_f32x4_div(wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(hi)), d));
+  }
+  for (; i < end; i++) y[i] = (float)x[i] / 255.0f;
+}

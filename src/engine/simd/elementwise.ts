@@ -101,3 +101,18 @@ export function avgPoolTiledGradient(kernels: WasmKernels, backend: KernelBacken
   kernels.pool.run('avg_pool_tiled_grad', args, Math.ceil(N / per));
   return out;
 }
+
+/** bytes / 255 as a new float32 tensor of `shape` (the bytes are copied onto tfjs's heap). */
+export function bytesToUnit(kernels: WasmKernels, backend: KernelBackend, bytes: Uint8Array, shape: number[]): TensorInfo {
+  const n = bytes.length;
+  const out = allocF32(backend, shape);
+  const staging = kernels.malloc(Math.max(1, n));
+  try {
+    new Uint8Array(kernels.memory.buffer, staging, n).set(bytes);
+    const per = 1 << 16;
+    kernels.pool.run('bytes_to_unit', [staging, heapOffset(backend, out), n, per], Math.ceil(n / per));
+  } finally {
+    kernels.free(staging);
+  }
+  return out;
+}

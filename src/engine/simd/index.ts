@@ -31,6 +31,7 @@ export const KERNEL_NAMES = [
   'sigmoid_grad',
   'avg_pool_tiled',
   'avg_pool_tiled_grad',
+  'bytes_to_unit',
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
