@@ -25,6 +25,7 @@
 // its caller: arrays would live on the stack, which this module does not have.
 #define EACH4(X, p) X(p, 0) X(p, 1) X(p, 2) X(p, 3)
 #define EACH16(X) EACH4(X, 0) EACH4(X, 1) EACH4(X, 2) EACH4(X, 3)
+#define EACH24(X) EACH16(X) EACH4(X, 4) EACH4(X, 5)
 
 typedef v128_t vec;
 
@@ -80,11 +81,12 @@ typedef struct {
   int W, Ci, Co, Co4, KH, KW, oh;
 } ConvRow;
 
-// Output pixels ow .. ow+PB-1 of the row, channels cg .. cg+4G-1.
+// Output pixels ow .. ow+PB-1 of the row (PB <= 6), channels cg .. cg+4G-1.
 INLINE void conv_pixels(const ConvRow* r, int ow, int cg, const int G, const int PB) {
   const float* bias = r->bias + cg;
-#define INIT(p, g) vec a##p##g = p < PB && g < G ? load(bias + 4 * g) : zero();
-  EACH16(INIT)
+  vec acc[24];  // [PB][4]; only constant indices, so registers once inlined
+#define INIT(p, g) if (p < PB && g < G) acc[p * 4 + g] = load(bias + 4 * g);
+  EACH24(INIT)
 #undef INIT
   const int Ci = r->Ci;
   // Within a filter row, the taps (kw, ci) are contiguous in both the input row ([W][Ci])
@@ -98,19 +100,15 @@ INLINE void conv_pixels(const ConvRow* r, int ow, int cg, const int G, const int
       vec w1 = G > 1 ? load(ws + 4) : zero();
       vec w2 = G > 2 ? load(ws + 8) : zero();
       vec w3 = G > 3 ? load(ws + 12) : zero();
-      vec x0 = splat(xs);
-      vec x1 = PB > 1 ? splat(xs + Ci) : zero();
-      vec x2 = PB > 2 ? splat(xs + 2 * Ci) : zero();
-      vec x3 = PB > 3 ? splat(xs + 3 * Ci) : zero();
-#define MAC(p, g) if (p < PB && g < G) a##p##g = madd(a##p##g, x##p, w##g);
-      EACH16(MAC)
+#define MAC(p, g) if (p < PB && g < G) acc[p * 4 + g] = madd(acc[p * 4 + g], splat(xs + p * Ci), w##g);
+      EACH24(MAC)
 #undef MAC
     }
   }
   float* out = r->y + ow * r->Co + cg;
   int Co = r->Co - cg;  // channels from cg on
-#define STORE(p, g) if (p < PB && g < G) store_part(out + p * r->Co + 4 * g, a##p##g, min_i(4, Co - 4 * g));
-  EACH16(STORE)
+#define STORE(p, g) if (p < PB && g < G) store_part(out + p * r->Co + 4 * g, acc[p * 4 + g], min_i(4, Co - 4 * g));
+  EACH24(STORE)
 #undef STORE
 }
 
@@ -187,12 +185,13 @@ typedef struct {
   int Ci, Ci4, Co;
 } InputGrad;
 
-// dx pixels at dx (PB of them, Ci apart) += dy pixels at dy (Co apart) . wt (one tap), for
-// input channels cg .. cg+4G-1.
+// dx pixels at dx (PB <= 6 of them, Ci apart) += dy pixels at dy (Co apart) . wt (one tap),
+// for input channels cg .. cg+4G-1.
 INLINE void input_grad_pixels(const InputGrad* f, float* dx, const float* dy, const float* wt, int cg, const int G, const int PB) {
   int rest = f->Ci - cg;  // channels from cg on
-#define INIT(p, g) vec a##p##g = p < PB && g < G ? load_part(dx + p * f->Ci + cg + 4 * g, min_i(4, rest - 4 * g)) : zero();
-  EACH16(INIT)
+  vec acc[24];  // [PB][4], as in conv_pixels
+#define INIT(p, g) if (p < PB && g < G) acc[p * 4 + g] = load_part(dx + p * f->Ci + cg + 4 * g, min_i(4, rest - 4 * g));
+  EACH24(INIT)
 #undef INIT
   const float* ws = wt + cg;
   for (int co = 0; co < f->Co; co++, ws += f->Ci4) {
@@ -200,16 +199,12 @@ INLINE void input_grad_pixels(const InputGrad* f, float* dx, const float* dy, co
     vec w1 = G > 1 ? load(ws + 4) : zero();
     vec w2 = G > 2 ? load(ws + 8) : zero();
     vec w3 = G > 3 ? load(ws + 12) : zero();
-    vec x0 = splat(dy + co);
-    vec x1 = PB > 1 ? splat(dy + f->Co + co) : zero();
-    vec x2 = PB > 2 ? splat(dy + 2 * f->Co + co) : zero();
-    vec x3 = PB > 3 ? splat(dy + 3 * f->Co + co) : zero();
-#define MAC(p, g) if (p < PB && g < G) a##p##g = madd(a##p##g, x##p, w##g);
-    EACH16(MAC)
+#define MAC(p, g) if (p < PB && g < G) acc[p * 4 + g] = madd(acc[p * 4 + g], splat(dy + p * f->Co + co), w##g);
+    EACH24(MAC)
 #undef MAC
   }
-#define STORE(p, g) if (p < PB && g < G) store_part(dx + p * f->Ci + cg + 4 * g, a##p##g, min_i(4, rest - 4 * g));
-  EACH16(STORE)
+#define STORE(p, g) if (p < PB && g < G) store_part(dx + p * f->Ci + cg + 4 * g, acc[p * 4 + g], min_i(4, rest - 4 * g));
+  EACH24(STORE)
 #undef STORE
 }
 
@@ -264,16 +259,32 @@ typedef struct {
   const float* x;
   const float* dy;
   float* part;
-  int H, W, Ci, OH, OW, Co, Co4, KW;
+  int N, H, W, Ci, OH, OW, Co, Co4, KW;
   int n0, n1;
 } FilterGrad;
 
-// The accumulators a<p><g>: p = b * CIB + i for filter column b and input channel i of the
-// block (KWB * CIB <= 4).
+// The accumulators a<p><g>: p = b * CIB + i for filter column kw + b and input channel ci + i
+// of the block (KWB * CIB <= 6), g for the output vectors. dy is loaded in whole vectors
+// (lanes past the channels carry the next pixel's values into padding lanes that are never
+// read), except at the very end of dy, which is not read past.
+INLINE void filter_grad_pixel(const float* xs, const float* ds, int Ci, int tail, vec* acc, const int P, const int CIB, const int G, const int partial) {
+  const float* last = ds + 4 * (G - 1);
+  vec dl = partial && tail < 4 ? load_part(last, tail) : load(last);
+  vec d0 = G > 1 ? load(ds) : dl;
+  vec d1 = G > 2 ? load(ds + 4) : G == 2 ? dl : zero();
+  vec d2 = G > 3 ? load(ds + 8) : G == 3 ? dl : zero();
+  vec d3 = G > 3 ? dl : zero();
+#define MAC(p, g) \
+  if (p < P && g < G) acc[p * 4 + g] = madd(acc[p * 4 + g], splat(xs + (p / CIB) * Ci + p % CIB), d##g);
+  EACH24(MAC)
+#undef MAC
+}
+
 INLINE void filter_grad_block(const FilterGrad* f, int kh, int kw, int ci, int cg, const int KWB, const int CIB, const int G) {
   const int P = KWB * CIB;
-#define INIT(p, g) vec a##p##g = zero();
-  EACH16(INIT)
+  vec acc[24];  // [P][4]; only constant indices, so registers once inlined
+#define INIT(p, g) acc[p * 4 + g] = zero();
+  EACH24(INIT)
 #undef INIT
   const int Ci = f->Ci, Co = f->Co;
   int tail = min_i(4, Co - cg - 4 * (G - 1));  // lanes of the last vector that are channels
@@ -281,26 +292,14 @@ INLINE void filter_grad_block(const FilterGrad* f, int kh, int kw, int ci, int c
     for (int oh = 0; oh < f->OH; oh++) {
       const float* xs = f->x + ((n * f->H + oh + kh) * f->W + kw) * Ci + ci;
       const float* ds = f->dy + (n * f->OH + oh) * f->OW * Co + cg;
-      for (int ow = 0; ow < f->OW; ow++, xs += Ci, ds += Co) {
-        const float* last = ds + 4 * (G - 1);
-        vec d3 = G > 3 ? (tail == 4 ? load(last) : load_part(last, tail)) : zero();
-        vec d2 = G > 3 ? load(ds + 8) : G == 3 ? (tail == 4 ? load(last) : load_part(last, tail)) : zero();
-        vec d1 = G > 2 ? load(ds + 4) : G == 2 ? (tail == 4 ? load(last) : load_part(last, tail)) : zero();
-        vec d0 = G > 1 ? load(ds) : (tail == 4 ? load(last) : load_part(last, tail));
-        vec x0 = splat(xs);
-        vec x1 = P > 1 ? splat(xs + (CIB == 1 ? Ci : 1)) : zero();
-        vec x2 = P > 2 ? splat(xs + (CIB == 1 ? 2 * Ci : Ci)) : zero();
-        vec x3 = P > 3 ? splat(xs + (CIB == 1 ? 3 * Ci : Ci + 1)) : zero();
-#define MAC(p, g) if (p < P && g < G) a##p##g = madd(a##p##g, x##p, d##g);
-        EACH16(MAC)
-#undef MAC
-      }
+      int end = f->OW - (n == f->N - 1 && oh == f->OH - 1);  // the last pixel of dy: below
+      for (int ow = 0; ow < end; ow++, xs += Ci, ds += Co) filter_grad_pixel(xs, ds, Ci, tail, acc, P, CIB, G, 0);
+      if (end < f->OW) filter_grad_pixel(xs, ds, Ci, tail, acc, P, CIB, G, 1);
     }
   }
-  // Block row p is filter column kw + p / CIB, input channel ci + p % CIB.
   float* out = f->part + ((kh * f->KW + kw) * Ci + ci) * f->Co4 + cg;
-#define STORE(p, g) if (p < P && g < G) wasm_v128_store(out + ((p / CIB) * Ci + p % CIB) * f->Co4 + 4 * g, a##p##g);
-  EACH16(STORE)
+#define STORE(p, g) if (p < P && g < G) wasm_v128_store(out + ((p / CIB) * Ci + p % CIB) * f->Co4 + 4 * g, acc[p * 4 + g]);
+  EACH24(STORE)
 #undef STORE
 }
 
@@ -325,16 +324,16 @@ EXPORT(conv2d_filter_grad)(const float* x, const float* dy, float* partials, int
   int Co4 = (Co + 3) & ~3;
   FilterGrad f = {
     .x = x, .dy = dy, .part = partials + chunk * KH * KW * Ci * Co4,
-    .H = H, .W = W, .Ci = Ci, .OH = OH, .OW = OW, .Co = Co, .Co4 = Co4, .KW = KW,
+    .N = N, .H = H, .W = W, .Ci = Ci, .OH = OH, .OW = OW, .Co = Co, .Co4 = Co4, .KW = KW,
     .n0 = chunk * per, .n1 = min_i(N, (chunk + 1) * per),
   };
   for (int kh = 0; kh < KH; kh++) {
     for (int cg = 0; cg < Co4; cg += 16) {
       switch (min_i(4, (Co4 - cg) / 4)) {
         case 4: filter_grad_group(&f, kh, cg, 4, 1, 2); break;
-        case 3: filter_grad_group(&f, kh, cg, 3, 1, 2); break;
-        case 2: filter_grad_group(&f, kh, cg, 2, 4, 1); break;
-        default: filter_grad_group(&f, kh, cg, 1, 2, 2); break;
+        case 3: filter_grad_group(&f, kh, cg, 3, 1, 3); break;
+        case 2: filter_grad_group(&f, kh, cg, 2, 5, 1); break;
+        default: filter_grad_group(&f, kh, cg, 1, 3, 2); break;
       }
     }
   }
