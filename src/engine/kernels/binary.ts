@@ -10,9 +10,10 @@
  * Where the project's wasm kernels are loaded, one pass of theirs does it instead
  * (../simd/elementwise.ts).
  *
- * Other broadcasts of float32 with a small output (at most SMALL_BROADCAST elements: the
- * loss's [256,10] op [256,1]) run as one JavaScript loop, which beats XNNPACK's one call per
- * row many times over at that size. Larger ones, and other dtypes, go to the stock kernel.
+ * Small float32 outputs (the loss's [256,10] op [256,1], the optimizer's and the moving
+ * averages' updates of small variables) run as one JavaScript loop, which beats a kernel call
+ * into XNNPACK at that size. Larger ones with no period, and other dtypes, go to the stock
+ * kernel.
  */
 import { backend_util, util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { periodicBinary, type BinaryOp } from '../simd/elementwise';
@@ -22,16 +23,17 @@ import { allocF32, f32 } from './heap';
 import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
 import { repeatF32, tileF32 } from './tile';
 
-/** Outputs up to this many elements broadcast in JavaScript when no period applies. */
+/**
+ * Outputs up to this many elements are computed in one JavaScript loop: a stock kernel call
+ * costs more than the loop at these sizes (and XNNPACK's broadcast calls its kernel per row).
+ * The loop rounds each float64 result to float32, which is the float32 operation's result.
+ */
 export const SMALL_BROADCAST = 1 << 14;
+/** The same for operands of the output's shape, which XNNPACK does in one call. */
+export const SMALL_SAME_SHAPE = 1 << 10;
 
-type Elementwise = (x: number, y: number) => number;
-const ELEMENTWISE: Record<string, Elementwise> = {
-  Add: (x, y) => x + y,
-  Sub: (x, y) => x - y,
-  Multiply: (x, y) => x * y,
-  RealDiv: (x, y) => x / y,
-};
+/** The kernels this module serves, all elementwise. */
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Multiply', 'RealDiv']);
 
 /** Strides of `shape` left-padded to `rank`, 0 along broadcast (size-1) axes. */
 function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
@@ -46,25 +48,58 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   return strides;
 }
 
-/** out[i] = fn(a[ia], b[ib]) over the output in order, with broadcasting. */
+/** The elementwise op, applied to float32 values (the float64 result rounds to float32 on store). */
+function apply(op: string, x: number, y: number): number {
+  switch (op) {
+    case 'Add':
+      return x + y;
+    case 'Sub':
+      return x - y;
+    case 'Multiply':
+      return x * y;
+    default:
+      return x / y;
+  }
+}
+
+/**
+ * out[o + j] = a[ia + j*sa] op b[ib + j*sb] for j < n: one row of the broadcast; strides are
+ * 1 (a row of the operand) or 0 (one value along the row).
+ */
+function rowLoop(op: string, out: Float32Array, o: number, n: number, a: Float32Array, ia: number, sa: number, b: Float32Array, ib: number, sb: number): void {
+  if (sa === 1 && sb === 1) {
+    for (let j = 0; j < n; j++) out[o + j] = apply(op, a[ia + j], b[ib + j]);
+  } else if (sa === 1) {
+    const y = b[ib];
+    for (let j = 0; j < n; j++) out[o + j] = apply(op, a[ia + j], y);
+  } else if (sb === 1) {
+    const x = a[ia];
+    for (let j = 0; j < n; j++) out[o + j] = apply(op, x, b[ib + j]);
+  } else {
+    out.fill(apply(op, a[ia], b[ib]), o, o + n);
+  }
+}
+
+/** out = a op b over the output in order, with broadcasting, a row of the last axis at a time. */
 function broadcastLoop(
+  op: string,
   out: Float32Array,
   outShape: readonly number[],
   a: Float32Array,
   aShape: readonly number[],
   b: Float32Array,
   bShape: readonly number[],
-  fn: Elementwise,
 ): void {
   const rank = outShape.length;
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
+  const n = outShape[rank - 1];
   const index = new Array<number>(rank).fill(0);
   let ia = 0;
   let ib = 0;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = fn(a[ia], b[ib]);
-    for (let d = rank - 1; d >= 0; d--) {
+  for (let o = 0; o < out.length; o += n) {
+    rowLoop(op, out, o, n, a, ia, sa[rank - 1], b, ib, sb[rank - 1]);
+    for (let d = rank - 2; d >= 0; d--) {
       index[d] += 1;
       ia += sa[d];
       ib += sb[d];
@@ -128,22 +163,19 @@ export function broadcastBinaryConfig(kernelName: string, backendName: string): 
     }
     const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const full = (t: TensorInfo): boolean => t.shape.length === outShape.length && t.shape.every((d, i) => d === outShape[i]);
-    const expand = full(a) && periodOf(b.shape, outShape) !== undefined ? 'b' : full(b) && periodOf(a.shape, outShape) !== undefined ? 'a' : undefined;
-    if (!expand) {
-      const fn = ELEMENTWISE[kernelName];
-      const size = util.sizeFromShape(outShape);
-      if (!fn || size > SMALL_BROADCAST || outShape.length === 0 || (full(a) && full(b))) {
-        return runStock(kernelName, backendName, backend, inputs, attrs);
-      }
+    const size = util.sizeFromShape(outShape);
+    if (ELEMENTWISE.has(kernelName) && size <= (full(a) && full(b) ? SMALL_SAME_SHAPE : SMALL_BROADCAST)) {
       const out = allocF32(backend, outShape);
-      broadcastLoop(f32(backend, out), outShape, f32(backend, a), a.shape, f32(backend, b), b.shape, fn);
+      const rows = outShape.length === 0 ? [1] : outShape;
+      broadcastLoop(kernelName, f32(backend, out), rows, f32(backend, a), a.shape, f32(backend, b), b.shape);
       return out;
     }
+    const expand = full(a) && periodOf(b.shape, outShape) !== undefined ? 'b' : full(b) && periodOf(a.shape, outShape) !== undefined ? 'a' : undefined;
+    if (!expand) return runStock(kernelName, backendName, backend, inputs, attrs);
     const small = inputs[expand];
-    const size = util.sizeFromShape(outShape);
     const period = periodOf(small.shape, outShape) as number;
     const kernels = wasmKernels(backend);
-    if (kernels && kernelName in ELEMENTWISE) {
+    if (kernels && ELEMENTWISE.has(kernelName)) {
       const big = inputs[expand === 'a' ? 'b' : 'a'];
       // A copy: the view would not survive the heap growing when the output is allocated.
       const values = Float32Array.from(f32(backend, small));

@@ -10,7 +10,7 @@
  */
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { channelSums } from '../simd/channels';
-import { wasmKernels } from '../simd';
+import { wasmKernels, type WasmKernels } from '../simd';
 import { f32 } from './heap';
 
 /** Rows per block: a block of the input stays in cache while each channel is summed. */
@@ -94,9 +94,17 @@ function columnSums(x: Float32Array, rows: number, C: number, term: Term, sums: 
   }
 }
 
+/** Below this many elements, a job for the wasm kernels costs more than this loop. */
+const WASM_MIN_ELEMENTS = 1 << 13;
+
+/** The wasm kernels, for x large enough to be worth a job. */
+function kernelsFor(backend: KernelBackend, x: TensorInfo): WasmKernels | undefined {
+  return x.shape.reduce((a, b) => a * b, 1) >= WASM_MIN_ELEMENTS ? wasmKernels(backend) : undefined;
+}
+
 /** Per channel: the sum of x (C channels, rows of C). */
 export function channelTotals(backend: KernelBackend, x: TensorInfo, C: number): Float64Array {
-  const kernels = wasmKernels(backend);
+  const kernels = kernelsFor(backend, x);
   if (kernels) return channelSums(kernels, backend, x, C, 'value');
   const data = f32(backend, x);
   const sums = new Float64Array(C);
@@ -108,7 +116,7 @@ export function channelTotals(backend: KernelBackend, x: TensorInfo, C: number):
 export function channelMoments(backend: KernelBackend, x: TensorInfo, C: number): { mean: Float64Array; variance: Float64Array } {
   const rows = x.shape.reduce((a, b) => a * b, 1) / C;
   const mean = channelTotals(backend, x, C).map((s) => s / rows);
-  const kernels = wasmKernels(backend);
+  const kernels = kernelsFor(backend, x);
   let squares: Float64Array;
   if (kernels) {
     squares = channelSums(kernels, backend, x, C, 'squaredDeviation', mean);
@@ -127,7 +135,7 @@ export function gradientSums(
   mean: ArrayLike<number>,
   C: number,
 ): { sumDy: Float64Array; sumDyXm: Float64Array } {
-  const kernels = wasmKernels(backend);
+  const kernels = kernelsFor(backend, x);
   let sums: Float64Array;
   if (kernels) {
     sums = channelSums(kernels, backend, x, C, 'gradient', mean, dy);
