@@ -657,3 +657,66 @@ EXPORT(bytes_to_unit)(const unsigned char* x, float* y, int n, int per, int chun
   }
   for (; i < end; i++) y[i] = (float)x[i] / 255.0f;
 }
+
+// ---------------------------------------------------------------------------------------
+// Matrix product C[M][N] = A[M][K] B[K][N] (+ bias[n]): A read in place with any strides
+// (A(m,k) = a[m*ram + k*rak], so a transposed operand needs no copy), B packed first into
+// rows of N4 floats (zero padded; pack_rows). For the rows [chunk*per, chunk*per + per) of C,
+// MR rows by NR vectors of columns at a time; each value sums over k in order.
+
+// bp[k][n] = B(k, n) = b[k*rbk + n*rbn] for n < N, 0 up to N4; rows [chunk*per, ...) of K.
+EXPORT(pack_rows)(const float* b, int rbk, int rbn, float* bp, int K, int N, int per, int chunk) {
+  int N4 = (N + 3) & ~3;
+  int k1 = min_i(K, (chunk + 1) * per);
+  for (int k = chunk * per; k < k1; k++) {
+    float* row = bp + k * N4;
+    if (rbn == 1) {
+      int n = 0;
+      for (; n + 4 <= N; n += 4) wasm_v128_store(row + n, load(b + k * rbk + n));
+      for (; n < N; n++) row[n] = b[k * rbk + n];
+    } else {
+      for (int n = 0; n < N; n++) row[n] = b[k * rbk + n * rbn];
+    }
+    for (int n = N; n < N4; n++) row[n] = 0.0f;
+  }
+}
+
+INLINE void gemm_block(const float* a, int ram, int rak, const float* bp, const float* bias, float* c, int N, int K, int m, int n, const int MR, const int NR) {
+  int N4 = (N + 3) & ~3;
+  vec acc[24];  // [MR][4]
+#define INIT(p, g) if (p < MR && g < NR) acc[p * 4 + g] = bias ? load(bias + n + 4 * g) : zero();
+  EACH24(INIT)
+#undef INIT
+  const float* as = a + m * ram;
+  const float* bs = bp + n;
+  for (int k = 0; k < K; k++, as += rak, bs += N4) {
+    vec b0 = load(bs);
+    vec b1 = NR > 1 ? load(bs + 4) : zero();
+    vec b2 = NR > 2 ? load(bs + 8) : zero();
+    vec b3 = NR > 3 ? load(bs + 12) : zero();
+#define MAC(p, g) if (p < MR && g < NR) acc[p * 4 + g] = madd(acc[p * 4 + g], splat(as + p * ram), b##g);
+    EACH24(MAC)
+#undef MAC
+  }
+#define STORE(p, g) if (p < MR && g < NR) store_part(c + (m + p) * N + n + 4 * g, acc[p * 4 + g], min_i(4, N - n - 4 * g));
+  EACH24(STORE)
+#undef STORE
+}
+
+INLINE void gemm_rows(const float* a, int ram, int rak, const float* bp, const float* bias, float* c, int N, int K, int m, const int MR) {
+  int V = (N + 3) / 4, v = 0;
+  for (; v + 3 <= V; v += 3) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 3);
+  if (V - v == 2) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 2);
+  if (V - v == 1) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 1);
+}
+
+EXPORT(gemm)(const float* a, int ram, int rak, const float* bp, const float* bias, float* c, int M, int N, int K, int per, int chunk) {
+  int m = chunk * per, m1 = min_i(M, m + per);
+  for (; m + 4 <= m1; m += 4) gemm_rows(a, ram, rak, bp, bias, c, N, K, m, 4);
+  switch (m1 - m) {
+    case 3: gemm_rows(a, ram, rak, bp, bias, c, N, K, m, 3); break;
+    case 2: gemm_rows(a, ram, rak, bp, bias, c, N, K, m, 2); break;
+    case 1: gemm_rows(a, ram, rak, bp, bias, c, N, K, m, 1); break;
+    default: break;
+  }
+}

@@ -248,10 +248,32 @@ describe('BatchMatMul (transposed operands materialized)', () => {
     [[2, 3, 5], [2, 4, 5], false, true],
     [[2, 5, 3], [2, 4, 5], true, true],
     [[7, 3], [3, 4], false, false],
+    [[1, 84], [84, 10], false, false], // batch 1, LeNet dense 3
+    [[257, 120], [257, 84], true, false],
+    [[7, 13], [5, 13], false, true],
+    [[13, 7], [5, 13], true, true],
   ];
   for (const [a, b, ta, tb] of cases) {
     test(`${JSON.stringify(a)}${ta ? 'ᵀ' : ''} x ${JSON.stringify(b)}${tb ? 'ᵀ' : ''}`, async () => {
       await compareBackends('matMul', [randomInput(a, 16), randomInput(b, 17)], (x, y) => tf.matMul(x, y, ta, tb));
+    });
+  }
+});
+
+describe('_FusedMatMul (dense layers with their bias)', () => {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[256, 256], [256, 120], false, false], // LeNet dense 1
+    [[256, 120], [120, 84], false, false], // LeNet dense 2
+    [[7, 84], [84, 10], false, false],
+    [[1, 5], [7, 5], false, true],
+    [[9, 257], [9, 6], true, false],
+  ];
+  for (const [a, b, ta, tb] of cases) {
+    test(`${JSON.stringify(a)}${ta ? 'ᵀ' : ''} x ${JSON.stringify(b)}${tb ? 'ᵀ' : ''} + bias`, async () => {
+      const n = tb ? b[0] : b[1];
+      await compareBackends('fused matMul', [randomInput(a, 50), randomInput(b, 51), randomInput([n], 52)], (x, y, bias) =>
+        tf.fused.matMul({ a: x, b: y, bias, transposeA: ta, transposeB: tb }),
+      );
     });
   }
 });

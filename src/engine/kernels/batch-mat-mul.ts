@@ -1,10 +1,23 @@
 /**
- * BatchMatMul on wasm with transposed operands materialized first: the stock kernel runs a
+ * BatchMatMul and _FusedMatMul (linear activation) on wasm. For one matrix each (LeNet's
+ * dense layers) in the project's wasm kernels where they are loaded (../simd/matmul.ts).
+ * Otherwise BatchMatMul with transposed operands materialized first: the stock kernel runs a
  * transposed operand through a slow path (about 10x slower than an explicit Transpose
- * followed by XNNPACK's plain GEMM for the dense-layer gradients of LeNet).
+ * followed by XNNPACK's plain GEMM for the dense-layer gradients of LeNet); _FusedMatMul stock.
  */
-import { BatchMatMul, type BatchMatMulAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
-import { defineKernel, kernelOps, rememberStock } from './stock';
+import {
+  BatchMatMul,
+  util,
+  _FusedMatMul,
+  type BatchMatMulAttrs,
+  type KernelConfig,
+  type NamedAttrMap,
+  type TensorInfo,
+  type _FusedMatMulAttrs,
+} from '@tensorflow/tfjs-core';
+import { matMul, matMulFits } from '../simd/matmul';
+import { wasmKernels } from '../simd';
+import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
 
 /** Swaps the last two axes. */
 function swapLast(shape: readonly number[]): number[] {
@@ -16,8 +29,12 @@ function swapLast(shape: readonly number[]): number[] {
 export function batchMatMulConfig(backendName: string): KernelConfig {
   rememberStock(BatchMatMul, backendName);
   return defineKernel<BatchMatMulAttrs>(BatchMatMul, backendName, (inputs, attrs, backend) => {
-    const ops = kernelOps(backendName, backend);
     const { transposeA, transposeB } = attrs;
+    const kernels = wasmKernels(backend);
+    if (kernels && matMulFits(inputs.a, inputs.b, transposeA, transposeB)) {
+      return matMul(kernels, backend, inputs.a, inputs.b, transposeA, transposeB);
+    }
+    const ops = kernelOps(backendName, backend);
     const temps: TensorInfo[] = [];
     const plain = (t: TensorInfo, transposed: boolean): TensorInfo => {
       if (!transposed) return t;
@@ -30,5 +47,20 @@ export function batchMatMulConfig(backendName: string): KernelConfig {
     const out = ops.run(BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
     ops.free(...temps);
     return out;
+  });
+}
+
+export function fusedMatMulConfig(backendName: string): KernelConfig {
+  rememberStock(_FusedMatMul, backendName);
+  return defineKernel<_FusedMatMulAttrs>(_FusedMatMul, backendName, (inputs, attrs, backend) => {
+    const { a, b, bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined> & { a: TensorInfo; b: TensorInfo };
+    const { transposeA, transposeB, activation } = attrs;
+    const kernels = wasmKernels(backend);
+    const N = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+    const biasFits = !bias || (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === N && bias.shape[bias.shape.length - 1] === N);
+    if (kernels && (activation ?? 'linear') === 'linear' && !preluActivationWeights && biasFits && matMulFits(a, b, transposeA, transposeB)) {
+      return matMul(kernels, backend, a, b, transposeA, transposeB, bias);
+    }
+    return runStock(_FusedMatMul, backendName, backend, inputs, attrs as unknown as NamedAttrMap);
   });
 }

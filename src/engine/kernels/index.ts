@@ -11,7 +11,7 @@ import { addConfig } from './add';
 import { avgPoolConfig } from './avg-pool';
 import { avgPoolGradConfig } from './avg-pool-grad';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train';
-import { batchMatMulConfig } from './batch-mat-mul';
+import { batchMatMulConfig, fusedMatMulConfig } from './batch-mat-mul';
 import { castConfig } from './cast';
 import { conv2dConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
@@ -52,6 +52,7 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     Sum: sumConfig,
     Mean: meanConfig,
     BatchMatMul: batchMatMulConfig,
+    _FusedMatMul: fusedMatMulConfig,
     AvgPool: avgPoolConfig,
     AvgPoolGrad: avgPoolGradConfig,
     Sigmoid: sigmoidConfig,

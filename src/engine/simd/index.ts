@@ -32,6 +32,8 @@ export const KERNEL_NAMES = [
   'avg_pool_tiled',
   'avg_pool_tiled_grad',
   'bytes_to_unit',
+  'pack_rows',
+  'gemm',
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
