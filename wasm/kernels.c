@@ -603,23 +603,44 @@ EXPORT(sigmoid_grad)(const float* dy, const float* y, float* dx, int n, int per,
 //   forward: y[n,oh,ow,c] = scale * sum over the window of x;  backward: each input position
 //   gets scale * dy of its window (no sums).
 
+// A run of C floats at p, 4 at a time: whole vectors, except where the run ends the tensor
+// (`last`), whose final vector stops at the run's end.
+INLINE vec load_run(const float* p, int c, int C, int last) {
+  return last && C - c < 4 ? load_part(p + c, C - c) : load(p + c);
+}
+
 EXPORT(avg_pool_tiled)(const float* x, float* y, int N, int H, int W, int C, int FH, int FW, int scale_bits, int per, int chunk) {
   int OH = H / FH, OW = W / FW;
   vec s = wasm_f32x4_splat(from_bits(scale_bits));
   int n1 = min_i(N, (chunk + 1) * per);
   for (int n = chunk * per; n < n1; n++)
-    for (int oh = 0; oh < OH; oh++)
-      for (int ow = 0; ow < OW; ow++) {
-        float* out = y + ((n * OH + oh) * OW + ow) * C;
+    for (int oh = 0; oh < OH; oh++) {
+      const float* rows = x + (n * H + oh * FH) * W * C;
+      float* out = y + (n * OH + oh) * OW * C;
+      int end = n == N - 1 && oh == OH - 1;  // this row of windows ends the input
+      if (FH == 2 && FW == 2) {  // LeNet's windows, written out
+        for (int ow = 0; ow < OW; ow++, out += C) {
+          const float* p0 = rows + ow * 2 * C;
+          const float* p1 = p0 + W * C;
+          int last = end && ow == OW - 1;
+          for (int c = 0; c < C; c += 4) {
+            vec acc = wasm_f32x4_add(wasm_f32x4_add(load(p0 + c), load(p0 + C + c)), wasm_f32x4_add(load(p1 + c), load_run(p1 + C, c, C, last)));
+            store_part(out + c, wasm_f32x4_mul(acc, s), min_i(4, C - c));
+          }
+        }
+        continue;
+      }
+      for (int ow = 0; ow < OW; ow++, out += C) {
         for (int c = 0; c < C; c += 4) {
-          int lanes = min_i(4, C - c);
           vec acc = zero();
-          for (int kh = 0; kh < FH; kh++)
-            for (int kw = 0; kw < FW; kw++)
-              acc = wasm_f32x4_add(acc, load_part(x + ((n * H + oh * FH + kh) * W + ow * FW + kw) * C + c, lanes));
-          store_part(out + c, wasm_f32x4_mul(acc, s), lanes);
+          for (int kh = 0; kh < FH; kh++) {
+            const float* px = rows + (kh * W + ow * FW) * C;
+            for (int kw = 0; kw < FW; kw++, px += C) acc = wasm_f32x4_add(acc, load_run(px, c, C, end && kh == FH - 1 && ow == OW - 1 && kw == FW - 1));
+          }
+          store_part(out + c, wasm_f32x4_mul(acc, s), min_i(4, C - c));
         }
       }
+    }
 }
 
 EXPORT(avg_pool_tiled_grad)(const float* dy, float* dx, int N, int H, int W, int C, int FH, int FW, int scale_bits, int per, int chunk) {
@@ -627,16 +648,37 @@ EXPORT(avg_pool_tiled_grad)(const float* dy, float* dx, int N, int H, int W, int
   vec s = wasm_f32x4_splat(from_bits(scale_bits));
   int n1 = min_i(N, (chunk + 1) * per);
   for (int n = chunk * per; n < n1; n++)
-    for (int oh = 0; oh < OH; oh++)
-      for (int ow = 0; ow < OW; ow++) {
-        const float* g = dy + ((n * OH + oh) * OW + ow) * C;
+    for (int oh = 0; oh < OH; oh++) {
+      const float* g = dy + (n * OH + oh) * OW * C;
+      float* rows = dx + (n * H + oh * FH) * W * C;
+      int end = n == N - 1 && oh == OH - 1;
+      if (FH == 2 && FW == 2) {  // LeNet's windows, written out
+        for (int ow = 0; ow < OW; ow++, g += C) {
+          float* p0 = rows + ow * 2 * C;
+          float* p1 = p0 + W * C;
+          int last = end && ow == OW - 1;
+          for (int c = 0; c < C; c += 4) {
+            int lanes = min_i(4, C - c);
+            vec v = wasm_f32x4_mul(load_run(g, c, C, last), s);
+            store_part(p0 + c, v, lanes);
+            store_part(p0 + C + c, v, lanes);
+            store_part(p1 + c, v, lanes);
+            store_part(p1 + C + c, v, lanes);
+          }
+        }
+        continue;
+      }
+      for (int ow = 0; ow < OW; ow++, g += C) {
         for (int c = 0; c < C; c += 4) {
           int lanes = min_i(4, C - c);
-          vec v = wasm_f32x4_mul(load_part(g + c, lanes), s);
-          for (int kh = 0; kh < FH; kh++)
-            for (int kw = 0; kw < FW; kw++) store_part(dx + ((n * H + oh * FH + kh) * W + ow * FW + kw) * C + c, v, lanes);
+          vec v = wasm_f32x4_mul(load_run(g, c, C, end && ow == OW - 1), s);
+          for (int kh = 0; kh < FH; kh++) {
+            float* px = rows + (kh * W + ow * FW) * C + c;
+            for (int kw = 0; kw < FW; kw++, px += C) store_part(px, v, lanes);
+          }
         }
       }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
