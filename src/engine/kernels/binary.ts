@@ -48,35 +48,36 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   return strides;
 }
 
-/** The elementwise op, applied to float32 values (the float64 result rounds to float32 on store). */
-function apply(op: string, x: number, y: number): number {
-  switch (op) {
-    case 'Add':
-      return x + y;
-    case 'Sub':
-      return x - y;
-    case 'Multiply':
-      return x * y;
-    default:
-      return x / y;
-  }
-}
-
 /**
  * out[o + j] = a[ia + j*sa] op b[ib + j*sb] for j < n: one row of the broadcast; strides are
- * 1 (a row of the operand) or 0 (one value along the row).
+ * 1 (a row of the operand) or 0 (one value along the row). One loop per op and stride pattern,
+ * so that each stays monomorphic; results are float64 rounded to float32 on store.
  */
 function rowLoop(op: string, out: Float32Array, o: number, n: number, a: Float32Array, ia: number, sa: number, b: Float32Array, ib: number, sb: number): void {
-  if (sa === 1 && sb === 1) {
-    for (let j = 0; j < n; j++) out[o + j] = apply(op, a[ia + j], b[ib + j]);
-  } else if (sa === 1) {
-    const y = b[ib];
-    for (let j = 0; j < n; j++) out[o + j] = apply(op, a[ia + j], y);
-  } else if (sb === 1) {
-    const x = a[ia];
-    for (let j = 0; j < n; j++) out[o + j] = apply(op, x, b[ib + j]);
-  } else {
-    out.fill(apply(op, a[ia], b[ib]), o, o + n);
+  switch (op) {
+    case 'Add':
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) out[o + j] = a[ia + j] + b[ib + j];
+      else if (sa === 1) for (let j = 0, y = b[ib]; j < n; j++) out[o + j] = a[ia + j] + y;
+      else if (sb === 1) for (let j = 0, x = a[ia]; j < n; j++) out[o + j] = x + b[ib + j];
+      else out.fill(a[ia] + b[ib], o, o + n);
+      return;
+    case 'Sub':
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) out[o + j] = a[ia + j] - b[ib + j];
+      else if (sa === 1) for (let j = 0, y = b[ib]; j < n; j++) out[o + j] = a[ia + j] - y;
+      else if (sb === 1) for (let j = 0, x = a[ia]; j < n; j++) out[o + j] = x - b[ib + j];
+      else out.fill(a[ia] - b[ib], o, o + n);
+      return;
+    case 'Multiply':
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) out[o + j] = a[ia + j] * b[ib + j];
+      else if (sa === 1) for (let j = 0, y = b[ib]; j < n; j++) out[o + j] = a[ia + j] * y;
+      else if (sb === 1) for (let j = 0, x = a[ia]; j < n; j++) out[o + j] = x * b[ib + j];
+      else out.fill(a[ia] * b[ib], o, o + n);
+      return;
+    default:
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) out[o + j] = a[ia + j] / b[ib + j];
+      else if (sa === 1) for (let j = 0, y = b[ib]; j < n; j++) out[o + j] = a[ia + j] / y;
+      else if (sb === 1) for (let j = 0, x = a[ia]; j < n; j++) out[o + j] = x / b[ib + j];
+      else out.fill(a[ia] / b[ib], o, o + n);
   }
 }
 
@@ -94,6 +95,11 @@ function broadcastLoop(
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
   const n = outShape[rank - 1];
+  if (rank <= 2) {
+    const [ra, rb] = rank === 2 ? [sa[0], sb[0]] : [0, 0];
+    for (let r = 0, o = 0; o < out.length; r++, o += n) rowLoop(op, out, o, n, a, r * ra, sa[rank - 1], b, r * rb, sb[rank - 1]);
+    return;
+  }
   const index = new Array<number>(rank).fill(0);
   let ia = 0;
   let ib = 0;
