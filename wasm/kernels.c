@@ -762,3 +762,22 @@ EXPORT(gemm)(const float* a, int ram, int rak, const float* bp, const float* bia
     default: break;
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// y = a op b for operands of one shape (op as in channel_binary), for the elements
+// [chunk*per, chunk*per + per) of n (per a multiple of 4).
+
+INLINE void elementwise_range(const float* a, const float* b, float* y, int i, int end, const int op) {
+  for (; i + 4 <= end; i += 4) wasm_v128_store(y + i, binary_op(load(a + i), load(b + i), op));
+  if (i < end) store_part(y + i, binary_op(load_part(a + i, end - i), load_part(b + i, end - i), op), end - i);
+}
+
+EXPORT(elementwise_binary)(const float* a, const float* b, float* y, int op, int n, int per, int chunk) {
+  int i = chunk * per, end = min_i(n, i + per);
+  switch (op) {
+    case 0: elementwise_range(a, b, y, i, end, 0); break;
+    case 1: elementwise_range(a, b, y, i, end, 1); break;
+    case 2: elementwise_range(a, b, y, i, end, 2); break;
+    default: elementwise_range(a, b, y, i, end, 3); break;
+  }
+}

@@ -149,7 +149,9 @@ describe('Add, Sub, Multiply, RealDiv (channel-broadcast and small-broadcast fas
     [[4, 5], []], // scalar: small, JavaScript loop
     [[], [2, 3]],
     [[200, 100], [200, 1]], // larger than SMALL_BROADCAST: stock
-    [[4, 5], [4, 5]], // same shape: stock
+    [[4, 5], [4, 5]], // same shape, small: JavaScript
+    [[8, 24, 24, 6], [8, 24, 24, 6]], // same shape: one wasm pass on every thread
+    [[257, 7, 9], [257, 7, 9]], // same shape, not a multiple of 4
   ];
   for (const [name, fn] of Object.entries(ops)) {
     for (const [a, b] of pairs) {
@@ -316,6 +318,14 @@ describe('Sigmoid and its gradient (one pass each)', () => {
     const x: Input = { shape: [6], values: Float32Array.of(-1e4, -100, -88, 88, 100, 1e4) };
     await compareBackends('sigmoid', [x], (t) => tf.sigmoid(t), 1e-6);
   });
+});
+
+describe('Square', () => {
+  for (const shape of [[8, 24, 24, 6], [257, 7, 9], [3, 5]]) {
+    test(`${JSON.stringify(shape)}`, async () => {
+      await compareBackends('square', [randomInput(shape, 43)], (x) => tf.square(x), 1e-6);
+    });
+  }
 });
 
 describe('AvgPool (one pass when the windows tile the input)', () => {

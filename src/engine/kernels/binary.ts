@@ -7,8 +7,8 @@
  * thousand elements, and no full-size copy of the small operand (3x faster on LeNet's
  * [256,24,24,6] op [6] than expanding it to the full shape with block copies, tile.ts,
  * which stays for sizes with no such row). Both are 3-10x faster than a JavaScript loop.
- * Where the project's wasm kernels are loaded, one pass of theirs does it instead
- * (../simd/elementwise.ts).
+ * Where the project's wasm kernels are loaded, one pass of theirs does it instead, and
+ * operands of one shape go to them too, split among the threads (../simd/elementwise.ts).
  *
  * Small float32 outputs (the loss's [256,10] op [256,1], the optimizer's and the moving
  * averages' updates of small variables) run as one JavaScript loop, which beats a kernel call
@@ -16,7 +16,7 @@
  * kernel.
  */
 import { backend_util, util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { periodicBinary, type BinaryOp } from '../simd/elementwise';
+import { elementwiseBinary, periodicBinary, type BinaryOp } from '../simd/elementwise';
 import { wasmKernels } from '../simd';
 import { periodOf } from './broadcast';
 import { allocF32, f32 } from './heap';
@@ -176,11 +176,12 @@ export function broadcastBinaryConfig(kernelName: string, backendName: string): 
       broadcastLoop(kernelName, f32(backend, out), rows, f32(backend, a), a.shape, f32(backend, b), b.shape);
       return out;
     }
+    const kernels = wasmKernels(backend);
+    if (kernels && full(a) && full(b)) return elementwiseBinary(kernels, backend, kernelName as BinaryOp, a, b);
     const expand = full(a) && periodOf(b.shape, outShape) !== undefined ? 'b' : full(b) && periodOf(a.shape, outShape) !== undefined ? 'a' : undefined;
     if (!expand) return runStock(kernelName, backendName, backend, inputs, attrs);
     const small = inputs[expand];
     const period = periodOf(small.shape, outShape) as number;
-    const kernels = wasmKernels(backend);
     if (kernels && ELEMENTWISE.has(kernelName)) {
       const big = inputs[expand === 'a' ? 'b' : 'a'];
       // A copy: the view would not survive the heap growing when the output is allocated.

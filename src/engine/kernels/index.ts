@@ -23,6 +23,7 @@ import { MOMENTS, momentsConfig } from './moments';
 import { mulConfig } from './multiply';
 import { divConfig } from './real-div';
 import { SIGMOID_GRAD, sigmoidConfig, sigmoidGradConfig } from './sigmoid';
+import { squareConfig } from './square';
 import { rememberStock, stockConfig } from './stock';
 import { subConfig } from './sub';
 import { sumConfig } from './sum';
@@ -56,6 +57,7 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     AvgPool: avgPoolConfig,
     AvgPoolGrad: avgPoolGradConfig,
     Sigmoid: sigmoidConfig,
+    Square: squareConfig,
     [SIGMOID_GRAD]: sigmoidGradConfig,
     Cast: castConfig,
     ...LAYER_OP_KERNELS,

@@ -116,3 +116,12 @@ export function bytesToUnit(kernels: WasmKernels, backend: KernelBackend, bytes:
   }
   return out;
 }
+
+/** a op b for float32 operands of one shape, a new tensor. */
+export function elementwiseBinary(kernels: WasmKernels, backend: KernelBackend, op: BinaryOp, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const n = util.sizeFromShape(a.shape);
+  const out = allocF32(backend, a.shape);
+  const { per, chunks } = elementChunks(n);
+  kernels.pool.run('elementwise_binary', [heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out), BINARY_OPS[op], n, per], chunks);
+  return out;
+}

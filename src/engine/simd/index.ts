@@ -34,6 +34,7 @@ export const KERNEL_NAMES = [
   'bytes_to_unit',
   'pack_rows',
   'gemm',
+  'elementwise_binary',
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
