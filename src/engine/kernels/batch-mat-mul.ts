@@ -3,7 +3,8 @@
  * dense layers) in the project's wasm kernels where they are loaded (../simd/matmul.ts).
  * Otherwise BatchMatMul with transposed operands materialized first: the stock kernel runs a
  * transposed operand through a slow path (about 10x slower than an explicit Transpose
- * followed by XNNPACK's plain GEMM for the dense-layer gradients of LeNet); _FusedMatMul stock.
+ * followed by XNNPACK's plain GEMM for the dense-layer gradients of LeNet); _FusedMatMul
+ * likewise (its stock kernel also gets a transposed A wrong).
  */
 import {
   BatchMatMul,
@@ -17,7 +18,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { matMul, matMulFits } from '../simd/matmul';
 import { wasmKernels } from '../simd';
-import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
+import { defineKernel, kernelOps, rememberStock } from './stock';
 
 /** Swaps the last two axes. */
 function swapLast(shape: readonly number[]): number[] {
@@ -61,6 +62,13 @@ export function fusedMatMulConfig(backendName: string): KernelConfig {
     if (kernels && (activation ?? 'linear') === 'linear' && !preluActivationWeights && biasFits && matMulFits(a, b, transposeA, transposeB)) {
       return matMul(kernels, backend, a, b, transposeA, transposeB, bias);
     }
-    return runStock(_FusedMatMul, backendName, backend, inputs, attrs as unknown as NamedAttrMap);
+    // The stock kernel gets a transposed A wrong (tfjs-backend-wasm 4.22): operands are
+    // materialized untransposed, as for BatchMatMul above.
+    const ops = kernelOps(backendName, backend);
+    const aPlain = transposeA ? ops.transpose(a, swapLast(a.shape)) : a;
+    const bPlain = transposeB ? ops.transpose(b, swapLast(b.shape)) : b;
+    const out = ops.run(_FusedMatMul, { ...inputs, a: aPlain, b: bPlain }, { ...attrs, transposeA: false, transposeB: false } as unknown as NamedAttrMap);
+    ops.free(...[aPlain, bPlain].filter((t, i) => t !== [a, b][i]));
+    return out;
   });
 }
