@@ -27,6 +27,7 @@
 #define EACH16(X) EACH4(X, 0) EACH4(X, 1) EACH4(X, 2) EACH4(X, 3)
 #define EACH24(X) EACH16(X) EACH4(X, 4) EACH4(X, 5)
 
+
 typedef v128_t vec;
 
 INLINE vec zero(void) { return wasm_f32x4_splat(0.0f); }
@@ -63,6 +64,18 @@ INLINE float from_bits(int bits) {
 INLINE int min_i(int a, int b) { return a < b ? a : b; }
 INLINE int max_i(int a, int b) { return a > b ? a : b; }
 
+// The step of every product kernel: a rank-1 update of a block of accumulators,
+// acc[p][g] += x[p * stride] * w[4g .. 4g+3] for p < P (<= 6) and g < G (<= 4).
+INLINE void rank1_update(vec* acc, const float* x, int stride, const float* w, const int P, const int G) {
+  vec w0 = load(w);
+  vec w1 = G > 1 ? load(w + 4) : zero();
+  vec w2 = G > 2 ? load(w + 8) : zero();
+  vec w3 = G > 3 ? load(w + 12) : zero();
+#define MAC(p, g) if (p < P && g < G) acc[p * 4 + g] = madd(acc[p * 4 + g], splat(x + p * stride), w##g);
+  EACH24(MAC)
+#undef MAC
+}
+
 // ---------------------------------------------------------------------------------------
 // Convolution, stride 1, zero padding pt (top) and pl (left):
 //   y[n,oh,ow,co] = bias[co] + sum over kh,kw,ci of x[n, oh+kh-pt, ow+kw-pl, ci] * w[kh,kw,ci,co]
@@ -95,15 +108,7 @@ INLINE void conv_pixels(const ConvRow* r, int ow, int cg, const int G, const int
   for (int kh = 0; kh < r->KH; kh++) {
     const float* xs = r->x + ((r->oh + kh) * r->W + ow) * Ci;
     const float* ws = r->wp + kh * taps * r->Co4 + cg;
-    for (int t = 0; t < taps; t++, xs++, ws += r->Co4) {
-      vec w0 = load(ws);
-      vec w1 = G > 1 ? load(ws + 4) : zero();
-      vec w2 = G > 2 ? load(ws + 8) : zero();
-      vec w3 = G > 3 ? load(ws + 12) : zero();
-#define MAC(p, g) if (p < PB && g < G) acc[p * 4 + g] = madd(acc[p * 4 + g], splat(xs + p * Ci), w##g);
-      EACH24(MAC)
-#undef MAC
-    }
+    for (int t = 0; t < taps; t++, xs++, ws += r->Co4) rank1_update(acc, xs, Ci, ws, PB, G);
   }
   float* out = r->y + ow * r->Co + cg;
   int Co = r->Co - cg;  // channels from cg on
@@ -194,15 +199,7 @@ INLINE void input_grad_pixels(const InputGrad* f, float* dx, const float* dy, co
   EACH24(INIT)
 #undef INIT
   const float* ws = wt + cg;
-  for (int co = 0; co < f->Co; co++, ws += f->Ci4) {
-    vec w0 = load(ws);
-    vec w1 = G > 1 ? load(ws + 4) : zero();
-    vec w2 = G > 2 ? load(ws + 8) : zero();
-    vec w3 = G > 3 ? load(ws + 12) : zero();
-#define MAC(p, g) if (p < PB && g < G) acc[p * 4 + g] = madd(acc[p * 4 + g], splat(dy + p * f->Co + co), w##g);
-    EACH24(MAC)
-#undef MAC
-  }
+  for (int co = 0; co < f->Co; co++, ws += f->Ci4) rank1_update(acc, dy + co, f->Co, ws, PB, G);
 #define STORE(p, g) if (p < PB && g < G) store_part(dx + p * f->Ci + cg + 4 * g, acc[p * 4 + g], min_i(4, rest - 4 * g));
   EACH24(STORE)
 #undef STORE
@@ -731,15 +728,7 @@ INLINE void gemm_block(const float* a, int ram, int rak, const float* bp, const 
 #undef INIT
   const float* as = a + m * ram;
   const float* bs = bp + n;
-  for (int k = 0; k < K; k++, as += rak, bs += N4) {
-    vec b0 = load(bs);
-    vec b1 = NR > 1 ? load(bs + 4) : zero();
-    vec b2 = NR > 2 ? load(bs + 8) : zero();
-    vec b3 = NR > 3 ? load(bs + 12) : zero();
-#define MAC(p, g) if (p < MR && g < NR) acc[p * 4 + g] = madd(acc[p * 4 + g], splat(as + p * ram), b##g);
-    EACH24(MAC)
-#undef MAC
-  }
+  for (int k = 0; k < K; k++, as += rak, bs += N4) rank1_update(acc, as, ram, bs, MR, NR);
 #define STORE(p, g) if (p < MR && g < NR) store_part(c + (m + p) * N + n + 4 * g, acc[p * 4 + g], min_i(4, N - n - 4 * g));
   EACH24(STORE)
 #undef STORE
