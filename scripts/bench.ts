@@ -19,18 +19,20 @@ import { probeReference, runReference } from './bench/reference';
 import {
   benchTable,
   checkGoals,
-  ENGINE_LABEL,
   formatRate,
   BUSY_LIMIT,
   goalLines,
   IMPLS,
   quietLine,
   summarize,
+  variantLabel,
+  YARDSTICKS,
   type BenchResults,
   type Engine,
   type Impl,
   type ReferenceStatus,
   type TrainSample,
+  type Yardstick,
 } from './bench/report';
 import { rateOf, ratio, rotate } from './bench/stats';
 import type { TrainOnceOutput } from './bench/train-once';
@@ -66,7 +68,7 @@ async function runTfjs(options: BenchOptions, dataDir: string, impl: Impl): Prom
 }
 
 function describeSample(sample: TrainSample, warmup: number): string {
-  const name = `${ENGINE_LABEL[sample.engine]} ${sample.impl}, repeat ${sample.repeat}`;
+  const name = `${variantLabel(`${sample.engine} ${sample.impl}`)}, repeat ${sample.repeat}`;
   if (sample.error !== undefined) return `${name}: FAILED: ${sample.error}`;
   const parts = [`${formatRate(rateOf(sample.epochs, warmup, 'steady'))} ex/s after warm-up`];
   if (warmup > 0) parts.push(`warm-up ${formatRate(rateOf(sample.epochs, warmup, 'warmup'))}`);
@@ -86,10 +88,15 @@ async function main(): Promise<void> {
   const trainCount = (await prepareDataset({ dataDir })).train.count;
   const examples = Math.min(options.limit, trainCount);
   const machine = await machineInfo();
-  const reference: ReferenceStatus = options.skipReference
-    ? { available: false, script: options.reference, python: options.python, reason: 'skipped (--skip-reference)' }
-    : await probeReference(options.python, options.reference);
-  log(reference.available ? `PyTorch ${reference.torchVersion} reference: ${reference.script}` : `no PyTorch reference: ${reference.reason}`);
+  const references = {} as Record<Yardstick, ReferenceStatus>;
+  for (const yardstick of YARDSTICKS) {
+    const reference = options.skipReference
+      ? { available: false, script: options.reference, python: options.python, reason: 'skipped (--skip-reference)' }
+      : await probeReference(options.python, options.reference, yardstick);
+    references[yardstick] = reference;
+    const label = variantLabel(`${yardstick} custom`).replace(/ custom$/, '');
+    log(reference.available ? `${label}: PyTorch ${reference.torchVersion} on ${reference.blas}` : `no ${label}: ${reference.reason}`);
+  }
 
   const otherBusyCores: number[] = [];
   const probeQuiet = async () => {
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
 
   const variants: Variant[] = [
     ...IMPLS.map((impl) => ({ engine: 'tfjs' as const, impl })),
-    ...(reference.available ? IMPLS.map((impl) => ({ engine: 'pytorch' as const, impl })) : []),
+    ...YARDSTICKS.filter((y) => references[y].available).flatMap((engine) => IMPLS.map((impl) => ({ engine, impl }))),
   ];
   const samples: TrainSample[] = [];
   let backend: Pick<TrainOnceOutput, 'device' | 'packages'> | undefined;
@@ -120,7 +127,7 @@ async function main(): Promise<void> {
         backend ??= run.output && { device: run.output.device, packages: run.output.packages };
       } else {
         const settings = { ...options, script: options.reference, dataDir, timeoutMs: options.childTimeout * 60_000 };
-        sample = { engine, impl, repeat, ...(await runReference(settings, impl, examples)) };
+        sample = { engine, impl, repeat, ...(await runReference(settings, engine, impl, examples)) };
       }
       sample.otherBusyCores = busy;
       samples.push(sample);
@@ -135,11 +142,12 @@ async function main(): Promise<void> {
     peakRss = await measurePeakRss(dataDir, trainCount, options.childTimeout * 60_000);
   }
 
-  const results: BenchResults = { warmupEpochs: options.warmup, samples, reference, loadSeconds, helpSeconds, peakRss, otherBusyCores };
+  const results: BenchResults = { warmupEpochs: options.warmup, samples, references, loadSeconds, helpSeconds, peakRss, otherBusyCores };
   const summary = summarize(results);
   const goals = checkGoals(summary);
   const tfjsVersion = backend?.packages['@tensorflow/tfjs-core'] ?? 'unknown';
-  const torch = reference.available ? `, PyTorch ${reference.torchVersion} (${reference.threads} threads)` : '';
+  const torchRef = YARDSTICKS.map((y) => references[y]).find((r) => r.available);
+  const torch = torchRef ? `, PyTorch ${torchRef.torchVersion} (${torchRef.threads} threads)` : '';
   const heading = [
     `bnlenet bench, ${started.toISOString()}`,
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}`,

@@ -6,7 +6,7 @@ import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadFashionMnist } from '../../src/data/fashion-mnist';
+import { prepareDataset } from '../../src/data/prepare';
 import { describeFailure, runChild } from './child';
 import type { PeakRss } from './report';
 
@@ -14,12 +14,15 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(REPO_ROOT, 'bin', 'bnlenet.js');
 const GNU_TIME = '/usr/bin/time';
 
-/** Seconds of each of `runs` loadFashionMnist calls on a data dir already verified. */
+/**
+ * Seconds of each of `runs` dataset loads on a data dir already verified, through
+ * prepareDataset: the path `bnlenet train` takes (verify the cached files, then parse them).
+ */
 export async function timeLoads(dataDir: string, runs: number): Promise<number[]> {
   const seconds: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    await loadFashionMnist(dataDir);
+    await prepareDataset({ dataDir });
     seconds.push((performance.now() - started) / 1000);
   }
   return seconds;

@@ -2,14 +2,28 @@
  * What the bench found, in brief: the samples it collected, their summary (medians and
  * ratios), the goals checked against them, and the printed table. Pure: no I/O here.
  */
+import { BATCHNORM_IMPLS, type BatchNormImpl } from '../../src/model/impls';
 import { rateOf, ratio, stat, type EpochTiming, type Stat } from './stats';
 
-export const IMPLS = ['custom', 'builtin'] as const;
-export type Impl = (typeof IMPLS)[number];
-export const ENGINES = ['tfjs', 'pytorch'] as const;
+export const IMPLS = BATCHNORM_IMPLS;
+export type Impl = BatchNormImpl;
+
+/**
+ * The PyTorch reference, once per BLAS it can run on: the yardsticks every ratio names.
+ * OpenBLAS is the CPU speed a PyTorch user has (and the goal's yardstick); Debian's reference
+ * BLAS is what torch finds without it, kept for comparison with older figures.
+ */
+export const YARDSTICKS = ['pytorch-openblas', 'pytorch-refblas'] as const;
+export type Yardstick = (typeof YARDSTICKS)[number];
+export const GOAL_YARDSTICK: Yardstick = 'pytorch-openblas';
+export const ENGINES = ['tfjs', ...YARDSTICKS] as const;
 export type Engine = (typeof ENGINES)[number];
 
-export const ENGINE_LABEL: Record<Engine, string> = { tfjs: 'tfjs', pytorch: 'PyTorch' };
+export const ENGINE_LABEL: Record<Engine, string> = {
+  tfjs: 'tfjs',
+  'pytorch-openblas': 'PyTorch+OpenBLAS',
+  'pytorch-refblas': 'PyTorch+refBLAS',
+};
 export const INSTALL_TORCH = 'apt-get install -y python3-torch';
 
 /** One training child process: one variant, one repeat. */
@@ -18,7 +32,7 @@ export interface TrainSample {
   impl: Impl;
   repeat: number;
   epochs: EpochTiming[];
-  /** tfjs only: one timed inference pass (evaluateSplit) over the test set after training. */
+  /** One timed inference pass over the test set (tfjs: after training; PyTorch: its last epoch's). */
   inference?: { examples: number; seconds: number };
   /** The child's whole life: start-up, data loading, training, evaluation. */
   wallSeconds: number;
@@ -28,7 +42,7 @@ export interface TrainSample {
   otherBusyCores?: number;
 }
 
-/** Whether the PyTorch reference could run, and if not, why not. */
+/** Whether one PyTorch yardstick could run, and if not, why not. */
 export interface ReferenceStatus {
   available: boolean;
   script: string;
@@ -36,6 +50,8 @@ export interface ReferenceStatus {
   reason?: string;
   torchVersion?: string;
   threads?: number;
+  /** The BLAS library torch loaded (resolved path), as found in the probe. */
+  blas?: string;
 }
 
 export interface PeakRss {
@@ -51,7 +67,7 @@ export interface PeakRss {
 export interface BenchResults {
   warmupEpochs: number;
   samples: TrainSample[];
-  reference: ReferenceStatus;
+  references: Record<Yardstick, ReferenceStatus>;
   loadSeconds: number[];
   helpSeconds: number[];
   peakRss?: PeakRss;
@@ -61,20 +77,43 @@ export interface BenchResults {
 
 export type VariantKey = `${Engine} ${Impl}`;
 
+/** A ratio of two variants' medians, named by both (the second is the yardstick). */
+export interface Ratio {
+  of: VariantKey;
+  to: VariantKey;
+  value?: number;
+}
+
 export interface Summary {
   /** Examples/sec over the epochs after the warm-up, per repeat, summarized over repeats. */
   train: Partial<Record<VariantKey, Stat>>;
   warmup: Partial<Record<VariantKey, Stat>>;
-  inference: Partial<Record<Impl, Stat>>;
+  inference: Partial<Record<VariantKey, Stat>>;
   loadSeconds: Stat;
   helpSeconds: Stat;
   peakRssMiB?: number;
   otherBusyCores: Stat & { values: number[] };
-  ratios: {
-    customVsBuiltin?: number;
-    customVsReference?: number;
-    builtinVsReference?: number;
-  };
+  /** tfjs custom to tfjs builtin, and each tfjs variant to each yardstick's same variant. */
+  trainRatios: Ratio[];
+  inferenceRatios: Ratio[];
+}
+
+/** The name of a variant as the table prints it: "tfjs custom", "PyTorch+OpenBLAS builtin". */
+export function variantLabel(key: VariantKey): string {
+  const [engine, impl] = key.split(' ') as [Engine, Impl];
+  return `${ENGINE_LABEL[engine]} ${impl}`;
+}
+
+/** The ratios the bench reports, in the order it prints them. */
+function ratiosOf(medians: Partial<Record<VariantKey, Stat>>): Ratio[] {
+  const pairs: [VariantKey, VariantKey][] = [['tfjs custom', 'tfjs builtin']];
+  for (const impl of IMPLS) for (const y of YARDSTICKS) pairs.push([`tfjs ${impl}`, `${y} ${impl}`]);
+  return pairs.map(([of, to]) => ({ of, to, value: ratio(medians[of]?.median, medians[to]?.median) }));
+}
+
+/** The value of the ratio of `of` to `to`, if measured. */
+export function ratioValue(ratios: readonly Ratio[], of: VariantKey, to: VariantKey): number | undefined {
+  return ratios.find((r) => r.of === of && r.to === to)?.value;
 }
 
 export function summarize(results: BenchResults): Summary {
@@ -83,19 +122,19 @@ export function summarize(results: BenchResults): Summary {
   const inference: Summary['inference'] = {};
   for (const engine of ENGINES) {
     for (const impl of IMPLS) {
+      const key: VariantKey = `${engine} ${impl}`;
       const samples = results.samples.filter((s) => s.engine === engine && s.impl === impl && s.error === undefined);
       if (samples.length === 0) continue;
       const rates = (part: 'warmup' | 'steady') =>
         samples.map((s) => rateOf(s.epochs, results.warmupEpochs, part)).filter((r): r is number => r !== undefined);
-      train[`${engine} ${impl}`] = stat(rates('steady'));
-      warmup[`${engine} ${impl}`] = stat(rates('warmup'));
+      train[key] = stat(rates('steady'));
+      warmup[key] = stat(rates('warmup'));
       const inferenceRates = samples
         .map((s) => (s.inference ? ratio(s.inference.examples, s.inference.seconds) : undefined))
         .filter((r): r is number => r !== undefined);
-      if (inferenceRates.length > 0) inference[impl] = stat(inferenceRates);
+      if (inferenceRates.length > 0) inference[key] = stat(inferenceRates);
     }
   }
-  const medianOf = (key: VariantKey) => train[key]?.median;
   return {
     train,
     warmup,
@@ -104,11 +143,8 @@ export function summarize(results: BenchResults): Summary {
     helpSeconds: stat(results.helpSeconds),
     peakRssMiB: results.peakRss?.kib !== undefined ? results.peakRss.kib / 1024 : undefined,
     otherBusyCores: { ...stat(results.otherBusyCores), values: results.otherBusyCores },
-    ratios: {
-      customVsBuiltin: ratio(medianOf('tfjs custom'), medianOf('tfjs builtin')),
-      customVsReference: ratio(medianOf('tfjs custom'), medianOf('pytorch custom')),
-      builtinVsReference: ratio(medianOf('tfjs builtin'), medianOf('pytorch builtin')),
-    },
+    trainRatios: ratiosOf(train),
+    inferenceRatios: ratiosOf(inference),
   };
 }
 
@@ -128,17 +164,21 @@ function judge(value: number | undefined, passes: (v: number) => boolean): GoalS
 
 /** The issue's goals, each judged against the summary ('n/a' where it was not measured). */
 export function checkGoals(summary: Summary): Goal[] {
-  const { builtinVsReference, customVsBuiltin } = summary.ratios;
   const help = summary.helpSeconds.median;
-  return [
-    {
-      name: 'builtin vs PyTorch builtin',
-      value: formatRatio(builtinVsReference),
+  const vsGoalYardstick = IMPLS.map((impl): Goal => {
+    const value = ratioValue(summary.trainRatios, `tfjs ${impl}`, `${GOAL_YARDSTICK} ${impl}`);
+    return {
+      name: `${impl} vs ${variantLabel(`${GOAL_YARDSTICK} ${impl}`)}`,
+      value: formatRatio(value),
       goal: '>= 0.5x (goal 1.0x)',
-      status: judge(builtinVsReference, (r) => r >= 0.5),
-    },
+      status: judge(value, (r) => r >= 0.5),
+    };
+  });
+  const customVsBuiltin = ratioValue(summary.trainRatios, 'tfjs custom', 'tfjs builtin');
+  return [
+    ...vsGoalYardstick,
     {
-      name: 'custom vs builtin',
+      name: 'custom vs tfjs builtin',
       value: formatRatio(customVsBuiltin),
       goal: '>= 0.9x',
       status: judge(customVsBuiltin, (r) => r >= 0.9),
@@ -195,43 +235,40 @@ function statCells(s: Stat | undefined, format: (v: number | undefined) => strin
   return [format(s.median), range, String(s.n)];
 }
 
-const withRatio = (r: number | undefined, what: string) => (r === undefined ? [] : [`${formatRatio(r)} ${what}`]);
+/** "0.45x PyTorch+OpenBLAS custom; ..." for the ratios of `key` to its yardsticks. */
+function ratioNotes(ratios: readonly Ratio[], key: VariantKey): string[] {
+  return ratios.filter((r) => r.of === key && r.value !== undefined).map((r) => `${formatRatio(r.value)} ${variantLabel(r.to)}`);
+}
 
 /** The measurement table: one row per measure, with its median, range, sample count and notes. */
 export function benchTable(results: BenchResults, summary: Summary): string {
   const rows: string[][] = [];
-  const { ratios } = summary;
-  const referenceNote = results.reference.available
-    ? []
-    : [`unavailable: ${results.reference.reason ?? 'not run'}`];
-  for (const engine of ENGINES) {
-    for (const impl of IMPLS) {
-      const key: VariantKey = `${engine} ${impl}`;
-      const notes: string[] = [];
-      if (engine === 'tfjs' && impl === 'custom') notes.push(...withRatio(ratios.customVsBuiltin, 'tfjs builtin'));
-      if (engine === 'tfjs') {
-        notes.push(...withRatio(impl === 'custom' ? ratios.customVsReference : ratios.builtinVsReference, `PyTorch ${impl}`));
-      }
-      if (engine === 'pytorch' && summary.train[key] === undefined) notes.push(...referenceNote);
-      const failed = results.samples.filter((s) => s.engine === engine && s.impl === impl && s.error !== undefined).length;
-      if (failed > 0) notes.push(`${failed} run(s) failed`);
-      rows.push([`train ex/s, ${ENGINE_LABEL[engine]} ${impl}`, ...statCells(summary.train[key], formatRate), notes.join('; ')]);
+  const keys = ENGINES.flatMap((engine) => IMPLS.map((impl): VariantKey => `${engine} ${impl}`));
+  const engineOf = (key: VariantKey) => key.split(' ')[0] as Engine;
+  for (const key of keys) {
+    const engine = engineOf(key);
+    const notes = ratioNotes(summary.trainRatios, key);
+    const reference = engine === 'tfjs' ? undefined : results.references[engine];
+    if (reference && !reference.available && summary.train[key] === undefined) {
+      notes.push(`unavailable: ${reference.reason ?? 'not run'}`);
     }
+    const failed = results.samples.filter((s) => `${s.engine} ${s.impl}` === key && s.error !== undefined).length;
+    if (failed > 0) notes.push(`${failed} run(s) failed`);
+    rows.push([`train ex/s, ${variantLabel(key)}`, ...statCells(summary.train[key], formatRate), notes.join('; ')]);
   }
-  for (const engine of ENGINES) {
-    for (const impl of IMPLS) {
-      const key: VariantKey = `${engine} ${impl}`;
-      const warm = summary.warmup[key];
-      if (warm === undefined || warm.n === 0) continue;
-      const vsLater = ratio(warm.median, summary.train[key]?.median);
-      rows.push([`warm-up epoch ex/s, ${ENGINE_LABEL[engine]} ${impl}`, ...statCells(warm, formatRate), withRatio(vsLater, 'of later epochs').join('')]);
-    }
+  for (const key of keys) {
+    const warm = summary.warmup[key];
+    if (warm === undefined || warm.n === 0) continue;
+    const vsLater = ratio(warm.median, summary.train[key]?.median);
+    rows.push([`warm-up epoch ex/s, ${variantLabel(key)}`, ...statCells(warm, formatRate), vsLater === undefined ? '' : `${formatRatio(vsLater)} of later epochs`]);
   }
-  for (const impl of IMPLS) {
-    if (summary.inference[impl] === undefined) continue;
-    rows.push([`inference ex/s, tfjs ${impl}`, ...statCells(summary.inference[impl], formatRate), 'evaluateSplit on the test set']);
+  for (const key of keys) {
+    if (summary.inference[key] === undefined) continue;
+    const how = engineOf(key) === 'tfjs' ? 'evaluateSplit on the test set, batch 1000' : 'its last epoch\'s test pass, batch 256';
+    const notes = [...ratioNotes(summary.inferenceRatios, key), how];
+    rows.push([`inference ex/s, ${variantLabel(key)}`, ...statCells(summary.inference[key], formatRate), notes.join('; ')]);
   }
-  rows.push(['dataset load', ...statCells(summary.loadSeconds, formatSeconds), 'loadFashionMnist, verified data dir']);
+  rows.push(['dataset load', ...statCells(summary.loadSeconds, formatSeconds), 'prepareDataset (as train does), verified data dir']);
   const rss = results.peakRss;
   const rssNote = rss === undefined
     ? 'skipped'

@@ -12,8 +12,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { loadFashionMnist, type FashionMnist } from '../../src/data/fashion-mnist';
+import type { FashionMnist } from '../../src/data/fashion-mnist';
+import { prepareDataset } from '../../src/data/prepare';
 import { selectBackend } from '../../src/engine';
+import { BATCHNORM_IMPLS, type BatchNormImpl } from '../../src/model/impls';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
 import { evaluateSplit } from '../../src/train/evaluate';
 import { runTraining } from '../../src/train/run-training';
@@ -39,8 +41,8 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '0' },
     },
   });
-  const impl = values.impl;
-  if (impl !== 'custom' && impl !== 'builtin') throw new Error('--impl custom|builtin is required');
+  const impl = BATCHNORM_IMPLS.find((name: BatchNormImpl) => name === values.impl);
+  if (impl === undefined) throw new Error(`--impl ${BATCHNORM_IMPLS.join('|')} is required`);
   const dataDir = values['data-dir'];
   if (dataDir === undefined) throw new Error('--data-dir is required');
   const backend = await selectBackend({ backend: 'auto', gpu: false });
@@ -62,8 +64,8 @@ async function main(): Promise<void> {
       runDir: path.join(runDir, 'run'),
       backend,
       signal: NEVER_ABORTED,
-      // The parent verified the data dir; here it is only read.
-      loadData: async (dir) => (loaded.data = await loadFashionMnist(dir)),
+      // The CLI's path: the parent verified the data dir, so this only checks and reads it.
+      loadData: async (dir) => (loaded.data = await prepareDataset({ dataDir: dir })),
       observer: { onEpochEnd: (m) => void metrics.push(m) },
     });
     const data = loaded.data;

@@ -236,5 +236,10 @@ async function activateWasm(tf: Tf, requested: number | undefined, packages: Rec
   await withoutEmscriptenHandlers(() => setBackendOrThrow(tf, 'wasm'));
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const n = wasm.getThreadsCount();
+  const { startWasmKernels } = await import('./simd/index.js');
+  const kernels = startWasmKernels(tf.backend(), n);
+  if (!kernels.started) {
+    process.stderr.write(`bnlenet: the project's wasm kernels are not used (${kernels.reason}); training runs slower on tfjs's own\n`);
+  }
   return `cpu (wasm${simd ? ', SIMD' : ''}, ${n} thread${n === 1 ? '' : 's'})`;
 }

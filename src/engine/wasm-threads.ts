@@ -8,8 +8,8 @@
  * 2. Emscripten's pthread workers are started from `blob:` URLs (the worker script and the
  *    module factory are wrapped in Blobs), which Node's Worker cannot load. While the
  *    backend initialises, Blob is replaced by a class that keeps its text, and
- *    URL.createObjectURL writes that text to a file in a private temporary directory
- *    (removed at exit) and returns its path; the "load" message that hands the factory to
+ *    URL.createObjectURL writes that text to a file in a private temporary directory and
+ *    returns its path; the "load" message that hands the factory to
  *    each worker gets the path instead of the Blob. The worker script already supports
  *    Node (worker_threads, importScripts by reading a file).
  * 3. The factory's source is evaluated in the worker on its own, without the bundle's
@@ -21,6 +21,9 @@
  *    setThreadsCount.
  *
  * Pthread workers are kept unreferenced so that they do not keep the process alive.
+ *
+ * The temporary directory, bnlenet-wasm-<pid>-XXXXXX, is removed when the process exits; one
+ * left by a process that was killed is removed by the next start (scriptDirsToRemove).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -43,16 +46,58 @@ class TextBlob {
   }
 }
 
+const DIR_PREFIX = 'bnlenet-wasm-';
+/** Directories of versions that did not name their process: removed once this old. */
+const UNOWNED_MAX_AGE_MS = 24 * 3600 * 1000;
+
 let tempDir: string | undefined;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The script directories in `dir` that no running process owns: those named after a process
+ * that is gone, and unnamed ones (older versions) not touched for a day.
+ */
+export function scriptDirsToRemove(dir: string, now = Date.now()): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((name) => name.startsWith(DIR_PREFIX));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => {
+      const owner = /^bnlenet-wasm-(\d+)-/.exec(name);
+      if (owner) return Number(owner[1]) !== process.pid && !isRunning(Number(owner[1]));
+      try {
+        return now - fs.statSync(path.join(dir, name)).mtimeMs > UNOWNED_MAX_AGE_MS;
+      } catch {
+        return false;
+      }
+    })
+    .map((name) => path.join(dir, name));
+}
+
+function makeTempDir(): string {
+  const base = os.tmpdir();
+  for (const stale of scriptDirsToRemove(base)) fs.rmSync(stale, { recursive: true, force: true });
+  const dir = fs.mkdtempSync(path.join(base, `${DIR_PREFIX}${process.pid}-`));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 function scriptFile(blob: TextBlob, files: Map<TextBlob, string>): string {
   let file = files.get(blob);
   if (file) return file;
-  if (!tempDir) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnlenet-wasm-'));
-    tempDir = dir;
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  }
+  tempDir ??= makeTempDir();
   file = path.join(tempDir, `script-${files.size}.js`);
   fs.writeFileSync(file, (blob.text.startsWith(FACTORY_PREFIX) ? PRELUDE : '') + blob.text);
   files.set(blob, file);

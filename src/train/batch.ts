@@ -1,8 +1,12 @@
 /**
  * Batch assembly: images stay bytes in memory; a batch is gathered into reusable float
  * buffers (pixels scaled to [0, 1], labels one-hot) and handed to tfjs as one tensor each.
+ * Each step's batch is assembled on the main thread before its kernels run, so it is kept
+ * to copies of each image's bytes; the engine turns them into floats (on every core, where
+ * the project's wasm kernels run).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { unitFloatTensor } from '../engine/images';
 import { type Split, NUM_CLASSES } from '../data';
 
 export interface Batch {
@@ -17,7 +21,7 @@ export interface Batch {
 
 export class BatchAssembler {
   private readonly pixelsPerImage: number;
-  private readonly pixels: Float32Array;
+  private readonly pixels: Uint8Array;
   private readonly oneHot: Float32Array;
   private readonly labels: Int32Array;
 
@@ -26,7 +30,7 @@ export class BatchAssembler {
     maxBatchSize: number,
   ) {
     this.pixelsPerImage = split.rows * split.cols;
-    this.pixels = new Float32Array(maxBatchSize * this.pixelsPerImage);
+    this.pixels = new Uint8Array(maxBatchSize * this.pixelsPerImage);
     this.oneHot = new Float32Array(maxBatchSize * NUM_CLASSES);
     this.labels = new Int32Array(maxBatchSize);
   }
@@ -38,15 +42,13 @@ export class BatchAssembler {
     this.oneHot.fill(0, 0, size * NUM_CLASSES);
     for (let i = 0; i < size; i++) {
       const example = order[start + i]!;
-      const source = example * perImage;
-      const target = i * perImage;
-      for (let p = 0; p < perImage; p++) this.pixels[target + p] = images[source + p]! / 255;
+      this.pixels.set(images.subarray(example * perImage, (example + 1) * perImage), i * perImage);
       const label = labels[example]!;
       this.labels[i] = label;
       this.oneHot[i * NUM_CLASSES + label] = 1;
     }
     return {
-      images: tf.tensor4d(this.pixels.subarray(0, size * perImage), [size, this.split.rows, this.split.cols, 1]),
+      images: unitFloatTensor(this.pixels.subarray(0, size * perImage), [size, this.split.rows, this.split.cols, 1]) as tf.Tensor4D,
       oneHot: tf.tensor2d(this.oneHot.subarray(0, size * NUM_CLASSES), [size, NUM_CLASSES]),
       labels: tf.tensor1d(this.labels.subarray(0, size), 'int32'),
       size,

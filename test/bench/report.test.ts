@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { benchTable, checkGoals, formatTable, quietLine, summarize, type BenchResults, type TrainSample } from '../../scripts/bench/report';
+import { benchTable, checkGoals, formatTable, quietLine, ratioValue, summarize, type BenchResults, type TrainSample } from '../../scripts/bench/report';
+import { blasMatches, REFERENCE_BLAS_DIR, referenceEnv } from '../../scripts/bench/reference';
 import { median, rateOf, ratio, rotate, stat } from '../../scripts/bench/stats';
 
 test('median: middle value, mean of the two middle ones, undefined for none; input untouched', () => {
@@ -56,51 +57,76 @@ function sample(engine: TrainSample['engine'], impl: TrainSample['impl'], repeat
   };
 }
 
+const reasonRef = 'torch loads /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 here; install it with `apt-get install -y libblas3`';
 const results = (samples: TrainSample[], available = true): BenchResults => ({
   warmupEpochs: 1,
   samples,
-  reference: { available, script: 'ref.py', python: 'py', reason: available ? undefined : 'no torch; install it with `apt-get install -y python3-torch`' },
+  references: {
+    'pytorch-openblas': { available, script: 'ref.py', python: 'py', reason: available ? undefined : 'no torch; install it with `apt-get install -y python3-torch`' },
+    'pytorch-refblas': { available: false, script: 'ref.py', python: 'py', reason: reasonRef },
+  },
   loadSeconds: [0.3, 0.2, 0.4],
   helpSeconds: [0.1],
   peakRss: { kib: 600 * 1024, method: 'test', examples: 60000 },
   otherBusyCores: [0.02, 0.02],
 });
 
-test('summary and goals: medians over repeats of the later epochs, ratios to builtin and to PyTorch', () => {
+test('summary and goals: medians over repeats of the later epochs, ratios to builtin and to each PyTorch yardstick', () => {
   const r = results([
     sample('tfjs', 'custom', 1, [9, 1]), // 1000 ex/s after warm-up
     sample('tfjs', 'custom', 2, [9, 0.5]), // 2000
     sample('tfjs', 'custom', 3, [9, 2]), // 500
     sample('tfjs', 'builtin', 1, [9, 0.8]), // 1250
-    sample('pytorch', 'custom', 1, [1, 0.25]), // 4000
-    sample('pytorch', 'builtin', 1, [1, 0.2]), // 5000
+    sample('pytorch-openblas', 'custom', 1, [1, 0.25]), // 4000
+    sample('pytorch-openblas', 'builtin', 1, [1, 0.2]), // 5000
+    { ...sample('pytorch-openblas', 'builtin', 2, [1, 0.2]), inference: { examples: 10000, seconds: 0.5 } },
     { ...sample('tfjs', 'builtin', 2, []), error: 'exit status 1' },
+    { ...sample('tfjs', 'builtin', 3, [9, 0.8]), inference: { examples: 10000, seconds: 1 } },
   ]);
   const summary = summarize(r);
   assert.deepEqual(summary.train['tfjs custom'], { median: 1000, min: 500, max: 2000, n: 3 });
   assert.equal(summary.warmup['tfjs custom']?.median, 1000 / 9);
-  assert.equal(summary.ratios.customVsBuiltin, 0.8);
-  assert.equal(summary.ratios.customVsReference, 0.25);
-  assert.equal(summary.ratios.builtinVsReference, 0.25);
+  assert.equal(ratioValue(summary.trainRatios, 'tfjs custom', 'tfjs builtin'), 0.8);
+  assert.equal(ratioValue(summary.trainRatios, 'tfjs custom', 'pytorch-openblas custom'), 0.25);
+  assert.equal(ratioValue(summary.trainRatios, 'tfjs builtin', 'pytorch-openblas builtin'), 0.25);
+  assert.equal(ratioValue(summary.trainRatios, 'tfjs builtin', 'pytorch-refblas builtin'), undefined);
+  assert.equal(ratioValue(summary.inferenceRatios, 'tfjs builtin', 'pytorch-openblas builtin'), 0.5);
   assert.deepEqual(
     checkGoals(summary).map((g) => [g.name, g.value, g.status]),
     [
-      ['builtin vs PyTorch builtin', '0.25x', 'BELOW'],
-      ['custom vs builtin', '0.80x', 'BELOW'],
+      ['custom vs PyTorch+OpenBLAS custom', '0.25x', 'BELOW'],
+      ['builtin vs PyTorch+OpenBLAS builtin', '0.25x', 'BELOW'],
+      ['custom vs tfjs builtin', '0.80x', 'BELOW'],
       ['peak RSS, full-data epoch', '600 MiB', 'PASS'],
       ['bnlenet --help', '0.100 s', 'PASS'],
     ],
   );
   const table = benchTable(r, summary);
-  assert.match(table, /^train ex\/s, tfjs custom\s+1,000\s+500\.\.2,000\s+3\s+0\.80x tfjs builtin; 0\.25x PyTorch custom$/m);
-  assert.match(table, /^train ex\/s, tfjs builtin .*1 run\(s\) failed$/m);
+  assert.match(table, /^train ex\/s, tfjs custom\s+1,000\s+500\.\.2,000\s+3\s+0\.80x tfjs builtin; 0\.25x PyTorch\+OpenBLAS custom$/m);
+  assert.match(table, /^train ex\/s, tfjs builtin .*0\.25x PyTorch\+OpenBLAS builtin; 1 run\(s\) failed$/m);
+  assert.match(table, /^inference ex\/s, tfjs builtin\s+10,000\s+1\s+0\.50x PyTorch\+OpenBLAS builtin; evaluateSplit/m);
+  assert.match(table, /^inference ex\/s, PyTorch\+OpenBLAS builtin\s+20,000\s+1\s+its last epoch's test pass/m);
+  assert.match(table, /^train ex\/s, PyTorch\+refBLAS custom\s+-\s+0\s+unavailable: torch loads .*libblas3`$/m);
+  assert.match(table, /^dataset load .*prepareDataset/m);
 });
 
-test('without the reference: its rows say why and how to install it, its goal is n/a', () => {
+test('without the reference: its rows say why and how to install it, its goals are n/a', () => {
   const r = results([sample('tfjs', 'custom', 1, [1, 1]), sample('tfjs', 'builtin', 1, [1, 1])], false);
   const summary = summarize(r);
-  assert.equal(checkGoals(summary)[0]!.status, 'n/a');
-  assert.match(benchTable(r, summary), /^train ex\/s, PyTorch builtin\s+-\s+0\s+unavailable: no torch; install it with `apt-get install -y python3-torch`$/m);
+  assert.deepEqual(checkGoals(summary).slice(0, 2).map((g) => g.status), ['n/a', 'n/a']);
+  assert.match(benchTable(r, summary), /^train ex\/s, PyTorch\+OpenBLAS builtin\s+-\s+0\s+unavailable: no torch; install it with `apt-get install -y python3-torch`$/m);
+});
+
+test('yardsticks: the reference BLAS goes first on the library path; each is recognised by the library torch loaded', () => {
+  assert.equal(referenceEnv('pytorch-openblas', { LD_LIBRARY_PATH: '/x' }).LD_LIBRARY_PATH, '/x');
+  assert.equal(referenceEnv('pytorch-refblas', { LD_LIBRARY_PATH: '/x' }).LD_LIBRARY_PATH, `${REFERENCE_BLAS_DIR}:/x`);
+  assert.equal(referenceEnv('pytorch-refblas', {}).OMP_NUM_THREADS, '2');
+  const openblas = '/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3';
+  const refblas = `${REFERENCE_BLAS_DIR}/libblas.so.3.11.0`;
+  assert.equal(blasMatches('pytorch-openblas', openblas), true);
+  assert.equal(blasMatches('pytorch-openblas', refblas), false);
+  assert.equal(blasMatches('pytorch-refblas', refblas), true);
+  assert.equal(blasMatches('pytorch-refblas', openblas), false);
 });
 
 test('machine load: a plain line when quiet, a warning when other processes were busy', () => {

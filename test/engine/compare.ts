@@ -1,9 +1,12 @@
 /**
  * Runs the same computation on the wasm backend (with the project's kernels) and on the cpu
- * backend (stock kernels, the reference), and compares the results.
+ * backend (stock kernels, the reference), and compares the results. On wasm it runs twice:
+ * with the project's WebAssembly kernels and without them (the path taken where they cannot
+ * load), so that both stay right.
  */
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { pauseWasmKernels } from '../../src/engine/simd';
 
 export interface Input {
   shape: number[];
@@ -62,7 +65,7 @@ export function assertClose(actual: Result, expected: Result, tol = 1e-4, label 
   );
 }
 
-/** wasm (project kernels) against cpu (stock) for one computation. */
+/** wasm (project kernels, with and without the wasm ones) against cpu (stock). */
 export async function compareBackends(
   label: string,
   inputs: Input[],
@@ -70,6 +73,13 @@ export async function compareBackends(
   tol = 1e-4,
 ): Promise<void> {
   const expected = await runOn('cpu', inputs, fn);
-  const actual = await runOn('wasm', inputs, fn);
-  assertClose(actual, expected, tol, label);
+  assertClose(await runOn('wasm', inputs, fn), expected, tol, `${label} (wasm kernels)`);
+  const wasm = tf.findBackend('wasm');
+  if (!wasm) throw new Error('no wasm backend');
+  pauseWasmKernels(wasm, true);
+  try {
+    assertClose(await runOn('wasm', inputs, fn), expected, tol, `${label} (without the wasm kernels)`);
+  } finally {
+    pauseWasmKernels(wasm, false);
+  }
 }

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node build registers no gradients; tfjs-layers registers all of them on load.
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
-import { projectKernelNames, unregisterProjectKernels } from '../../src/engine/kernels';
+import { unregisterProjectKernels } from '../../src/engine/kernels';
 import { compareBackends, randomInput, type Input } from './compare';
 
 before(async () => {
@@ -39,6 +39,13 @@ const convCases: ConvCase[] = [
   { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
   { x: [2, 10, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
   { x: [2, 8, 8, 2], filter: [3, 3, 2, 3], strides: 1, pad: 1 },
+  // Batches of 1, 7 and 257; channel counts that are not multiples of 4, and more than 16.
+  { x: [1, 28, 28, 1], filter: [5, 5, 1, 6], strides: 1, pad: 'valid' },
+  { x: [7, 12, 12, 6], filter: [5, 5, 6, 16], strides: 1, pad: 'valid' },
+  { x: [257, 28, 28, 1], filter: [5, 5, 1, 6], strides: 1, pad: 'valid' },
+  { x: [3, 9, 8, 5], filter: [3, 3, 5, 7], strides: 1, pad: 'same' },
+  { x: [2, 7, 6, 3], filter: [2, 3, 3, 18], strides: 1, pad: 'valid' },
+  { x: [2, 7, 6, 13], filter: [3, 3, 13, 3], strides: 1, pad: 'valid' },
 ];
 
 function convOutShape(c: ConvCase): number[] {
@@ -52,10 +59,18 @@ function convOutShape(c: ConvCase): number[] {
   return info.outShape;
 }
 
-describe('Conv2DBackpropFilter (wasm: a conv2d with batch and channels swapped)', () => {
-  test('is registered for wasm', () => {
-    assert.ok(projectKernelNames('wasm').includes('Conv2DBackpropFilter'));
-  });
+describe('Conv2D and FusedConv2D (wasm: a direct convolution for stride 1)', () => {
+  for (const c of convCases) {
+    test(`x ${c.x} filter ${c.filter} stride ${c.strides} pad ${c.pad}, with bias`, async () => {
+      const ins = [randomInput(c.x, 1), randomInput(c.filter, 2), randomInput([c.filter[3]], 3)];
+      await compareBackends('y', ins, (x, w, b) =>
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, bias: b, strides: c.strides, pad: c.pad as 'valid' }),
+      );
+    });
+  }
+});
+
+describe('Conv2DBackpropFilter (wasm: a direct sum for stride 1 without padding, else a conv2d with batch and channels swapped)', () => {
   for (const c of convCases) {
     test(`x ${c.x} filter ${c.filter} stride ${c.strides} pad ${c.pad}`, async () => {
       const dy = convOutShape(c);
@@ -127,11 +142,16 @@ describe('Add, Sub, Multiply, RealDiv (channel-broadcast and small-broadcast fas
     [[4, 5], [4, 1]], // broadcast along the last axis: small, JavaScript loop
     [[256, 10], [256, 1]], // LeNet: the loss's log-softmax and its gradient
     [[256, 1], [256, 10]],
+    [[7, 24, 24, 6], [6]], // batch 7
+    [[257, 84], [84]],
+    [[3, 5, 7], [7]], // no whole pattern of 28 floats: another path
     [[3, 1, 5], [1, 4, 5]], // both broadcast: small, JavaScript loop
     [[4, 5], []], // scalar: small, JavaScript loop
     [[], [2, 3]],
     [[200, 100], [200, 1]], // larger than SMALL_BROADCAST: stock
-    [[4, 5], [4, 5]], // same shape: stock
+    [[4, 5], [4, 5]], // same shape, small: JavaScript
+    [[8, 24, 24, 6], [8, 24, 24, 6]], // same shape: one wasm pass on every thread
+    [[257, 7, 9], [257, 7, 9]], // same shape, not a multiple of 4
   ];
   for (const [name, fn] of Object.entries(ops)) {
     for (const [a, b] of pairs) {
@@ -159,6 +179,12 @@ describe('Sum and Mean (leading-axes fast path)', () => {
     [[4, 5, 6], [1, 2], false], // trailing axes: stock
     [[4, 5, 6], [0, 2], false], // not contiguous: stock
     [[4, 5, 6], [0, 1, 2], false], // everything: stock
+    [[7, 24, 24, 6], [0, 1, 2], false], // batch 7: a tail after the whole groups of 12
+    [[1, 8, 8, 16], [0, 1, 2], false],
+    [[257, 120], [0], false],
+    [[5, 3, 3, 7], [0, 1, 2], false], // 7 channels: groups of 28 floats
+    [[9, 5], [0], true],
+    [[3, 3, 3], [0, 1], false],
   ];
   for (const [name, fn] of [
     ['Sum', tf.sum],
@@ -173,21 +199,6 @@ describe('Sum and Mean (leading-axes fast path)', () => {
   test('negative axes', async () => {
     await compareBackends('Sum -4..-2', [randomInput([4, 3, 2, 5], 10)], (x) => tf.sum(x, [-4, -3, -2]));
   });
-});
-
-describe('Tile (block copies)', () => {
-  const cases: [number[], number[]][] = [
-    [[1, 1, 1, 6], [8, 24, 24, 1]], // LeNet: batch norm gradient
-    [[2, 3], [3, 2]],
-    [[2, 1, 3], [1, 4, 2]],
-    [[5], [3]],
-    [[2, 2, 2], [1, 1, 1]],
-  ];
-  for (const [shape, reps] of cases) {
-    test(`${JSON.stringify(shape)} reps ${reps}`, async () => {
-      await compareBackends('Tile', [randomInput(shape, 11)], (x) => tf.tile(x, reps));
-    });
-  }
 });
 
 describe('Identity (shares memory on wasm)', () => {
@@ -239,10 +250,32 @@ describe('BatchMatMul (transposed operands materialized)', () => {
     [[2, 3, 5], [2, 4, 5], false, true],
     [[2, 5, 3], [2, 4, 5], true, true],
     [[7, 3], [3, 4], false, false],
+    [[1, 84], [84, 10], false, false], // batch 1, LeNet dense 3
+    [[257, 120], [257, 84], true, false],
+    [[7, 13], [5, 13], false, true],
+    [[13, 7], [5, 13], true, true],
   ];
   for (const [a, b, ta, tb] of cases) {
     test(`${JSON.stringify(a)}${ta ? 'ᵀ' : ''} x ${JSON.stringify(b)}${tb ? 'ᵀ' : ''}`, async () => {
       await compareBackends('matMul', [randomInput(a, 16), randomInput(b, 17)], (x, y) => tf.matMul(x, y, ta, tb));
+    });
+  }
+});
+
+describe('_FusedMatMul (dense layers with their bias)', () => {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[256, 256], [256, 120], false, false], // LeNet dense 1
+    [[256, 120], [120, 84], false, false], // LeNet dense 2
+    [[7, 84], [84, 10], false, false],
+    [[1, 5], [7, 5], false, true],
+    [[9, 257], [9, 6], true, false],
+  ];
+  for (const [a, b, ta, tb] of cases) {
+    test(`${JSON.stringify(a)}${ta ? 'ᵀ' : ''} x ${JSON.stringify(b)}${tb ? 'ᵀ' : ''} + bias`, async () => {
+      const n = tb ? b[0] : b[1];
+      await compareBackends('fused matMul', [randomInput(a, 50), randomInput(b, 51), randomInput([n], 52)], (x, y, bias) =>
+        tf.fused.matMul({ a: x, b: y, bias, transposeA: ta, transposeB: tb }),
+      );
     });
   }
 });
@@ -256,6 +289,8 @@ describe('AvgPoolGrad (direct write when windows tile the input, else scatter pa
     [[2, 6, 5, 2], 2, 2, 'same'],
     [[2, 9, 6, 3], 3, 3, 'valid'], // windows tile the input: the direct-write path
     [[2, 7, 8, 3], 2, 2, 'valid'], // non-overlapping, unused edge row: the scatter path
+    [[7, 24, 24, 6], 2, 2, 'valid'],
+    [[1, 8, 8, 5], 2, 2, 'valid'],
   ];
   for (const [shape, size, stride, pad] of cases) {
     test(`${JSON.stringify(shape)} pool ${size} stride ${stride} ${pad}`, async () => {
@@ -266,6 +301,45 @@ describe('AvgPoolGrad (direct write when windows tile the input, else scatter pa
           return tf.sum(tf.mul(y, tf.randomUniform(y.shape, -1, 1, 'float32', 19)));
         })(x),
       );
+    });
+  }
+});
+
+describe('Sigmoid and its gradient (one pass each)', () => {
+  for (const shape of [[8, 24, 24, 6], [256, 84], [7, 8, 8, 16], [1, 5], [257, 7], [3]]) {
+    test(`${JSON.stringify(shape)}`, async () => {
+      const x = randomInput(shape, 40);
+      x.values = x.values.map((v) => 12 * v); // both tails of the curve
+      await compareBackends('sigmoid', [x], (t) => tf.sigmoid(t), 1e-6);
+      await compareBackends('sigmoid grad', [x, randomInput(shape, 41)], (t, w) => tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.sigmoid(u), w)))(t));
+    });
+  }
+  test('saturates to 0 and 1 without NaN', async () => {
+    const x: Input = { shape: [6], values: Float32Array.of(-1e4, -100, -88, 88, 100, 1e4) };
+    await compareBackends('sigmoid', [x], (t) => tf.sigmoid(t), 1e-6);
+  });
+});
+
+describe('Square', () => {
+  for (const shape of [[8, 24, 24, 6], [257, 7, 9], [3, 5]]) {
+    test(`${JSON.stringify(shape)}`, async () => {
+      await compareBackends('square', [randomInput(shape, 43)], (x) => tf.square(x), 1e-6);
+    });
+  }
+});
+
+describe('AvgPool (one pass when the windows tile the input)', () => {
+  const cases: [number[], number, number, Pad][] = [
+    [[8, 24, 24, 6], 2, 2, 'valid'], // LeNet pool 1
+    [[7, 8, 8, 16], 2, 2, 'valid'], // LeNet pool 2, batch 7
+    [[1, 6, 9, 5], 3, 3, 'valid'],
+    [[257, 4, 4, 3], 2, 2, 'valid'],
+    [[2, 7, 9, 3], 3, 2, 'valid'], // overlapping windows: stock
+    [[2, 7, 8, 3], 2, 2, 'valid'], // an unused edge row: stock
+  ];
+  for (const [shape, size, stride, pad] of cases) {
+    test(`${JSON.stringify(shape)} pool ${size} stride ${stride} ${pad}`, async () => {
+      await compareBackends('avgPool', [randomInput(shape, 42)], (x) => tf.avgPool(x as tf.Tensor4D, size, stride, pad));
     });
   }
 });
@@ -285,6 +359,9 @@ describe('FusedBatchNorm (per-channel pass)', () => {
     [[256, 120], [120], true], // LeNet dense BN
     [[4, 5, 3], [3], false], // no scale or offset
     [[4, 3], [4, 3], true], // full-shape statistics: stock
+    [[7, 24, 24, 6], [6], true],
+    [[257, 84], [84], true],
+    [[5, 3, 3, 7], [7], true],
   ];
   for (const [xShape, sShape, affine] of cases) {
     test(`x ${JSON.stringify(xShape)} stats ${JSON.stringify(sShape)} ${affine ? 'with' : 'without'} scale/offset`, async () => {
@@ -298,12 +375,10 @@ describe('FusedBatchNorm (per-channel pass)', () => {
   }
 });
 
-describe('FusedBatchNorm gradient (two-pass kernel BnlenetFusedBatchNormGrad)', () => {
+describe("FusedBatchNorm gradient with independent statistics (tfjs-core's, on the project's kernels)", () => {
   const cases: [number[], number[]][] = [
     [[8, 24, 24, 6], [6]], // LeNet BN 1
-    [[8, 8, 8, 16], [16]], // LeNet BN 2
     [[256, 84], [84]], // LeNet dense BN
-    [[4, 3, 5], [5]],
   ];
   // (tfjs-core's own gradient, the reference, handles rank-1 statistics only.)
   for (const [xShape, sShape] of cases) {

@@ -1,11 +1,15 @@
 /**
  * AvgPoolGrad for float32 NHWC as one scatter pass: each output gradient, times
  * 1/(filter area), is added to the in-bounds input positions of its window, a channel row at
- * a time. The stock wasm kernel is a per-element loop about 5x slower on LeNet's 2x2
+ * a time. Where the windows tile the input (LeNet's 2x2 / 2) each input position gets one
+ * window's value, in the project's wasm kernels where they are loaded. The stock wasm kernel is a per-element loop about 5x slower on LeNet's 2x2
  * pools. (Same arithmetic as the cpu backend's kernel, which also divides by the full
  * filter area.)
  */
 import { AvgPoolGrad, backend_util, type AvgPoolGradAttrs, type KernelConfig, type NamedAttrMap } from '@tensorflow/tfjs-core';
+import { avgPoolTiledGradient } from '../simd/elementwise';
+import { wasmKernels } from '../simd';
+import { tilingWindow } from './avg-pool';
 import { allocF32, f32 } from './heap';
 import { defineKernel, rememberStock, runStock } from './stock';
 
@@ -23,6 +27,9 @@ export function avgPoolGradConfig(backendName: string): KernelConfig {
       1,
       attrs.pad,
     );
+    const window = tilingWindow(info);
+    const kernels = wasmKernels(backend);
+    if (window && kernels) return avgPoolTiledGradient(kernels, backend, dy, input.shape, window);
     const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth } = info;
     const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
     const { top, left } = info.padInfo;
@@ -30,14 +37,7 @@ export function avgPoolGradConfig(backendName: string): KernelConfig {
     const dx = f32(backend, out);
     const g = f32(backend, dy);
     const scale = 1 / (filterHeight * filterWidth);
-    if (
-      strideHeight === filterHeight &&
-      strideWidth === filterWidth &&
-      top === 0 &&
-      left === 0 &&
-      outHeight * strideHeight === inHeight &&
-      outWidth * strideWidth === inWidth
-    ) {
+    if (window) {
       // The windows tile the input exactly (LeNet's 2x2, stride 2): each input position gets
       // one window's value, written once, with no zero fill and no accumulation.
       const rowLength = inWidth * C;

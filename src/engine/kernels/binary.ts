@@ -7,28 +7,33 @@
  * thousand elements, and no full-size copy of the small operand (3x faster on LeNet's
  * [256,24,24,6] op [6] than expanding it to the full shape with block copies, tile.ts,
  * which stays for sizes with no such row). Both are 3-10x faster than a JavaScript loop.
+ * Where the project's wasm kernels are loaded, one pass of theirs does it instead, and
+ * operands of one shape go to them too, split among the threads (../simd/elementwise.ts).
  *
- * Other broadcasts of float32 with a small output (at most SMALL_BROADCAST elements: the
- * loss's [256,10] op [256,1]) run as one JavaScript loop: XNNPACK's per-row calls made each
- * of them about 0.45 ms, against microseconds here. Larger ones, and other dtypes, go to the
- * stock kernel.
+ * Small float32 outputs (the loss's [256,10] op [256,1], the optimizer's and the moving
+ * averages' updates of small variables) run as one JavaScript loop, which beats a kernel call
+ * into XNNPACK at that size. Larger ones with no period, and other dtypes, go to the stock
+ * kernel.
  */
 import { backend_util, util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { elementwiseBinary, periodicBinary, type BinaryOp } from '../simd/elementwise';
+import { wasmKernels } from '../simd';
 import { periodOf } from './broadcast';
 import { allocF32, f32 } from './heap';
 import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
 import { repeatF32, tileF32 } from './tile';
 
-/** Outputs up to this many elements broadcast in JavaScript when no period applies. */
+/**
+ * Outputs up to this many elements are computed in one JavaScript loop: a stock kernel call
+ * costs more than the loop at these sizes (and XNNPACK's broadcast calls its kernel per row).
+ * The loop rounds each float64 result to float32, which is the float32 operation's result.
+ */
 export const SMALL_BROADCAST = 1 << 14;
+/** The same for operands of the output's shape, which XNNPACK does in one call. */
+export const SMALL_SAME_SHAPE = 1 << 10;
 
-type Elementwise = (x: number, y: number) => number;
-const ELEMENTWISE: Record<string, Elementwise> = {
-  Add: (x, y) => x + y,
-  Sub: (x, y) => x - y,
-  Multiply: (x, y) => x * y,
-  RealDiv: (x, y) => x / y,
-};
+/** The kernels this module serves, all elementwise. */
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Multiply', 'RealDiv']);
 
 /** Strides of `shape` left-padded to `rank`, 0 along broadcast (size-1) axes. */
 function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
@@ -43,25 +48,64 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   return strides;
 }
 
-/** out[i] = fn(a[ia], b[ib]) over the output in order, with broadcasting. */
+/**
+ * out[o + j] = a[ia + j*sa] op b[ib + j*sb] for j < n: one row of the broadcast; strides are
+ * 1 (a row of the operand) or 0 (one value along the row). One loop per op and stride pattern,
+ * so that each stays monomorphic; results are float64 rounded to float32 on store.
+ */
+function rowLoop(op: string, out: Float32Array, o: number, n: number, a: Float32Array, ia: number, sa: number, b: Float32Array, ib: number, sb: number): void {
+  switch (op) {
+    case 'Add':
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) out[o + j] = a[ia + j] + b[ib + j];
+      else if (sa === 1) for (let j = 0, y = b[ib]; j < n; j++) out[o + j] = a[ia + j] + y;
+      else if (sb === 1) for (let j = 0, x = a[ia]; j < n; j++) out[o + j] = x + b[ib + j];
+      else out.fill(a[ia] + b[ib], o, o + n);
+      return;
+    case 'Sub':
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) out[o + j] = a[ia + j] - b[ib + j];
+      else if (sa === 1) for (let j = 0, y = b[ib]; j < n; j++) out[o + j] = a[ia + j] - y;
+      else if (sb === 1) for (let j = 0, x = a[ia]; j < n; j++) out[o + j] = x - b[ib + j];
+      else out.fill(a[ia] - b[ib], o, o + n);
+      return;
+    case 'Multiply':
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) out[o + j] = a[ia + j] * b[ib + j];
+      else if (sa === 1) for (let j = 0, y = b[ib]; j < n; j++) out[o + j] = a[ia + j] * y;
+      else if (sb === 1) for (let j = 0, x = a[ia]; j < n; j++) out[o + j] = x * b[ib + j];
+      else out.fill(a[ia] * b[ib], o, o + n);
+      return;
+    default:
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) out[o + j] = a[ia + j] / b[ib + j];
+      else if (sa === 1) for (let j = 0, y = b[ib]; j < n; j++) out[o + j] = a[ia + j] / y;
+      else if (sb === 1) for (let j = 0, x = a[ia]; j < n; j++) out[o + j] = x / b[ib + j];
+      else out.fill(a[ia] / b[ib], o, o + n);
+  }
+}
+
+/** out = a op b over the output in order, with broadcasting, a row of the last axis at a time. */
 function broadcastLoop(
+  op: string,
   out: Float32Array,
   outShape: readonly number[],
   a: Float32Array,
   aShape: readonly number[],
   b: Float32Array,
   bShape: readonly number[],
-  fn: Elementwise,
 ): void {
   const rank = outShape.length;
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
+  const n = outShape[rank - 1];
+  if (rank <= 2) {
+    const [ra, rb] = rank === 2 ? [sa[0], sb[0]] : [0, 0];
+    for (let r = 0, o = 0; o < out.length; r++, o += n) rowLoop(op, out, o, n, a, r * ra, sa[rank - 1], b, r * rb, sb[rank - 1]);
+    return;
+  }
   const index = new Array<number>(rank).fill(0);
   let ia = 0;
   let ib = 0;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = fn(a[ia], b[ib]);
-    for (let d = rank - 1; d >= 0; d--) {
+  for (let o = 0; o < out.length; o += n) {
+    rowLoop(op, out, o, n, a, ia, sa[rank - 1], b, ib, sb[rank - 1]);
+    for (let d = rank - 2; d >= 0; d--) {
       index[d] += 1;
       ia += sa[d];
       ib += sb[d];
@@ -125,20 +169,26 @@ export function broadcastBinaryConfig(kernelName: string, backendName: string): 
     }
     const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const full = (t: TensorInfo): boolean => t.shape.length === outShape.length && t.shape.every((d, i) => d === outShape[i]);
-    const expand = full(a) && periodOf(b.shape, outShape) !== undefined ? 'b' : full(b) && periodOf(a.shape, outShape) !== undefined ? 'a' : undefined;
-    if (!expand) {
-      const fn = ELEMENTWISE[kernelName];
-      const size = util.sizeFromShape(outShape);
-      if (!fn || size > SMALL_BROADCAST || outShape.length === 0 || (full(a) && full(b))) {
-        return runStock(kernelName, backendName, backend, inputs, attrs);
-      }
+    const size = util.sizeFromShape(outShape);
+    if (ELEMENTWISE.has(kernelName) && size <= (full(a) && full(b) ? SMALL_SAME_SHAPE : SMALL_BROADCAST)) {
       const out = allocF32(backend, outShape);
-      broadcastLoop(f32(backend, out), outShape, f32(backend, a), a.shape, f32(backend, b), b.shape, fn);
+      const rows = outShape.length === 0 ? [1] : outShape;
+      broadcastLoop(kernelName, f32(backend, out), rows, f32(backend, a), a.shape, f32(backend, b), b.shape);
       return out;
     }
+    const kernels = wasmKernels(backend);
+    if (kernels && full(a) && full(b)) return elementwiseBinary(kernels, backend, kernelName as BinaryOp, a, b);
+    const expand = full(a) && periodOf(b.shape, outShape) !== undefined ? 'b' : full(b) && periodOf(a.shape, outShape) !== undefined ? 'a' : undefined;
+    if (!expand) return runStock(kernelName, backendName, backend, inputs, attrs);
     const small = inputs[expand];
-    const size = util.sizeFromShape(outShape);
     const period = periodOf(small.shape, outShape) as number;
+    if (kernels && ELEMENTWISE.has(kernelName)) {
+      const big = inputs[expand === 'a' ? 'b' : 'a'];
+      // A copy: the view would not survive the heap growing when the output is allocated.
+      const values = Float32Array.from(f32(backend, small));
+      const out = periodicBinary(kernels, backend, kernelName as BinaryOp, big, values, expand === 'a');
+      if (out) return out;
+    }
     if (rowRepeats(size / period, period) > 0) {
       const big = inputs[expand === 'a' ? 'b' : 'a'];
       return channelBroadcast(kernelName, backendName, backend, big, f32(backend, small), expand === 'a', attrs);

@@ -9,6 +9,9 @@
  * was. The result [Ci,KH,KW,Co] (sliced to KH x KW if the input had unused edge rows) is
  * transposed to the filter layout [KH,KW,Ci,Co]. The convolution runs in the backend's own
  * Conv2D (XNNPACK on wasm).
+ *
+ * Where the project's wasm kernels are loaded, stride 1 without padding, channels-last (LeNet's
+ * case) runs as a direct sum instead (../simd/conv.ts).
  */
 import {
   backend_util,
@@ -16,6 +19,8 @@ import {
   type Conv2DBackpropFilterAttrs,
   type KernelConfig,
 } from '@tensorflow/tfjs-core';
+import { filterGradient } from '../simd/conv';
+import { wasmKernels } from '../simd';
 import { defineKernel, kernelOps } from './stock';
 
 export function conv2DBackpropFilterConfig(backendName: string): KernelConfig {
@@ -33,12 +38,18 @@ export function conv2DBackpropFilterConfig(backendName: string): KernelConfig {
       false,
       format,
     );
+    const kernels = wasmKernels(backend);
+    const { top, left, bottom: padBottom, right: padRight } = info.padInfo;
+    const unpadded = top === 0 && left === 0 && padBottom === 0 && padRight === 0;
+    const stride1 = info.strideHeight === 1 && info.strideWidth === 1;
+    if (kernels && unpadded && stride1 && info.dataFormat === 'channelsLast' && x.dtype === 'float32' && dy.dtype === 'float32') {
+      return filterGradient(kernels, backend, x, dy, filterShape);
+    }
     const ops = kernelOps(backendName, backend);
     const nhwc = info.dataFormat === 'channelsLast';
     // x -> [Ci, H, W, N]; dy -> [OH, OW, N, Co].
     const xT = ops.transpose(x, nhwc ? [3, 1, 2, 0] : [1, 2, 3, 0]);
     const dyT = ops.transpose(dy, nhwc ? [1, 2, 0, 3] : [2, 3, 0, 1]);
-    const { top, left } = info.padInfo;
     const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
     const { filterHeight, filterWidth } = info;
     const bottom = Math.max(0, filterHeight + (outHeight - 1) * strideHeight - inHeight - top);

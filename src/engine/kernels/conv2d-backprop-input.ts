@@ -1,9 +1,10 @@
 /**
  * Conv2DBackpropInput for stride 1, channels-last, as one forward convolution: the output
  * gradient padded by (K - 1 - pad) convolved with the filter flipped in both spatial axes and
- * with its channel axes swapped ([KH,KW,Co,Ci]). The convolution runs in the backend's own
- * Conv2D (XNNPACK on wasm), which is much faster than wasm's stock loop. Strided and
- * channels-first cases go to the stock kernel.
+ * with its channel axes swapped ([KH,KW,Co,Ci]), run by the backend's own Conv2D (XNNPACK
+ * on wasm), much faster than wasm's stock loop; or, where the project's wasm kernels are
+ * loaded, as their direct input gradient (../simd/conv.ts). Strided and channels-first cases
+ * go to the stock kernel.
  */
 import {
   backend_util,
@@ -12,6 +13,8 @@ import {
   type KernelConfig,
   type NamedAttrMap,
 } from '@tensorflow/tfjs-core';
+import { inputGradient } from '../simd/conv';
+import { wasmKernels } from '../simd';
 import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
 
 export function conv2DBackpropInputConfig(backendName: string): KernelConfig {
@@ -39,6 +42,10 @@ export function conv2DBackpropInputConfig(backendName: string): KernelConfig {
       pads.some((p) => p < 0)
     ) {
       return runStock(Conv2DBackpropInput, backendName, backend, inputs, attrs as unknown as NamedAttrMap);
+    }
+    const kernels = wasmKernels(backend);
+    if (kernels && dy.dtype === 'float32' && filter.dtype === 'float32') {
+      return inputGradient(kernels, backend, dy, filter, info.padInfo, inputShape);
     }
     const ops = kernelOps(backendName, backend);
     const flipped = ops.run('Reverse', { x: filter }, { dims: [0, 1] });

@@ -2,35 +2,34 @@
  * FusedBatchNorm (inference-style normalisation with given mean and variance, which the
  * built-in BatchNorm also uses in training) for float32 with per-channel statistics:
  * y = (x - mean[c]) * k[c] + offset[c] with k = scale / sqrt(var + eps) computed once per
- * channel, as three XNNPACK passes (Sub, Multiply, Add) against the per-channel vectors
- * repeated into rows (see channelBroadcast in binary.ts; [256,24,24,6] 1.85 -> ~0.6 ms
- * against vectors expanded to the full shape). The stock wasm kernel computes indices and
- * the factor per element, and a JavaScript loop is no faster.
- * Statistics that are not per-channel (or scalar) go to stock.
- * Registered for cpu as well, for the gradient hook below.
+ * channel: one pass in the project's wasm kernels (../simd/channels.ts) where they are
+ * loaded, else three XNNPACK passes (Sub, Multiply, Add) against the per-channel vectors
+ * repeated into rows (see channelBroadcast in binary.ts, which beats vectors expanded to the
+ * full shape). The stock wasm kernel computes indices and the factor per element, and a
+ * JavaScript loop is no faster.
+ * Statistics that are not per-channel (or scalar) go to stock. Registered for cpu as well,
+ * where BnlenetBatchNormTrain (batch-norm-train.ts) runs it.
  */
 import {
   Add,
   FusedBatchNorm,
   Multiply,
   Sub,
-  getKernel,
   util,
   type FusedBatchNormAttrs,
   type KernelConfig,
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { BATCH_NORM_GRAD, ensureBatchNormGradient } from './fused-batch-norm-grad';
 import { f32 } from './heap';
 import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
+import { channelAffine } from '../simd/channels';
+import { wasmKernels } from '../simd';
 import { channelBroadcast } from './binary';
 
 export function fusedBatchNormConfig(backendName: string): KernelConfig {
   rememberStock(FusedBatchNorm, backendName);
   return defineKernel<FusedBatchNormAttrs>(FusedBatchNorm, backendName, (inputs, attrs, backend) => {
-    // Before the engine looks up this kernel's gradient (see fused-batch-norm-grad.ts).
-    if (getKernel(BATCH_NORM_GRAD, backendName)) ensureBatchNormGradient();
     const { x, mean, variance, offset, scale } = inputs;
     const C = x.shape[x.shape.length - 1] ?? 1;
     const stats = [mean, variance, offset, scale].filter((t): t is TensorInfo => t != null);
@@ -54,6 +53,8 @@ export function fusedBatchNormConfig(backendName: string): KernelConfig {
     const b = channel(offset, 0);
     const vari = channel(variance, 1);
     for (let c = 0; c < C; c++) k[c] /= Math.sqrt(vari[c] + attrs.varianceEpsilon);
+    const kernels = wasmKernels(backend);
+    if (kernels) return channelAffine(kernels, backend, x, m, k, b);
     const ops = kernelOps(backendName, backend);
     const centered = channelBroadcast(Sub, backendName, backend, x, m);
     const scaled = channelBroadcast(Multiply, backendName, backend, centered, k);

@@ -51,6 +51,13 @@ export function f32(backend: KernelBackend, t: TensorInfo): Float32Array {
   return values;
 }
 
+/** The byte offset of `t`'s data in the wasm backend's memory. */
+export function heapOffset(backend: KernelBackend, t: TensorInfo): number {
+  const entry = (backend as unknown as WasmLike).dataIdMap.get(t.dataId);
+  if (!entry) throw new Error('tensor data not found on the wasm backend');
+  return entry.memoryOffset;
+}
+
 /** An output sharing `x`'s memory (as Reshape does): the tensor is immutable, so no copy. */
 export function shareAs(backend: KernelBackend, x: TensorInfo, shape: number[], dtype: DataType = x.dtype): TensorInfo {
   (backend as unknown as WasmLike).incRef(x.dataId);

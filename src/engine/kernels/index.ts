@@ -1,44 +1,39 @@
 /**
  * The kernels the project registers, per backend, registered from here once a backend is
- * selected. Each replacement of a stock kernel keeps the stock one reachable (see stock.ts)
- * for the cases it hands back.
+ * selected, together with the replaced ops that reach them from tfjs-layers
+ * (../layer-ops.ts). Each replacement of a stock kernel keeps the stock one reachable (see
+ * stock.ts) for the cases it hands back. Backends not listed (tensorflow, webgpu) keep
+ * everything stock.
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { disableLayerOps, enableLayerOps } from '../layer-ops';
+import { addConfig } from './add';
+import { avgPoolConfig } from './avg-pool';
+import { avgPoolGradConfig } from './avg-pool-grad';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train';
+import { batchMatMulConfig, fusedMatMulConfig } from './batch-mat-mul';
+import { castConfig } from './cast';
+import { conv2dConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { fusedBatchNormConfig } from './fused-batch-norm';
-import { BATCH_NORM_GRAD, batchNormGradConfig, ensureBatchNormGradient } from './fused-batch-norm-grad';
-import { addConfig } from './add';
-import { avgPoolGradConfig } from './avg-pool-grad';
-import { batchMatMulConfig } from './batch-mat-mul';
-import { castConfig } from './cast';
 import { identityConfig } from './identity';
 import { meanConfig } from './mean';
+import { MOMENTS, momentsConfig } from './moments';
 import { mulConfig } from './multiply';
 import { divConfig } from './real-div';
+import { SIGMOID_GRAD, sigmoidConfig, sigmoidGradConfig } from './sigmoid';
+import { squareConfig } from './square';
 import { rememberStock, stockConfig } from './stock';
 import { subConfig } from './sub';
 import { sumConfig } from './sum';
-import { tileConfig } from './tile';
-import {
-  BATCH_NORM_TRAIN,
-  BATCH_NORM_TRAIN_GRAD,
-  batchNormTrainConfig,
-  batchNormTrainGradConfig,
-  disableBatchNormTrain,
-  enableBatchNormTrain,
-} from './batch-norm-train';
-import { disableMoments, enableMoments, MOMENTS, MOMENTS_GRAD, momentsConfig, momentsGradConfig } from './moments';
-import { disableFusedConv2dGradient, enableFusedConv2dGradient } from '../fused-conv2d';
 
 type ConfigFactory = (backendName: string) => KernelConfig;
 
-/** The batch-norm kernels, the same on every backend the project serves. */
-const BATCH_NORM_KERNELS: Record<string, ConfigFactory> = {
+/** The kernels behind the replaced ops (../layer-ops.ts), the same on every backend served. */
+const LAYER_OP_KERNELS: Record<string, ConfigFactory> = {
   FusedBatchNorm: fusedBatchNormConfig,
-  [BATCH_NORM_GRAD]: batchNormGradConfig,
   [MOMENTS]: momentsConfig,
-  [MOMENTS_GRAD]: momentsGradConfig,
   [BATCH_NORM_TRAIN]: batchNormTrainConfig,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradConfig,
 };
@@ -46,10 +41,11 @@ const BATCH_NORM_KERNELS: Record<string, ConfigFactory> = {
 /** Project kernels by backend. Kernels not listed for a backend stay stock. */
 const KERNELS: Record<string, Record<string, ConfigFactory>> = {
   wasm: {
+    Conv2D: (backendName) => conv2dConfig('Conv2D', backendName),
+    FusedConv2D: (backendName) => conv2dConfig('FusedConv2D', backendName),
     Conv2DBackpropFilter: conv2DBackpropFilterConfig,
     Conv2DBackpropInput: conv2DBackpropInputConfig,
     Identity: identityConfig,
-    Tile: tileConfig,
     Add: addConfig,
     Sub: subConfig,
     Multiply: mulConfig,
@@ -57,18 +53,17 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     Sum: sumConfig,
     Mean: meanConfig,
     BatchMatMul: batchMatMulConfig,
+    _FusedMatMul: fusedMatMulConfig,
+    AvgPool: avgPoolConfig,
     AvgPoolGrad: avgPoolGradConfig,
+    Sigmoid: sigmoidConfig,
+    Square: squareConfig,
+    [SIGMOID_GRAD]: sigmoidGradConfig,
     Cast: castConfig,
-    ...BATCH_NORM_KERNELS,
+    ...LAYER_OP_KERNELS,
   },
-  cpu: BATCH_NORM_KERNELS,
+  cpu: LAYER_OP_KERNELS,
 };
-
-/**
- * Backends on which tf.fused.conv2d runs with a gradient that skips unneeded input gradients
- * (see ../fused-conv2d.ts). Registered with the backend's full set of project kernels.
- */
-const FUSED_CONV_GRADIENT_BACKENDS = ['wasm', 'cpu'];
 
 const registered = new Map<string, KernelConfig>();
 
@@ -79,7 +74,7 @@ export function projectKernelNames(backendName: string): string[] {
 
 /**
  * Registers the project's kernels for `backendName` (all, or those in `only`), replacing stock
- * ones. Idempotent. Returns the names registered.
+ * ones, and with all of them the replaced ops. Idempotent. Returns the names registered.
  */
 export function registerProjectKernels(backendName: string, only?: readonly string[]): string[] {
   const names = projectKernelNames(backendName).filter((n) => !only || only.includes(n));
@@ -92,22 +87,13 @@ export function registerProjectKernels(backendName: string, only?: readonly stri
     registerKernel(config);
     registered.set(k, config);
   }
-  if (names.includes(BATCH_NORM_GRAD)) ensureBatchNormGradient();
-  if (!only && FUSED_CONV_GRADIENT_BACKENDS.includes(backendName)) enableFusedConv2dGradient(backendName);
-  if (names.includes(MOMENTS) && names.includes(MOMENTS_GRAD)) enableMoments(backendName);
-  if ([MOMENTS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, 'FusedBatchNorm'].every((n) => names.includes(n))) {
-    enableBatchNormTrain(backendName);
-  }
+  if (!only && names.length > 0) enableLayerOps(backendName);
   return names;
 }
 
-/** Puts the stock kernels back (for tests and profiling that compare the two). */
+/** Puts the stock kernels and ops back (for tests and profiling that compare the two). */
 export function unregisterProjectKernels(backendName: string, only?: readonly string[]): void {
-  if (!only) disableFusedConv2dGradient(backendName);
-  if (!only || only.includes(MOMENTS) || only.includes(MOMENTS_GRAD)) disableMoments(backendName);
-  if (!only || [MOMENTS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, 'FusedBatchNorm'].some((n) => only.includes(n))) {
-    disableBatchNormTrain(backendName);
-  }
+  disableLayerOps(backendName);
   for (const name of projectKernelNames(backendName)) {
     if (only && !only.includes(name)) continue;
     const k = `${backendName}/${name}`;

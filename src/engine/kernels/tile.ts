@@ -1,20 +1,11 @@
 /**
- * Tile for float32 by block copies: the input's innermost rows are copied once, then each
- * axis from the innermost out is replicated with copyWithin. The wasm backend's stock Tile
- * computes an index per element, which made it the largest item of a LeNet-BN training
- * step (batch norm's gradient tiles [1,1,1,C] to [N,H,W,C]). Other dtypes go to stock.
+ * Full-size float32 tensors built by block copies, for kernels that hand an elementwise op a
+ * broadcast operand expanded (binary.ts): x tiled by repetitions (the innermost rows copied
+ * once, then each axis from the innermost out replicated with copyWithin), and a per-channel
+ * vector repeated along a tensor's memory.
  */
-import {
-  Tile,
-  util,
-  type KernelBackend,
-  type KernelConfig,
-  type NamedAttrMap,
-  type TensorInfo,
-  type TileAttrs,
-} from '@tensorflow/tfjs-core';
+import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocF32, f32 } from './heap';
-import { defineKernel, rememberStock, runStock } from './stock';
 
 /** Writes x (shape, strides xs) tiled by reps into out (strides os), for axes d.. . */
 function tileAxis(
@@ -63,15 +54,4 @@ export function repeatF32(backend: KernelBackend, period: ArrayLike<number>, sha
     data.copyWithin(filled, 0, Math.min(filled, data.length - filled));
   }
   return out;
-}
-
-export function tileConfig(backendName: string): KernelConfig {
-  rememberStock(Tile, backendName);
-  return defineKernel<TileAttrs>(Tile, backendName, (inputs, attrs, backend) => {
-    const { x } = inputs;
-    if (x.dtype !== 'float32' || x.shape.length === 0 || util.sizeFromShape(x.shape) === 0) {
-      return runStock(Tile, backendName, backend, inputs, attrs as unknown as NamedAttrMap);
-    }
-    return tileF32(backend, x, attrs.reps);
-  });
 }

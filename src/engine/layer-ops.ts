@@ -1,0 +1,162 @@
+/**
+ * The tfjs-core ops that tfjs-layers calls and the project replaces, all in this module:
+ *
+ * - tf.fused.conv2d (Conv2D with a bias): runs the FusedConv2D kernel as a plain kernel call
+ *   with a gradient of one lazy closure per input (kernels/fused-conv2d-gradient.ts), so the
+ *   first layer no longer computes a gradient for the input images;
+ * - tf.moments over leading axes: one kernel, BnlenetMoments (kernels/moments.ts);
+ * - tf.batchNorm, batchNorm2d, batchNorm4d of the moments of the same x (the built-in
+ *   BatchNorm in training): one kernel of x, gamma and beta, BnlenetBatchNormTrain, with a
+ *   one-pass analytic gradient (kernels/batch-norm-train.ts).
+ *
+ * tfjs-layers 4.22 looks each op up on tfjs-core's exports object at every call, so replacing
+ * the export is what reaches the built-in layers (a test trains a LeNet step through
+ * tfjs-layers and checks the kernels that ran; re-check it when upgrading TensorFlow.js).
+ * Each wrapper takes the project's path only on the backends where it is proven
+ * (`enableLayerOps`: wasm and cpu), for the cases it knows, and hands everything else to the
+ * stock op unchanged.
+ *
+ * Gradients live in one global registry, which tfjs-layers' Node bundle refills with
+ * tfjs-core's gradients when it loads; so this module loads tfjs-layers first and then
+ * registers the project's gradients, once: those of the kernels above, and Sigmoid's, which
+ * takes the one-pass kernel of kernels/sigmoid.ts where it is registered and tfjs-core's
+ * gradient elsewhere.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// The module's own exports object (a namespace import is a copy with getters): tfjs-layers
+// reads the ops from it at each call.
+import tfExports = require('@tensorflow/tfjs-core');
+import { FusedConv2D, Sigmoid, util, type NamedAttrMap, type Tensor, type TensorLike } from '@tensorflow/tfjs-core';
+import { leadingAxes } from './kernels/broadcast';
+import { BATCH_NORM_TRAIN, batchNormTrainGradient, type BatchNormTrainAttrs } from './kernels/batch-norm-train';
+import { fusedConv2dGradient, type FusedConv2dAttrs } from './kernels/fused-conv2d-gradient';
+import { MOMENTS, momentsGradient, type MomentsAttrs } from './kernels/moments';
+import { sigmoidGradientConfig } from './kernels/sigmoid';
+
+const enabledBackends = new Set<string>();
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Op = (...args: any[]) => any;
+
+/** The wrappers installed, by the object and name they replace. */
+const installed = new Map<object, Map<string, Op>>();
+
+/**
+ * Replaces owner[name] by an op that returns `fast(...args)` on an enabled backend when that
+ * is not undefined, and the stock op's result otherwise. Idempotent.
+ */
+function replaceOp<F extends Op>(owner: object, name: string, fast: (...args: Parameters<F>) => ReturnType<F> | undefined): void {
+  const target = owner as Record<string, F>;
+  const ours = installed.get(owner) ?? new Map<string, Op>();
+  installed.set(owner, ours);
+  if (ours.has(name) && target[name] === ours.get(name)) return;
+  const stock = target[name];
+  const op = ((...args: Parameters<F>) =>
+    (enabledBackends.has(tf.getBackend()) ? fast(...args) : undefined) ?? stock(...args)) as F;
+  ours.set(name, op);
+  target[name] = op;
+}
+
+function isOne(v: [number, number] | number | undefined): boolean {
+  return v == null || (Array.isArray(v) ? v.every((d) => d === 1) : v === 1);
+}
+
+type FusedConv2dArgs = Parameters<typeof tf.fused.conv2d>[0];
+
+/** tf.fused.conv2d: float32 NHWC, dilations 1, linear activation, optional bias [outChannels]. */
+function fusedConv2d(args: FusedConv2dArgs): Tensor | undefined {
+  const { x, filter, bias, strides, pad, dataFormat, dilations, dimRoundingMode, activation, preluActivationWeights } = args;
+  if (!(x instanceof tf.Tensor) || !(filter instanceof tf.Tensor)) return undefined;
+  if (x.rank !== 4 || filter.rank !== 4 || x.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
+  if (x.shape[3] !== filter.shape[2]) return undefined;
+  if ((dataFormat ?? 'NHWC') !== 'NHWC' || !isOne(dilations)) return undefined;
+  if ((activation ?? 'linear') !== 'linear' || preluActivationWeights != null) return undefined;
+  const inputs: Record<string, Tensor> = { x, filter };
+  if (bias != null) {
+    if (!(bias instanceof tf.Tensor) || bias.dtype !== 'float32' || bias.rank !== 1 || bias.shape[0] !== filter.shape[3]) {
+      return undefined;
+    }
+    inputs.bias = bias;
+  }
+  const attrs: FusedConv2dAttrs = {
+    strides,
+    pad: pad as FusedConv2dAttrs['pad'],
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+    dimRoundingMode,
+    activation: 'linear',
+  };
+  return tf.engine().runKernel(FusedConv2D, inputs, attrs as unknown as NamedAttrMap) as Tensor;
+}
+
+/** For each mean the moments op returned: the x it is of, and the variance returned with it. */
+const momentsSources = new WeakMap<Tensor, { x: Tensor; variance: Tensor }>();
+
+/** tf.moments of float32 over leading axes, without keepDims. */
+function moments(x: Tensor | TensorLike, axis: number | number[] | null = null, keepDims = false) {
+  if (keepDims || !(x instanceof tf.Tensor) || x.dtype !== 'float32') return undefined;
+  const axes = util.parseAxisParam(axis ?? (null as unknown as number[]), x.shape).sort((p, q) => p - q);
+  if (!leadingAxes(x.shape, axes)) return undefined;
+  const attrs: MomentsAttrs = { axes };
+  const [mean, variance] = tf.engine().runKernel(MOMENTS, { x }, attrs as unknown as NamedAttrMap) as Tensor[];
+  momentsSources.set(mean, { x, variance });
+  return { mean, variance };
+}
+
+function perChannel(t: unknown, C: number): t is Tensor {
+  return t instanceof tf.Tensor && t.dtype === 'float32' && t.rank === 1 && t.shape[0] === C;
+}
+
+/** tf.batchNorm* of the moments of the same float32 x, with per-channel offset and scale. */
+function batchNormOfMoments(
+  x: Tensor | TensorLike,
+  mean: Tensor | TensorLike,
+  variance: Tensor | TensorLike,
+  offset?: Tensor | TensorLike,
+  scale?: Tensor | TensorLike,
+  varianceEpsilon?: number,
+): Tensor | undefined {
+  if (!(x instanceof tf.Tensor) || x.dtype !== 'float32' || x.rank < 2) return undefined;
+  if (!(mean instanceof tf.Tensor) || !(variance instanceof tf.Tensor)) return undefined;
+  const source = momentsSources.get(mean);
+  if (source?.x !== x || source.variance !== variance) return undefined;
+  const C = x.shape[x.rank - 1];
+  if (!perChannel(mean, C) || !perChannel(variance, C) || !perChannel(offset, C) || !perChannel(scale, C)) return undefined;
+  const attrs: BatchNormTrainAttrs = { varianceEpsilon: varianceEpsilon ?? 0.001, mean, variance };
+  const [y, meanCopy, varianceCopy] = tf
+    .engine()
+    .runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, attrs as unknown as NamedAttrMap) as Tensor[];
+  // The copies are for the gradient, which the engine keeps on its own.
+  tf.dispose([meanCopy, varianceCopy]);
+  return y;
+}
+
+let gradientsRegistered = false;
+
+/** Installs the replacements and registers their gradients (once, after tfjs-layers loaded). */
+function install(): void {
+  if (!gradientsRegistered) {
+    require('@tensorflow/tfjs-layers');
+    const sigmoidGradient = sigmoidGradientConfig(tf.getGradient(Sigmoid));
+    for (const gradient of [fusedConv2dGradient, momentsGradient, batchNormTrainGradient, sigmoidGradient]) tf.registerGradient(gradient);
+    gradientsRegistered = true;
+  }
+  replaceOp(tf.fused, 'conv2d', fusedConv2d);
+  replaceOp<typeof tf.moments>(tfExports, 'moments', moments);
+  for (const name of ['batchNorm', 'batchNorm2d', 'batchNorm4d']) replaceOp(tfExports, name, batchNormOfMoments);
+}
+
+/**
+ * Routes the ops above through the project's kernels on `backendName`, which must have them
+ * registered (kernels/index.ts does both). Idempotent.
+ */
+export function enableLayerOps(backendName: string): void {
+  install();
+  enabledBackends.add(backendName);
+}
+
+/** Back to the stock ops on `backendName` (or on every backend). */
+export function disableLayerOps(backendName?: string): void {
+  if (backendName === undefined) enabledBackends.clear();
+  else enabledBackends.delete(backendName);
+}
