@@ -28,12 +28,17 @@ describe('planBackend', () => {
     assert.equal(planBackend({ backend: 'auto', gpu: false }, only('@tensorflow/tfjs-node')), 'tensorflow');
     assert.equal(planBackend({ backend: 'auto', gpu: false }, only('@tensorflow/tfjs-node-gpu')), 'tensorflow-gpu');
   });
-  test('--gpu is tfjs-node-gpu, with auto or tensorflow', () => {
-    assert.equal(planBackend({ backend: 'auto', gpu: true }, none), 'tensorflow-gpu');
+  test('--gpu is CUDA when tfjs-node-gpu is installed, else WebGPU on a hardware adapter', () => {
+    assert.equal(planBackend({ backend: 'auto', gpu: true }, only('@tensorflow/tfjs-node-gpu')), 'tensorflow-gpu');
+    assert.equal(planBackend({ backend: 'auto', gpu: true }, none), 'webgpu-gpu');
+  });
+  test('--gpu with --backend tensorflow or webgpu takes that route only', () => {
     assert.equal(planBackend({ backend: 'tensorflow', gpu: true }, none), 'tensorflow-gpu');
+    assert.equal(planBackend({ backend: 'webgpu', gpu: true }, only('@tensorflow/tfjs-node-gpu')), 'webgpu-gpu');
   });
   test('explicit backends are taken as asked', () => {
     assert.equal(planBackend({ backend: 'tensorflow', gpu: false }, none), 'tensorflow');
+    assert.equal(planBackend({ backend: 'webgpu', gpu: false }, only('@tensorflow/tfjs-node-gpu')), 'webgpu');
     assert.equal(planBackend({ backend: 'wasm', gpu: false }, only('@tensorflow/tfjs-node')), 'wasm');
     assert.equal(planBackend({ backend: 'cpu', gpu: false }, none), 'cpu');
   });
