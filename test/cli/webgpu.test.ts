@@ -8,11 +8,10 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { WEBGPU_PACKAGES, webgpuInstallCommand } from '../../src/engine/webgpu-errors';
-import { BIN, REPO_ROOT, runCli, type CliResult } from '../helpers/cli';
+import { REPO_ROOT, runCli, type CliResult } from '../helpers/cli';
 import { jsonLines, readJson, readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
 import { webgpuAdapterOrSkip } from '../helpers/webgpu-stack';
@@ -36,34 +35,20 @@ function assertRelative(actual: number, expected: number, tol: number, label: st
   assert.ok(Math.abs(actual - expected) <= tol * Math.abs(expected), `${label}: ${actual} vs ${expected}`);
 }
 
-/** Starts `train` and sends `signal` once training has begun (the run dir line is out). */
-function trainAndSignal(args: string[], signal: NodeJS.Signals): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      const first = !/^run dir: /m.test(stdout);
-      stdout += chunk.toString();
-      if (first && /^run dir: /m.test(stdout)) child.kill(signal);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), SLOW.timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, sig) => {
-      clearTimeout(timer);
-      resolve({ code, signal: sig, stdout, stderr });
-    });
-  });
-}
-
 test('WebGPU end to end: Ctrl-C, --resume, losses as on wasm, evaluate, inspect-params, compare', async (t) => {
   const adapter = await webgpuAdapterOrSkip(t);
   if (!adapter) return;
   const dir = tempDir(t);
   const cut = path.join(dir, 'cut');
 
-  const interrupted = await trainAndSignal(['--backend', 'webgpu', ...RUN, '--out', cut], 'SIGINT');
+  let signalled = false;
+  const interrupted = await runCli(['train', '--backend', 'webgpu', ...RUN, '--out', cut], {
+    ...SLOW,
+    // Ctrl-C once training has begun (the run dir line is out).
+    onStdout: (stdout, child) => {
+      if (!signalled && /^run dir: /m.test(stdout)) signalled = child.kill('SIGINT');
+    },
+  });
   assert.equal(interrupted.code, 130, `signal ${interrupted.signal}; stdout: ${interrupted.stdout}; stderr: ${interrupted.stderr}`);
   // Dawn's own warnings may come first; the tool's lines (the error and its hint) come last.
   const lines = interrupted.stderr.trim().split('\n');
@@ -169,30 +154,21 @@ function copyWithoutWebgpu(dir: string): string {
   return path.join(dir, 'bin', 'bnlenet.js');
 }
 
-function runBin(bin: string, args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: unknown }).code as number | null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, signal: null, stdout, stderr });
-    });
-  });
-}
-
 test('WebGPU packages missing: one line with the npm install to run and --backend wasm, exit 1', async (t) => {
   const bin = copyWithoutWebgpu(tempDir(t));
   assert.ok(!existsSync(path.join(path.dirname(bin), '..', 'node_modules', 'webgpu')));
   const cwd = tempDir(t);
   const install = webgpuInstallCommand().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const result = await runBin(bin, ['train', '--backend', 'webgpu', ...DATA], cwd);
+  const result = await runCli(['train', '--backend', 'webgpu', ...DATA], { bin, cwd });
   assertOneLineError(
     result,
     new RegExp(`^bnlenet: --backend webgpu: @tensorflow/tfjs-backend-webgpu and webgpu are not installed; install with \`${install}\`.*, or train without it with \`--backend wasm\`$`),
   );
-  const gpu = await runBin(bin, ['train', '--gpu', ...DATA], cwd);
+  const gpu = await runCli(['train', '--gpu', ...DATA], { bin, cwd });
   assertOneLineError(gpu, new RegExp(`^bnlenet: --gpu: no GPU to train on: CUDA needs @tensorflow/tfjs-node-gpu@4\\.22\\.0.*; WebGPU needs @tensorflow/tfjs-backend-webgpu and webgpu \\(\`${install}\`\\)`));
   assert.deepEqual(listDir(cwd), [], 'no runs/ or data/ created');
   // The copy itself works: the same tool trains on wasm there.
-  const wasm = await runBin(bin, ['train', '--backend', 'wasm', '--limit', '64', '--batch-size', '64', '--epochs', '1', '--quiet', ...DATA], cwd);
+  const wasm = await runCli(['train', '--backend', 'wasm', '--limit', '64', '--batch-size', '64', '--epochs', '1', '--quiet', ...DATA], { bin, cwd });
   assert.equal(wasm.code, 0, wasm.stderr);
   assert.match(wasm.stdout, /examples\/sec on cpu \(wasm/);
   assert.ok(!readFileSync(path.join(cwd, 'runs', readdirSync(path.join(cwd, 'runs'))[0]!, 'summary.json'), 'utf8').includes('webgpu'));
