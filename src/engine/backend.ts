@@ -9,6 +9,7 @@
 import type { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { BnlenetError, UsageError } from '../errors';
+import { peerInstallCommand } from './peer-install';
 import { coreCount, withThreadedWasm } from './wasm-threads';
 import { activateWebgpu } from './webgpu';
 
@@ -117,7 +118,7 @@ export function missingPackageError(gpu: boolean, cause?: string): BnlenetError 
   return new BnlenetError(
     `${flag}: ${what}`,
     1,
-    `${needs}Install it with \`npm install ${pkg}@${TFJS_VERSION}\`, ` +
+    `${needs}Install it with \`${peerInstallCommand([pkg])}\`, ` +
       'or train without it with `--backend wasm`.',
   );
 }
@@ -140,7 +141,7 @@ export async function selectBackend(request: BackendRequest): Promise<BackendInf
     device = await activateTensorflow(tf, plan === 'tensorflow-gpu', packages);
   } else if (plan === 'webgpu' || plan === 'webgpu-gpu') {
     // Plain --gpu came here because tfjs-node-gpu is absent: its error names that route too.
-    const cuda = request.gpu && request.backend === 'auto' ? { version: TFJS_VERSION } : undefined;
+    const cuda = request.gpu && request.backend === 'auto' ? { pkg: NODE_GPU_PKG } : undefined;
     device = await activateWebgpu(tf, { gpu: plan === 'webgpu-gpu', cuda }, isInstalled, packages);
   } else if (plan === 'wasm') {
     device = await activateWasm(tf, request.threads, packages);
@@ -176,7 +177,7 @@ async function activateTensorflow(tf: Tf, gpu: boolean, packages: Record<string,
     throw new BnlenetError(
       `${pkg} ${packages[pkg]} uses a different copy of ${CORE_PKG} than bnlenet (${tf.version_core})`,
       1,
-      `Install the matching version, \`npm install ${pkg}@${TFJS_VERSION}\`, then \`npm dedupe\`; ` +
+      `Install the matching version, \`${peerInstallCommand([pkg])}\`, then \`npm dedupe\`; ` +
         'or train without it with `--backend wasm`.',
     );
   }

@@ -4,18 +4,15 @@
  * usable adapter, and for --gpu a hardware one.
  */
 import { BnlenetError } from '../errors';
+import { peerInstallCommand } from './peer-install';
 import { adapterName, DAWN_PKG, type AdapterDescription, type AdapterProbe } from './webgpu-adapter';
 
 export const WEBGPU_BACKEND_PKG = '@tensorflow/tfjs-backend-webgpu';
 export const WEBGPU_PACKAGES = [WEBGPU_BACKEND_PKG, DAWN_PKG] as const;
 
-const PEERS = (require('../../../package.json') as { peerDependencies: Record<string, string> }).peerDependencies;
-
-/** `npm install` for the WebGPU packages at the versions package.json pins. --save-peer makes
- * npm install a package the project lists as an optional peer (it skips it otherwise);
- * --no-save leaves package.json as it is. */
+/** `npm install` for the WebGPU packages at the versions package.json pins. */
 export function webgpuInstallCommand(): string {
-  return `npm install --no-save --save-peer ${WEBGPU_PACKAGES.map((p) => `${p}@${PEERS[p]}`).join(' ')}`;
+  return peerInstallCommand(WEBGPU_PACKAGES);
 }
 
 const SETUP = '`bash scripts/setup.sh --webgpu` (Debian; also installs a software Vulkan driver where there is no GPU)';
@@ -78,10 +75,10 @@ function webgpuState(state: WebgpuState): string {
  * --gpu with no GPU to train on. `cuda` names the CUDA route too (plain --gpu tries it first);
  * `--gpu --backend webgpu` asked for WebGPU alone.
  */
-export function noGpuError(state: WebgpuState, cuda: { version: string } | undefined): BnlenetError {
+export function noGpuError(state: WebgpuState, cuda: { pkg: string } | undefined): BnlenetError {
   const routes = cuda
-    ? `CUDA needs @tensorflow/tfjs-node-gpu@${cuda.version}, which is not installed (Linux x86_64, an NVIDIA GPU, ` +
-      `CUDA 11.2, cuDNN 8.1); ${webgpuState(state)}`
+    ? `CUDA needs ${cuda.pkg}, which is not installed (\`${peerInstallCommand([cuda.pkg])}\`; Linux x86_64, ` +
+      `an NVIDIA GPU, CUDA 11.2, cuDNN 8.1); ${webgpuState(state)}`
     : webgpuState(state);
   const next =
     state.kind === 'software'

@@ -24,8 +24,8 @@ type Tf = typeof import('@tensorflow/tfjs-core');
 export interface WebgpuRoute {
   /** --gpu: a hardware adapter only; a software (fallback) adapter is refused. */
   gpu: boolean;
-  /** --gpu's error also names the CUDA route (tried first, absent), with this version. */
-  cuda?: { version: string };
+  /** --gpu's error also names the CUDA route (tried first, absent): this package. */
+  cuda?: { pkg: string };
 }
 
 /** The adapter Dawn offered, once the stack is loaded in this process. */

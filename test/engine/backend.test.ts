@@ -59,13 +59,13 @@ describe('missing tfjs-node packages', () => {
     assert.match(err.message, /@tensorflow\/tfjs-node-gpu/);
     assert.match(err.hint ?? '', /CUDA 11\.2/);
     assert.match(err.hint ?? '', /cuDNN 8\.1/);
-    assert.match(err.hint ?? '', /npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/);
+    assert.match(err.hint ?? '', /npm install --no-save --save-peer @tensorflow\/tfjs-node-gpu@4\.22\.0/);
     assert.match(err.hint ?? '', /--backend wasm/);
   });
   test('the cpu error names tfjs-node', () => {
     const err = missingPackageError(false);
     assert.match(err.message, /@tensorflow\/tfjs-node is not installed/);
-    assert.match(err.hint ?? '', /npm install @tensorflow\/tfjs-node@4\.22\.0/);
+    assert.match(err.hint ?? '', /npm install --no-save --save-peer @tensorflow\/tfjs-node@4\.22\.0/);
   });
   test('selectBackend rejects with that error when the package is absent', async (t) => {
     if (isInstalled('@tensorflow/tfjs-node-gpu')) return t.skip('tfjs-node-gpu is installed here');

@@ -55,10 +55,10 @@ test('missing packages: one line with the npm install and --backend wasm, and Da
 });
 
 test('--gpu without tfjs-node-gpu or the WebGPU packages names both routes in one line', async () => {
-  await assert.rejects(activateWebgpu(tf, { gpu: true, cuda: { version: '4.22.0' } }, () => false, {}), (err: unknown) => {
+  await assert.rejects(activateWebgpu(tf, { gpu: true, cuda: { pkg: '@tensorflow/tfjs-node-gpu' } }, () => false, {}), (err: unknown) => {
     assert.ok(err instanceof BnlenetError);
     assertOneLine(err);
-    assert.match(err.message, /^--gpu: no GPU to train on: CUDA needs @tensorflow\/tfjs-node-gpu@4\.22\.0, which is not installed \(.*CUDA 11\.2, cuDNN 8\.1\); WebGPU needs /);
+    assert.match(err.message, /^--gpu: no GPU to train on: CUDA needs @tensorflow\/tfjs-node-gpu, which is not installed \(`npm install --no-save --save-peer @tensorflow\/tfjs-node-gpu@4\.22\.0`; .*CUDA 11\.2, cuDNN 8\.1\); WebGPU needs /);
     assert.ok(err.message.includes(webgpuInstallCommand()), err.message);
     assert.match(err.message, /--backend wasm/);
     return true;
@@ -66,7 +66,7 @@ test('--gpu without tfjs-node-gpu or the WebGPU packages names both routes in on
 });
 
 test('--gpu on a software adapter: not a GPU, and --backend webgpu trains on it', () => {
-  const both = noGpuError({ kind: 'software', adapter: LLVMPIPE }, { version: '4.22.0' });
+  const both = noGpuError({ kind: 'software', adapter: LLVMPIPE }, { pkg: '@tensorflow/tfjs-node-gpu' });
   assertOneLine(both);
   assert.match(both.message, /CUDA needs @tensorflow\/tfjs-node-gpu.*; WebGPU found only a software adapter \(llvmpipe: Mesa 25\.0\.7/);
   assert.match(both.message, /train on it anyway with `--backend webgpu` \(without --gpu\)/);
