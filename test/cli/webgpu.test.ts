@@ -1,12 +1,13 @@
 /**
  * `--backend webgpu` and `--gpu` as a user runs them. With the stack (in CI: Mesa's lavapipe,
- * about a second per step, and a minute or two per evaluation of the 10,000 test images): a
- * run interrupted with Ctrl-C and resumed, whose losses match the same run on wasm, evaluated,
- * inspected, and compared; no adapter (an empty Vulkan driver list) and --gpu on a machine
- * without a GPU, each one line and exit 1. Without the packages (a copy of the tool whose
+ * a second or more per step, and minutes per evaluation of the 10,000 test images): train and
+ * compare stopped with Ctrl-C and resumed, with losses as on wasm, evaluated and inspected; no
+ * adapter (an empty Vulkan driver list) and --gpu on a machine without a GPU, each one line
+ * and exit 1. Without the packages (a copy of the tool whose
  * node_modules lacks them): one line naming the npm install.
  */
 import { test } from 'node:test';
+import type { ChildProcess } from 'node:child_process';
 import * as assert from 'node:assert/strict';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +20,7 @@ import { webgpuAdapterOrSkip } from '../helpers/webgpu-stack';
 const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
 /** A run of 10 batches of 32: long enough to interrupt after the first, short on lavapipe. */
 const RUN = ['--impl', 'custom', '--limit', '320', '--batch-size', '32', '--epochs', '1', '--seed', '2', ...DATA];
-const SLOW = { timeoutMs: 600_000 };
+const SLOW = { timeoutMs: 900_000 };
 /** A Vulkan driver list naming no driver: Dawn finds no adapter. */
 const NO_VULKAN_DRIVER = { VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' };
 
@@ -35,21 +36,42 @@ function assertRelative(actual: number, expected: number, tol: number, label: st
   assert.ok(Math.abs(actual - expected) <= tol * Math.abs(expected), `${label}: ${actual} vs ${expected}`);
 }
 
-test('WebGPU end to end: Ctrl-C, --resume, losses as on wasm, evaluate, inspect-params, compare', async (t) => {
+/** Two runs of the same arguments: epoch loss within 1e-4 relative, the same train accuracy,
+ * test accuracy within 0.002, gamma and moving variance within 1e-4 relative. */
+function assertRunsClose(runDir: string, refDir: string, label: string): void {
+  const [a] = readMetrics(runDir);
+  const [b] = readMetrics(refDir);
+  assertRelative(a!.loss, b!.loss, 1e-4, `${label}: epoch loss`);
+  assert.equal(a!.trainAcc, b!.trainAcc, `${label}: train acc`);
+  assert.ok(Math.abs(a!.testAcc - b!.testAcc) <= 0.002, `${label}: test acc ${a!.testAcc} vs ${b!.testAcc}`);
+  const ref = readJson(path.join(refDir, 'summary.json')).batchNorm;
+  readJson(path.join(runDir, 'summary.json')).batchNorm.forEach((layer: { gamma: number[]; movingVariance: number[] }, i: number) => {
+    layer.gamma.forEach((v, c) => assertRelative(v, ref[i].gamma[c], 1e-4, `${label}: bn${i + 1} gamma[${c}]`));
+    layer.movingVariance.forEach((v, c) => assertRelative(v, ref[i].movingVariance[c], 1e-4, `${label}: bn${i + 1} moving variance[${c}]`));
+  });
+}
+
+/** Sends Ctrl-C once `ready` matches the output: training has begun. */
+function ctrlCWhen(ready: RegExp) {
+  let sent = false;
+  return (stdout: string, child: ChildProcess) => {
+    if (!sent && ready.test(stdout)) sent = child.kill('SIGINT');
+  };
+}
+
+// Each WebGPU run evaluates the 10,000 test images at its epoch end, minutes on lavapipe: the
+// test has two such evaluations (compare's two runs). The train run is stopped before its
+// epoch end and finished on wasm: a checkpoint resumes on any backend.
+test('WebGPU end to end: train and Ctrl-C, compare with Ctrl-C and --resume, losses as on wasm, evaluate, inspect-params', async (t) => {
   const adapter = await webgpuAdapterOrSkip(t);
   if (!adapter) return;
   const dir = tempDir(t);
-  const cut = path.join(dir, 'cut');
+  const device = adapter.isFallbackAdapter ? /^webgpu \(.+, software fallback adapter\)$/ : /^webgpu \(.+\)$/;
 
-  let signalled = false;
-  const interrupted = await runCli(['train', '--backend', 'webgpu', ...RUN, '--out', cut], {
-    ...SLOW,
-    // Ctrl-C once training has begun (the run dir line is out).
-    onStdout: (stdout, child) => {
-      if (!signalled && /^run dir: /m.test(stdout)) signalled = child.kill('SIGINT');
-    },
-  });
-  assert.equal(interrupted.code, 130, `signal ${interrupted.signal}; stdout: ${interrupted.stdout}; stderr: ${interrupted.stderr}`);
+  const cut = path.join(dir, 'cut');
+  const interrupted = await runCli(['train', '--backend', 'webgpu', ...RUN, '--out', cut], { ...SLOW, onStdout: ctrlCWhen(/^run dir: /m) });
+  assert.equal(interrupted.code, 130, interrupted.stderr);
+  assert.match(interrupted.stdout, /^training LeNet-BN .* on webgpu \(.+\)$/m);
   // Dawn's own warnings may come first; the tool's lines (the error and its hint) come last.
   const lines = interrupted.stderr.trim().split('\n');
   const at = lines.findIndex((l) => /^bnlenet: interrupted in epoch 1\/1 after batch \d+\/10; checkpoint saved/.test(l));
@@ -57,50 +79,40 @@ test('WebGPU end to end: Ctrl-C, --resume, losses as on wasm, evaluate, inspect-
   assert.ok(lines.slice(at + 1).every((l) => l.startsWith('  ')), `nothing but the hint after the error: ${interrupted.stderr}`);
   const { position } = readJson(path.join(cut, 'checkpoint.json'));
   assert.ok(position.nextBatch > 0 && position.nextBatch < 10, `stopped mid-epoch at batch ${position.nextBatch}`);
-
-  // The backend is not part of a run's definition: a run resumes where it is asked to.
-  const resumed = await runCli(['train', '--resume', cut, '--backend', 'webgpu'], SLOW);
-  assert.equal(resumed.code, 0, `exits by itself when done; stderr: ${resumed.stderr}`);
-  assert.match(resumed.stdout, /resuming at epoch 1, batch \d+/);
-  const deviceLine = resumed.stdout.trim().split('\n').find((l) => /examples\/sec on /.test(l) && !l.startsWith('epoch'));
-  assert.match(deviceLine ?? '', /^\d+(\.\d+)? examples\/sec on webgpu \(.+\)$/);
-  if (adapter.isFallbackAdapter) assert.match(deviceLine!, /, software fallback adapter\)$/);
-  assert.doesNotMatch(resumed.stderr, /bnlenet:/, 'every line of the tool went to stdout');
-
+  const finished = await runCli(['train', '--resume', cut, '--backend', 'wasm', '--quiet']);
+  assert.equal(finished.code, 0, finished.stderr);
   const ref = path.join(dir, 'wasm');
   const wasm = await runCli(['train', '--backend', 'wasm', ...RUN, '--quiet', '--out', ref]);
   assert.equal(wasm.code, 0, wasm.stderr);
-  const [g] = readMetrics(cut);
-  const [w] = readMetrics(ref);
-  assertRelative(g!.loss, w!.loss, 1e-4, 'epoch loss, webgpu (interrupted and resumed) vs wasm');
-  assert.equal(g!.trainAcc, w!.trainAcc, 'train acc');
-  assert.ok(Math.abs(g!.testAcc - w!.testAcc) <= 0.002, `test acc ${g!.testAcc} vs ${w!.testAcc}`);
-  const gpuSummary = readJson(path.join(cut, 'summary.json'));
-  const wasmSummary = readJson(path.join(ref, 'summary.json'));
-  assert.match(gpuSummary.backend.device, /^webgpu \(/);
-  gpuSummary.batchNorm.forEach((layer: { gamma: number[]; movingVariance: number[] }, i: number) => {
-    layer.gamma.forEach((v, c) => assertRelative(v, wasmSummary.batchNorm[i].gamma[c], 1e-4, `bn${i + 1} gamma[${c}]`));
-    layer.movingVariance.forEach((v, c) =>
-      assertRelative(v, wasmSummary.batchNorm[i].movingVariance[c], 1e-4, `bn${i + 1} moving variance[${c}]`),
-    );
-  });
+  assertRunsClose(cut, ref, 'train: batches on webgpu, the rest on wasm, vs all on wasm');
 
-  const evaluated = await runCli(['evaluate', '--run', cut, '--json', ...DATA]);
-  assert.equal(evaluated.code, 0, evaluated.stderr);
-  assert.ok(Math.abs(jsonLines(evaluated.stdout)[0].testAcc - g!.testAcc) <= 0.002, 'the saved model evaluates as trained');
-  const inspected = await runCli(['inspect-params', '--run', cut, '--json']);
-  assert.equal(inspected.code, 0, inspected.stderr);
-  assert.deepEqual(jsonLines(inspected.stdout)[0].layers[0].gamma, gpuSummary.batchNorm[0].gamma);
-
-  const compared = await runCli(
-    ['compare', '--backend', 'webgpu', '--limit', '64', '--batch-size', '32', '--epochs', '1', '--seed', '2', ...DATA, '--json', '--out', path.join(dir, 'cmp')],
-    SLOW,
-  );
-  assert.equal(compared.code, 0, compared.stderr);
-  const events = jsonLines(compared.stdout);
-  assert.ok(events.filter((e) => e.event === 'end').every((e) => /^webgpu \(/.test(e.device)));
+  // compare on WebGPU: Ctrl-C in its first run, then --resume on WebGPU finishes both.
+  const cmp = path.join(dir, 'cmp');
+  const small = ['--limit', '64', '--batch-size', '32', '--epochs', '1', '--seed', '2', ...DATA];
+  const stopped = await runCli(['compare', '--backend', 'webgpu', ...small, '--json', '--out', cmp], { ...SLOW, onStdout: ctrlCWhen(/"event":"start"/) });
+  assert.equal(stopped.code, 130, stopped.stderr);
+  const resumed = await runCli(['compare', '--resume', cmp, '--backend', 'webgpu', '--json'], SLOW);
+  assert.equal(resumed.code, 0, `exits by itself when done; stderr: ${resumed.stderr}`);
+  assert.doesNotMatch(resumed.stderr, /bnlenet:/, 'every line of the tool went to stdout');
+  const events = jsonLines(resumed.stdout);
+  const ends = events.filter((e) => e.event === 'end');
+  assert.equal(ends.length, 2);
+  for (const end of ends) assert.match(end.device, device);
   const { runs } = events.at(-1)!;
   assert.ok(Math.abs(runs.custom.metrics[0].loss - runs.builtin.metrics[0].loss) < 1e-3, 'both BatchNorms take the same steps');
+  const custom = path.join(cmp, 'custom');
+  const customRef = path.join(dir, 'wasm-custom');
+  const wasmCustom = await runCli(['train', '--backend', 'wasm', '--impl', 'custom', ...small, '--quiet', '--out', customRef]);
+  assert.equal(wasmCustom.code, 0, wasmCustom.stderr);
+  assertRunsClose(custom, customRef, 'compare\'s custom run on webgpu (interrupted, resumed) vs wasm');
+
+  const evaluated = await runCli(['evaluate', '--run', custom, '--json', ...DATA]);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const [trained] = readMetrics(custom);
+  assert.ok(Math.abs(jsonLines(evaluated.stdout)[0].testAcc - trained!.testAcc) <= 0.002, 'the saved model evaluates as trained');
+  const inspected = await runCli(['inspect-params', '--run', custom, '--json']);
+  assert.equal(inspected.code, 0, inspected.stderr);
+  assert.deepEqual(jsonLines(inspected.stdout)[0].layers[0].gamma, readJson(path.join(custom, 'summary.json')).batchNorm[0].gamma);
 });
 
 test('no WebGPU adapter (an empty Vulkan driver list): one line with Dawn\'s reason, exit 1, nothing written', async (t) => {

@@ -1,9 +1,10 @@
 /**
- * The WebGPU backend on a real adapter (Mesa's lavapipe in CI): it runs TensorFlow.js's own
- * WebGPU kernels, none of the project's, also after the cpu backend has installed the project's
- * op replacements in the same process; a few training steps of both BatchNorms give the cpu
- * backend's losses, weights and moving statistics within 1e-4 (relative); the errors name what
- * to install. The tests in order: the first one loads the stack before anything else runs here.
+ * The WebGPU backend on a real adapter (Mesa's lavapipe in CI): the project registers no kernel
+ * and reroutes no op there; a few training steps of both BatchNorms dispatch only the kernels
+ * TensorFlow.js's WebGPU package registered, also after the cpu backend has installed the
+ * project's op replacements in the same process, and give the cpu backend's losses, weights and
+ * moving statistics within 1e-4 (relative). The tests run in order: the first loads the stack
+ * before anything else runs here.
  */
 import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -78,7 +79,8 @@ async function trainFewSteps(t: { name: string }, impl: BatchNormImpl, runDir: s
     model,
     optimizer: tf.train.sgd(1),
     train: firstExamples(data.train, 96),
-    test: firstExamples(data.test, 200),
+    // The batch's shapes again: lavapipe compiles each new shape's shaders for seconds.
+    test: firstExamples(data.test, 32),
     files: new RunFiles(runDir),
     // The running loss after every step, read as the CLI's progress bar reads it.
     observer: { lossEvery: 1, onBatch: (_done, _batches, runningLoss) => void runningLosses.push(runningLoss!) },
@@ -106,7 +108,7 @@ function assertRelative(actual: number, expected: number, label: string): void {
   assert.ok(Math.abs(actual - expected) <= 1e-4 * Math.abs(expected), `${label}: ${actual} vs ${expected}`);
 }
 
-test('WebGPU runs TensorFlow.js\'s own kernels: the project registers none there', async (t) => {
+test('WebGPU starts with TensorFlow.js\'s own kernels: the project registers and reroutes nothing there', async (t) => {
   const adapter = await webgpuAdapterOrSkip(t);
   if (!adapter) return;
   await loadWebgpu(tf, { gpu: false }, isInstalled, {});
@@ -125,13 +127,9 @@ test('WebGPU runs TensorFlow.js\'s own kernels: the project registers none there
   ] as const) {
     assert.equal(enabled, false, `${what} is not rerouted on webgpu`);
   }
-  for (const impl of ['custom', 'builtin'] as const) {
-    const used = await kernelsDispatched(() => trainFewSteps(t, impl, tempDir(t)));
-    assertStockKernels(used);
-  }
 });
 
-test('a few steps of both BatchNorms on WebGPU equal the cpu backend\'s within 1e-4', async (t) => {
+test('a few steps of both BatchNorms on WebGPU equal the cpu backend\'s within 1e-4, on TensorFlow.js\'s own kernels', async (t) => {
   if (!(await webgpuAdapterOrSkip(t))) return;
   for (const impl of ['custom', 'builtin'] as const) {
     // cpu first: it installs the project's op replacements process-wide, and WebGPU must
@@ -146,7 +144,7 @@ test('a few steps of both BatchNorms on WebGPU equal the cpu backend\'s within 1
     webgpu!.runningLosses.forEach((loss, i) => assertRelative(loss, cpu.runningLosses[i]!, `${impl} loss after step ${i + 1}`));
     assertRelative(webgpu!.loss, cpu.loss, `${impl} epoch loss`);
     assert.equal(webgpu!.trainAcc, cpu.trainAcc, `${impl} train acc`);
-    assert.ok(Math.abs(webgpu!.testAcc - cpu.testAcc) <= 1 / 200, `${impl} test acc ${webgpu!.testAcc} vs ${cpu.testAcc}`);
+    assert.ok(Math.abs(webgpu!.testAcc - cpu.testAcc) <= 1 / 32, `${impl} test acc ${webgpu!.testAcc} vs ${cpu.testAcc}`);
     webgpu!.weights.forEach((w, i) => assertWeightClose(w.values, cpu.weights[i]!.values, w.name));
   }
 });
