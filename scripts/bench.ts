@@ -36,6 +36,7 @@ import {
 } from './bench/report';
 import { rateOf, ratio, rotate } from './bench/stats';
 import type { TrainOnceOutput } from './bench/train-once';
+import { benchWebgpu, webgpuLines } from './bench/webgpu';
 
 const TRAIN_ONCE = path.join(__dirname, 'bench', 'train-once.js');
 
@@ -142,6 +143,9 @@ async function main(): Promise<void> {
     peakRss = await measurePeakRss(dataDir, trainCount, options.childTimeout * 60_000);
   }
 
+  await probeQuiet();
+  const webgpu = await benchWebgpu(dataDir, options.batchSize, options.childTimeout * 60_000, log);
+
   const results: BenchResults = { warmupEpochs: options.warmup, samples, references, loadSeconds, helpSeconds, peakRss, otherBusyCores };
   const summary = summarize(results);
   const goals = checkGoals(summary);
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
     `training: first ${examples.toLocaleString('en-US')} images, batch ${options.batchSize}, ` +
       `${options.epochs} epochs (first ${options.warmup} left out as warm-up), ${options.repeats} repeats, one process each`,
   ];
-  const text = `${heading.join('\n')}\n\n${benchTable(results, summary)}\n${goalLines(goals)}\n${quietLine(summary)}`;
+  const text = `${heading.join('\n')}\n\n${benchTable(results, summary)}\n${webgpuLines(webgpu, summary)}\n${goalLines(goals)}\n${quietLine(summary)}`;
   process.stdout.write(text);
 
   const out = options.out ?? path.join(REPO_ROOT, 'runs', `bench-${utcStamp(started)}.json`);
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
     summary,
     goals,
     results,
+    webgpu,
     table: text,
   };
   await mkdir(path.dirname(out), { recursive: true });

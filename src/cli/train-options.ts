@@ -37,7 +37,7 @@ export function addTrainOptions(command: Command, options: { impl: boolean }): C
     );
   }
   return command
-    .option('--gpu', 'train on CUDA through @tensorflow/tfjs-node-gpu (an optional package)')
+    .option('--gpu', 'train on a GPU: CUDA through @tensorflow/tfjs-node-gpu if installed, else WebGPU (optional packages)')
     .addOption(
       new Option('--backend <name>', 'TensorFlow.js backend; auto = tensorflow if installed, else wasm')
         .choices(BACKEND_NAMES)

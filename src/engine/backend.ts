@@ -9,15 +9,20 @@
 import type { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { BnlenetError, UsageError } from '../errors';
+import { peerInstallCommand } from './peer-install';
 import { coreCount, withThreadedWasm } from './wasm-threads';
+import { activateWebgpu } from './webgpu';
 
 /** The names `--backend` takes: the one definition the CLI's choices derive from. */
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface BackendRequest {
   backend: BackendName;
-  /** tensorflow on CUDA through @tensorflow/tfjs-node-gpu. */
+  /**
+   * Train on a GPU: CUDA through @tensorflow/tfjs-node-gpu when it is installed, else WebGPU on
+   * a hardware adapter (with --backend tensorflow or webgpu: that route only).
+   */
   gpu: boolean;
   /**
    * wasm only: threads for XNNPACK. Default: BNLENET_WASM_THREADS if set, else one per
@@ -28,9 +33,9 @@ export interface BackendRequest {
 }
 
 export interface BackendInfo {
-  /** The tfjs backend name in use: 'tensorflow', 'wasm' or 'cpu'. */
+  /** The tfjs backend name in use: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   name: string;
-  /** What to print after "examples/sec on": "cuda:0", "cpu (wasm, SIMD, 2 threads)", ... */
+  /** What to print after "examples/sec on": "cuda:0", "webgpu (<adapter>)", "cpu (wasm, SIMD, 2 threads)", ... */
   device: string;
   /** Package name -> version actually loaded. */
   packages: Record<string, string>;
@@ -45,11 +50,11 @@ const CPU_PKG = '@tensorflow/tfjs-backend-cpu';
 
 /**
  * The usage conflict in a request, if any, for the CLI to report as a usage error (exit 2):
- * --gpu runs on TensorFlow, so it cannot go with --backend wasm or cpu.
+ * --gpu runs on CUDA or WebGPU, so it cannot go with --backend wasm or cpu.
  */
 export function backendConflict(request: BackendRequest): string | undefined {
   if (request.gpu && (request.backend === 'wasm' || request.backend === 'cpu')) {
-    return `--gpu trains on TensorFlow with CUDA and cannot be combined with --backend ${request.backend}`;
+    return `--gpu trains on a GPU (CUDA or WebGPU) and cannot be combined with --backend ${request.backend}`;
   }
   return undefined;
 }
@@ -72,17 +77,25 @@ function versionOf(pkg: string): string {
   }
 }
 
-/** Which package a request loads: a tfjs-node flavour, or the wasm or cpu backend. */
+/**
+ * What a request runs on: a tfjs-node flavour, WebGPU (`webgpu-gpu`: on a hardware adapter
+ * only), or the wasm or cpu backend. --gpu alone is CUDA when tfjs-node-gpu is installed, else
+ * WebGPU.
+ */
 export function planBackend(
   request: BackendRequest,
   installed: (pkg: string) => boolean = isInstalled,
-): 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' {
+): 'tensorflow-gpu' | 'tensorflow' | 'webgpu-gpu' | 'webgpu' | 'wasm' | 'cpu' {
   const conflict = backendConflict(request);
   if (conflict) throw new UsageError(conflict);
-  if (request.gpu) return 'tensorflow-gpu';
+  if (request.gpu) {
+    if (request.backend === 'tensorflow') return 'tensorflow-gpu';
+    if (request.backend === 'webgpu') return 'webgpu-gpu';
+    return installed(NODE_GPU_PKG) ? 'tensorflow-gpu' : 'webgpu-gpu';
+  }
   switch (request.backend) {
     case 'tensorflow':
-      return 'tensorflow';
+    case 'webgpu':
     case 'wasm':
     case 'cpu':
       return request.backend;
@@ -105,7 +118,7 @@ export function missingPackageError(gpu: boolean, cause?: string): BnlenetError 
   return new BnlenetError(
     `${flag}: ${what}`,
     1,
-    `${needs}Install it with \`npm install ${pkg}@${TFJS_VERSION}\`, ` +
+    `${needs}Install it with \`${peerInstallCommand([pkg])}\`, ` +
       'or train without it with `--backend wasm`.',
   );
 }
@@ -126,6 +139,10 @@ export async function selectBackend(request: BackendRequest): Promise<BackendInf
   let device: string;
   if (plan === 'tensorflow' || plan === 'tensorflow-gpu') {
     device = await activateTensorflow(tf, plan === 'tensorflow-gpu', packages);
+  } else if (plan === 'webgpu' || plan === 'webgpu-gpu') {
+    // Plain --gpu came here because tfjs-node-gpu is absent: its error names that route too.
+    const cuda = request.gpu && request.backend === 'auto' ? { pkg: NODE_GPU_PKG } : undefined;
+    device = await activateWebgpu(tf, { gpu: plan === 'webgpu-gpu', cuda }, isInstalled, packages);
   } else if (plan === 'wasm') {
     device = await activateWasm(tf, request.threads, packages);
   } else {
@@ -160,7 +177,7 @@ async function activateTensorflow(tf: Tf, gpu: boolean, packages: Record<string,
     throw new BnlenetError(
       `${pkg} ${packages[pkg]} uses a different copy of ${CORE_PKG} than bnlenet (${tf.version_core})`,
       1,
-      `Install the matching version, \`npm install ${pkg}@${TFJS_VERSION}\`, then \`npm dedupe\`; ` +
+      `Install the matching version, \`${peerInstallCommand([pkg])}\`, then \`npm dedupe\`; ` +
         'or train without it with `--backend wasm`.',
     );
   }
@@ -172,7 +189,8 @@ async function activateTensorflow(tf: Tf, gpu: boolean, packages: Record<string,
       `--gpu: ${pkg} loaded but TensorFlow found no usable CUDA GPU`,
       1,
       `${pkg}@${TFJS_VERSION} needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1 on the library path ` +
-        '(see the TensorFlow messages above); or train on the CPU with `--backend wasm`.',
+        '(see the TensorFlow messages above); or train on the GPU through WebGPU with `--gpu --backend webgpu` ' +
+        '(README.md, GPU), or on the CPU with `--backend wasm`.',
     );
   }
   return 'cuda:0';

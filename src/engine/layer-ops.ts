@@ -155,6 +155,11 @@ export function enableLayerOps(backendName: string): void {
   enabledBackends.add(backendName);
 }
 
+/** Whether the ops above take the project's kernels on `backendName`. */
+export function layerOpsEnabled(backendName: string): boolean {
+  return enabledBackends.has(backendName);
+}
+
 /** Back to the stock ops on `backendName` (or on every backend). */
 export function disableLayerOps(backendName?: string): void {
   if (backendName === undefined) enabledBackends.clear();

@@ -34,7 +34,7 @@ const BAD_FLAGS: [string[], RegExp][] = [
   [['--limit', '0'], /--limit.*'0'/],
   [['--seed', 'x'], /--seed.*'x'/],
   [['--impl', 'fancy'], /--impl.*'fancy'.*custom, builtin/],
-  [['--backend', 'tpu'], /--backend.*'tpu'.*auto, tensorflow, wasm, cpu/],
+  [['--backend', 'tpu'], /--backend.*'tpu'.*auto, tensorflow, webgpu, wasm, cpu/],
   [['--out', ''], /--out.*empty string/],
   [['--data-dir', ' '], /--data-dir.*empty string/],
   [['--gpu', '--backend', 'wasm'], /--gpu .*--backend wasm/],

@@ -28,12 +28,17 @@ describe('planBackend', () => {
     assert.equal(planBackend({ backend: 'auto', gpu: false }, only('@tensorflow/tfjs-node')), 'tensorflow');
     assert.equal(planBackend({ backend: 'auto', gpu: false }, only('@tensorflow/tfjs-node-gpu')), 'tensorflow-gpu');
   });
-  test('--gpu is tfjs-node-gpu, with auto or tensorflow', () => {
-    assert.equal(planBackend({ backend: 'auto', gpu: true }, none), 'tensorflow-gpu');
+  test('--gpu is CUDA when tfjs-node-gpu is installed, else WebGPU on a hardware adapter', () => {
+    assert.equal(planBackend({ backend: 'auto', gpu: true }, only('@tensorflow/tfjs-node-gpu')), 'tensorflow-gpu');
+    assert.equal(planBackend({ backend: 'auto', gpu: true }, none), 'webgpu-gpu');
+  });
+  test('--gpu with --backend tensorflow or webgpu takes that route only', () => {
     assert.equal(planBackend({ backend: 'tensorflow', gpu: true }, none), 'tensorflow-gpu');
+    assert.equal(planBackend({ backend: 'webgpu', gpu: true }, only('@tensorflow/tfjs-node-gpu')), 'webgpu-gpu');
   });
   test('explicit backends are taken as asked', () => {
     assert.equal(planBackend({ backend: 'tensorflow', gpu: false }, none), 'tensorflow');
+    assert.equal(planBackend({ backend: 'webgpu', gpu: false }, only('@tensorflow/tfjs-node-gpu')), 'webgpu');
     assert.equal(planBackend({ backend: 'wasm', gpu: false }, only('@tensorflow/tfjs-node')), 'wasm');
     assert.equal(planBackend({ backend: 'cpu', gpu: false }, none), 'cpu');
   });
@@ -54,13 +59,13 @@ describe('missing tfjs-node packages', () => {
     assert.match(err.message, /@tensorflow\/tfjs-node-gpu/);
     assert.match(err.hint ?? '', /CUDA 11\.2/);
     assert.match(err.hint ?? '', /cuDNN 8\.1/);
-    assert.match(err.hint ?? '', /npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/);
+    assert.match(err.hint ?? '', /npm install --no-save --save-peer @tensorflow\/tfjs-node-gpu@4\.22\.0/);
     assert.match(err.hint ?? '', /--backend wasm/);
   });
   test('the cpu error names tfjs-node', () => {
     const err = missingPackageError(false);
     assert.match(err.message, /@tensorflow\/tfjs-node is not installed/);
-    assert.match(err.hint ?? '', /npm install @tensorflow\/tfjs-node@4\.22\.0/);
+    assert.match(err.hint ?? '', /npm install --no-save --save-peer @tensorflow\/tfjs-node@4\.22\.0/);
   });
   test('selectBackend rejects with that error when the package is absent', async (t) => {
     if (isInstalled('@tensorflow/tfjs-node-gpu')) return t.skip('tfjs-node-gpu is installed here');
