@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadFashionMnist, type FashionMnist } from '../../src/data/fashion-mnist';
 import { selectBackend } from '../../src/engine';
+import { bookVariant } from '../../src/model/variant';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
 import { evaluateSplit } from '../../src/train/evaluate';
 import { runTraining } from '../../src/train/run-training';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     const loaded: { data?: FashionMnist } = {};
     const outcome = await runTraining({
       args: {
-        impl,
+        ...bookVariant(impl),
         epochs: Number(values.epochs ?? 3),
         batchSize: Number(values['batch-size'] ?? 256),
         lr: 1,

@@ -81,7 +81,7 @@ async function trainVariants(
             plan: { index, count: plan.runs.length },
             resumeCommand: `bnlenet ${plan.kind} --resume ${dir}`,
           });
-    runs[planned.args.impl] = variantRun(outcome);
+    runs[planned.args.impl as BatchNormImpl] = variantRun(outcome);
   }
   return runs as Record<BatchNormImpl, VariantRun>;
 }

@@ -132,7 +132,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       await checkpoint.restoreOptimizer(optimizer);
       await files.catchUp(checkpoint, args);
     } else {
-      model = buildLeNet(args.impl, args.seed);
+      model = buildLeNet(args, args.seed);
     }
     const from = checkpoint?.position;
     request.onStart?.({ args, examples: trainSplit.count, resumedAt: from && { epoch: from.epoch, batch: from.nextBatch } });
