@@ -12,6 +12,7 @@ import { downloadCommand } from './commands/download';
 import { evaluateCommand } from './commands/evaluate';
 import { inspectParamsCommand } from './commands/inspect-params';
 import { reproduceCommand } from './commands/reproduce';
+import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 
 const VERSION: string = (require('../../../package.json') as { version: string }).version;
@@ -35,6 +36,7 @@ function buildProgram(stop: StopController): Command {
     evaluateCommand(),
     inspectParamsCommand(),
     reproduceCommand(stop),
+    sweepCommand(stop),
   ]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.
     command.exitOverride().configureOutput(OUTPUT);

@@ -11,6 +11,7 @@ import { hasBatchNorm, MODEL_IMPLS, type ModelImpl } from '../model/impls';
 import { BN_MODES, BN_POSITIONS, variantConflict, type BnMode, type BnPosition, type ModelVariant } from '../model/variant';
 import type { OutputMode } from '../report/train-reporter';
 import { DEFINING_FIELDS, type DefiningField, type RunArgs } from '../train/run-record';
+import type { SweepAxis } from '../train/sweep';
 import { commaList, dropoutRate, oneOf, pathValue, positiveNumber, wholeNumber } from './flags';
 
 export interface TrainFlags {
@@ -38,6 +39,11 @@ export interface TrainFlags {
   quiet?: boolean;
 }
 
+/** The flags `sweep` takes as comma-separated lists, one cell per combination: the sweep's axes. */
+export type ListFlag = SweepAxis;
+/** sweep's flags: train's, with a list of values for each of the sweep's axes. */
+export type SweepFlags = Omit<TrainFlags, ListFlag> & { [K in ListFlag]: TrainFlags[K][] };
+
 /** "1,2" -> [1, 2]: BatchNorm positions, ascending. */
 function positionList(value: string): BnPosition[] {
   const positions = commaList(oneOf(BN_POSITIONS.map(String)))(value).map(Number) as BnPosition[];
@@ -57,7 +63,7 @@ export function addTrainOptions(command: Command, options: { impl: boolean; list
   /** A flag of the sweep's axes: one value, or with `lists` a comma list of them. */
   const value = <T>(flags: string, description: string, parse: (v: string) => T, fallback: T) =>
     lists
-      ? new Option(flags.replace(/<(\w+)>/, '<$1,...>'), `${description}; a comma-separated list`).argParser(commaList(parse)).default([fallback])
+      ? new Option(flags.replace(/<(\w+)>/, '<$1,...>'), `${description}; a comma-separated list`).argParser(commaList(parse)).default([fallback], String(fallback))
       : new Option(flags, description).argParser(parse).default(fallback);
   if (options.impl) {
     const impl = lists
