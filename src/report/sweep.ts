@@ -14,6 +14,7 @@ import {
   type SweepAxes,
   type SweepAxis,
 } from '../train/sweep';
+import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../train/learning';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { renderSweepSvg } from './plots';
 import { markdownTable } from './markdown';
@@ -138,7 +139,7 @@ export function sweepMarkdown(summary: SweepSummary): string {
     '',
     '## Highest learning rate that learned',
     '',
-    `A cell learned when it finished with train accuracy at least 0.2 (chance is 0.1) and a finite loss; ` +
+    `A cell learned when it finished with train accuracy at least ${NO_LEARNING_BELOW} (chance is ${CHANCE_ACCURACY}) and a finite loss; ` +
       'with several seeds, every seed must have. The limit lies between the rate given and the next one tried.',
     '',
     ...summary.learningRates.map((l) => `- ${limitText(l)}`),

@@ -4,8 +4,8 @@
  *
  * A cell's status follows from its files, so that a sweep can be rerun, sharded over
  * machines and collected from their dirs:
- *   ok           summary.json, final train accuracy >= NO_LEARNING_BELOW
- *   no-learning  summary.json, final train accuracy below it
+ *   ok           summary.json, and the run learned (learning.ts)
+ *   no-learning  summary.json, final train accuracy below NO_LEARNING_BELOW
  *   diverged     outcome.json says so: the loss or weights became non-finite (final; the
  *                run's last finite checkpoint stays, and retraining would diverge again)
  *   failed       outcome.json says so, with the error's message (retried by a rerun)
@@ -15,6 +15,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
+import { learned } from './learning';
 import { readMetrics, SUMMARY_FILE } from './run-dir';
 import { differingField, readRunRecord, type RunArgs } from './run-record';
 import type { PlannedRun } from './run-set';
@@ -26,9 +27,6 @@ export type SweepAxes = { [K in SweepAxis]: RunArgs[K][] };
 
 export const CELL_STATUSES = ['ok', 'diverged', 'no-learning', 'failed', 'pending'] as const;
 export type CellStatus = (typeof CELL_STATUSES)[number];
-
-/** A final train accuracy below this (chance is 0.1) is a run that did not learn. */
-export const NO_LEARNING_BELOW = 0.2;
 
 export const OUTCOME_FILE = 'outcome.json';
 
@@ -137,5 +135,5 @@ export async function readCellResult(setDir: string, planned: PlannedRun): Promi
   const last = metrics[metrics.length - 1];
   if (!finished || !last) return { ...base, status: 'pending', epochsDone };
   const final = { loss: last.loss, trainAcc: last.trainAcc, testAcc: last.testAcc };
-  return { ...base, status: final.trainAcc < NO_LEARNING_BELOW ? 'no-learning' : 'ok', final, epochsDone };
+  return { ...base, status: learned(final) ? 'ok' : 'no-learning', final, epochsDone };
 }

@@ -7,7 +7,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../errors';
 import { variantConflict } from '../../model/variant';
 import { defaultRunDir } from '../../train/run-dir';
-import { cellLabel, NO_LEARNING_BELOW, SWEEP_AXES, type Shard } from '../../train/sweep';
+import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/learning';
+import { cellLabel, SWEEP_AXES, type Shard } from '../../train/sweep';
 import { pathValue } from '../flags';
 import type { StopController } from '../stop-controller';
 import { addTrainOptions, validateBackendFlags, type SweepFlags } from '../train-options';
@@ -33,7 +34,7 @@ with BatchNorm (an --impl none cell is the plain LeNet).
 
 Each cell ends as one of:
   ok           trained every epoch; final train accuracy >= ${NO_LEARNING_BELOW}
-  no-learning  trained every epoch; final train accuracy below ${NO_LEARNING_BELOW} (chance is 0.1)
+  no-learning  trained every epoch; final train accuracy below ${NO_LEARNING_BELOW} (chance is ${CHANCE_ACCURACY})
   diverged     the loss or the weights became NaN or infinite (a result, not an error)
   failed       an error stopped it (its message is kept); a rerun tries it again
   pending      not trained yet, or interrupted
