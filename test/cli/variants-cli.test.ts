@@ -103,3 +103,16 @@ test('--resume restores the variant: an interrupted run with dropout ends with t
   assert.deepEqual(readMetrics(cut).map((m) => [m.loss, m.trainAcc, m.testAcc]), readMetrics(whole).map((m) => [m.loss, m.trainAcc, m.testAcc]));
   assert.ok(readFileSync(path.join(cut, 'weights.bin')).equals(readFileSync(path.join(whole, 'weights.bin'))), 'same weights, byte for byte');
 });
+
+test('compare trains both BatchNorms as the same variant, and says which', async (t) => {
+  const out = path.join(tempDir(t), 'compare');
+  const result = await runCli(['compare', ...SMALL.filter((a) => a !== '--quiet'), '--bn-layers', '1,2', '--no-bias', '--out', out]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^comparing custom and builtin BatchNorm \(BatchNorm at 1,2; no bias before BatchNorm\) from the same/m);
+  for (const impl of ['custom', 'builtin']) {
+    const args = readJson(path.join(out, impl, 'run.json')).args;
+    assert.deepEqual([args.impl, args.bnLayers, args.noBias], [impl, [1, 2], true]);
+  }
+  const [custom, builtin] = ['custom', 'builtin'].map((impl) => readMetrics(path.join(out, impl))[0]!);
+  assert.ok(Math.abs(custom.loss - builtin.loss) < 1e-4, `the same function: ${custom.loss} vs ${builtin.loss}`);
+});
