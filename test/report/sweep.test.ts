@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { bookVariant } from '../../src/model/variant';
+import { renderSweepSvg } from '../../src/report/plots';
 import { buildSweepSummary, sweepLines, sweepMarkdown, writeSweepFiles } from '../../src/report/sweep';
 import type { RunArgs } from '../../src/train/run-record';
 import type { CellResult, CellStatus, SweepAxes } from '../../src/train/sweep';
@@ -78,4 +79,10 @@ test('sweep.md has the learning-rate limits and one table row per cell; sweep.sv
   const labels = points.map((p) => p.attrs['aria-label']!);
   assert.equal(labels.filter((l) => /status: diverged/.test(l)).length, 4);
   assert.ok(labels.some((l) => /learning rate: 10; final accuracy: 0; cells: impl=custom, seed=1; status: diverged/.test(l)), labels.join('\n'));
+});
+
+test('sweep.svg of a sweep with no finished cell says so instead of drawing empty panels', async () => {
+  const svg = await renderSweepSvg([{ lr: 1, series: 'all cells', status: 'pending' }], { title: 'Final accuracy against the learning rate' });
+  assert.match(svg, /no cell has finished yet/);
+  assert.equal(byRole(parseSvgDocument(svg), 'point').length, 0);
 });

@@ -38,10 +38,12 @@ export function renderSweepSvg(points: readonly SweepPoint[], options: ChartOpti
   const x = { field: 'lr', type: 'quantitative', title: 'learning rate', scale: { type: 'log' } } as const;
   const y = { field: 'accuracy', type: 'quantitative' as const, title: 'final accuracy', scale: { domain: [0, 1] } };
   const color = { field: 'series', type: 'nominal', title: 'cells' } as const;
+  const data = values(points);
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: options.title,
-    data: { values: values(points) },
+    // An interrupted or sharded sweep may have no finished cell yet: say so rather than draw nothing.
+    title: data.length > 0 ? options.title : `${options.title}: no cell has finished yet`,
+    data: { values: data },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: [...PANELS] } },
     spec: {
       width: 300,
