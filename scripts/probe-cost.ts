@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { firstExamples, prepareDataset, SPLIT_SIZES } from '../src/data';
 import { selectBackend } from '../src/engine';
 import { buildLeNet } from '../src/model/lenet';
+import { bookVariant } from '../src/model/variant';
 import { ActivationProbe } from '../src/train/activation-probe';
 import { EpochLogs } from '../src/train/epoch-logs';
 import { RunFiles } from '../src/train/run-files';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   const stepsPerEpoch = Math.ceil(SPLIT_SIZES.train / BATCH);
   const trainStep = async () => {
     const result = await train({
-      args: { impl: 'custom', epochs: 1, batchSize: BATCH, lr: 1, seed: 0, dataDir: '' },
+      args: { ...bookVariant('custom'), epochs: 1, batchSize: BATCH, lr: 1, seed: 0, dataDir: '' },
       model,
       optimizer,
       train: firstExamples(data.train, steps * BATCH),

@@ -16,6 +16,7 @@ import type { FashionMnist } from '../../src/data/fashion-mnist';
 import { prepareDataset } from '../../src/data/prepare';
 import { selectBackend } from '../../src/engine';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../../src/model/impls';
+import { bookVariant } from '../../src/model/variant';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
 import { evaluateSplit } from '../../src/train/evaluate';
 import { runTraining } from '../../src/train/run-training';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     const loaded: { data?: FashionMnist } = {};
     const outcome = await runTraining({
       args: {
-        impl,
+        ...bookVariant(impl),
         epochs: Number(values.epochs ?? 3),
         batchSize: Number(values['batch-size'] ?? 256),
         lr: 1,

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { firstExamples, loadFashionMnist } from '../../src/data';
 import { selectBackend } from '../../src/engine';
 import { buildLeNet } from '../../src/model/lenet';
+import { bookVariant } from '../../src/model/variant';
 import { RunFiles } from '../../src/train/run-files';
 import { train } from '../../src/train/trainer';
 import { NEVER_ABORTED } from '../../src/util/abort';
@@ -38,7 +39,7 @@ async function child(): Promise<void> {
     // warm-up starts the clock and the one after the last step stops it.
     const steps = WEBGPU_WARMUP_STEPS + WEBGPU_TIMED_STEPS;
     await train({
-      args: { impl, epochs: 1, batchSize, lr: 1, seed: 0, dataDir: values['data-dir'] ?? 'data' },
+      args: { ...bookVariant(impl), epochs: 1, batchSize, lr: 1, seed: 0, dataDir: values['data-dir'] ?? 'data' },
       model: buildLeNet(impl, 0),
       optimizer: tf.train.sgd(1),
       train: firstExamples(data.train, steps * batchSize),

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import type { BackendInfo } from '../engine/backend';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
+import { variantChanges } from '../model/variant';
 import {
   buildComparison,
   COMPARE_JSON,
@@ -81,7 +82,7 @@ async function trainVariants(
             plan: { index, count: plan.runs.length },
             resumeCommand: `bnlenet ${plan.kind} --resume ${dir}`,
           });
-    runs[planned.args.impl] = variantRun(outcome);
+    runs[planned.args.impl as BatchNormImpl] = variantRun(outcome);
   }
   return runs as Record<BatchNormImpl, VariantRun>;
 }
@@ -99,7 +100,9 @@ export async function trainAndCompare(
   const seed = plan.runs[0]!.args.seed;
   if (mode === 'text') {
     const verb = flags.resume ? 'continuing the comparison of' : 'comparing';
-    const text = `${verb} custom and builtin BatchNorm from the same initial weights and data order (seed ${seed}) in ${dir}`;
+    const changes = variantChanges(plan.runs[0]!.args);
+    const variant = changes.length > 0 ? ` (${changes.join('; ')})` : '';
+    const text = `${verb} custom and builtin BatchNorm${variant} from the same initial weights and data order (seed ${seed}) in ${dir}`;
     for (const line of wrapText(text, outputWidth(process.stdout))) out(line);
   }
   const runs = await trainVariants(stop, flags, dir, plan, mode, backend);

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { firstExamples, prepareDataset, type FashionMnist } from '../data';
 import { selectBackend } from '../engine';
-import { UsageError } from '../errors';
+import { BnlenetError, UsageError } from '../errors';
+import { describeVariant } from '../model/variant';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { paramsTable } from '../report/params-table';
 import { renderParamsSvg } from '../report/plots';
@@ -54,7 +55,7 @@ export async function evaluateRun(runFlag: string | undefined, dataDir: string, 
     process.stdout.write(`${JSON.stringify(line)}\n`);
     return;
   }
-  process.stdout.write(`run ${dir} (${args.impl} BatchNorm, ${epochsDone} epochs)\n`);
+  process.stdout.write(`run ${dir} (${describeVariant(args)}, ${epochsDone} epochs)\n`);
   const figures = (e: Evaluation) => `test loss ${e.loss.toFixed(3)}, test acc ${e.accuracy.toFixed(3)}`;
   if (!precise) {
     process.stdout.write(`${figures(result)}\n`);
@@ -67,12 +68,13 @@ export async function evaluateRun(runFlag: string | undefined, dataDir: string, 
 }
 
 /**
- * Prints the chosen layers' parameters; with `plot` (true: <run dir>/params.svg, or a file)
- * also draws their gamma and beta per channel as SVG.
+ * Prints the chosen layers' parameters (`layer` is a BatchNorm position; by default the
+ * first the model has); with `plot` (true: <run dir>/params.svg, or a file) also draws their
+ * gamma and beta per channel as SVG.
  */
 export async function inspectRun(
   runFlag: string | undefined,
-  layer: number | 'all',
+  layer: number | 'all' | undefined,
   json: boolean,
   plot?: string | true,
 ): Promise<void> {
@@ -81,13 +83,18 @@ export async function inspectRun(
   await selectBackend({ backend: 'cpu', gpu: false });
   const run = await openSavedRun(dir);
   const all = await readBatchNormParams(run.model);
-  if (layer !== 'all' && layer > all.length) {
-    throw new UsageError(`--layer ${layer}: this model has BatchNorm layers 1 to ${all.length}`, 'use --layer 1..' + all.length + ' or --layer all');
+  if (all.length === 0) {
+    throw new BnlenetError(`${dir} was trained without BatchNorm (--impl none): it has no gamma or beta to inspect`, 1);
   }
-  const chosen = layer === 'all' ? all : [all[layer - 1]!];
+  const positions = all.map((p) => p.index);
+  const picked = layer === undefined ? all[0] : all.find((p) => p.index === layer);
+  if (layer !== 'all' && !picked) {
+    throw new UsageError(`--layer ${layer}: this model has BatchNorm at position ${positions.join(', ')} only`, `use --layer ${positions.join(', --layer ')} or --layer all`);
+  }
+  const chosen = layer === 'all' ? all : [picked!];
   const plotFile = plot === undefined ? undefined : plot === true ? path.join(dir, PARAMS_SVG) : plot;
   if (plotFile) {
-    const title = `BatchNorm gamma and beta per channel (${run.record.args.impl}, ${run.epochsDone} epochs)`;
+    const title = `BatchNorm gamma and beta per channel (${describeVariant(run.record.args)}, ${run.epochsDone} epochs)`;
     await fs.mkdir(path.dirname(plotFile), { recursive: true });
     await writeFileAtomic(plotFile, await renderParamsSvg(chosen, { title }));
   }
@@ -96,7 +103,7 @@ export async function inspectRun(
     const plotted = plotFile ? { plot: plotFile } : {};
     process.stdout.write(`${JSON.stringify({ run: dir, impl, epochs: run.epochsDone, layers: chosen, ...plotted })}\n`);
   } else {
-    process.stdout.write(`run ${dir} (${impl} BatchNorm, ${run.epochsDone} epochs)\n`);
+    process.stdout.write(`run ${dir} (${describeVariant(run.record.args)}, ${run.epochsDone} epochs)\n`);
     process.stdout.write(paramsTable(chosen));
     if (plotFile) process.stdout.write(`\ngamma and beta plotted to ${plotFile}\n`);
   }

@@ -14,6 +14,7 @@ import { evaluateCommand } from './commands/evaluate';
 import { inspectParamsCommand } from './commands/inspect-params';
 import { reportCommand } from './commands/report';
 import { reproduceCommand } from './commands/reproduce';
+import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 
 const VERSION: string = (require('../../../package.json') as { version: string }).version;
@@ -47,6 +48,7 @@ function buildProgram(stop: StopController): Command {
     inspectParamsCommand(),
     reproduceCommand(stop),
     reportCommand(),
+    sweepCommand(stop),
   ]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.
     command.exitOverride().configureOutput(OUTPUT);

@@ -5,13 +5,14 @@
  */
 import { prepareDataset, type DataEvent } from '../data';
 import type { BackendInfo } from '../engine/backend';
+import { describeVariant } from '../model/variant';
 import { InterruptedError } from '../errors';
 import { createDownloadReporter } from '../report/download-progress';
 import { curvesFile } from '../report/run-plots';
 import { TrainReporter, type OutputMode, type ReporterOptions } from '../report/train-reporter';
 import type { DerivedFiles } from '../train/run-files';
 import type { RunArgs } from '../train/run-record';
-import { runTraining, type RunOutcome } from '../train/run-training';
+import { runTraining, type RunOutcome, type RunRequest } from '../train/run-training';
 import type { StopController } from './stop-controller';
 
 export interface TrainRequest {
@@ -26,6 +27,8 @@ export interface TrainRequest {
   plan?: { index: number; count: number };
   /** The command that continues this run after a stop; default `bnlenet train --resume <runDir>`. */
   resumeCommand?: string;
+  /** Where the data comes from; default: prepareDataset (fetching what is missing). A sweep shares one load among its cells. */
+  loadData?: RunRequest['loadData'];
 }
 
 /** curves.svg beside the metrics; a plot that cannot be drawn costs one warning, not the run. */
@@ -55,13 +58,14 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
       args: request.args,
       backend,
       signal: stop.signal,
-      loadData: (dataDir, signal) => prepareDataset({ dataDir, mirrors: request.mirrors, onEvent, signal }),
+      loadData: request.loadData ?? ((dataDir, signal) => prepareDataset({ dataDir, mirrors: request.mirrors, onEvent, signal })),
       observer: reporter.observer(),
       derived: curvesOnly(),
       onStart: ({ args, examples, resumedAt }) =>
         reporter.started({
           runDir,
           impl: args.impl,
+          model: describeVariant(args),
           device: backend.device,
           examples,
           epochs: args.epochs,
@@ -82,8 +86,7 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
       lr: outcome.args.lr,
       examplesPerSec: outcome.summary.examplesPerSec,
       device: outcome.summary.backend.device,
-      gamma: first?.gamma ?? [],
-      beta: first?.beta ?? [],
+      firstBatchNorm: first && { name: first.name, gamma: first.gamma, beta: first.beta },
     });
     reporter.chart(outcome.metrics);
     return outcome;

@@ -1,12 +1,13 @@
 /** Reads the BatchNorm layers' state out of a model, whichever variant built it. */
-import { LayersModel } from '@tensorflow/tfjs-layers';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { BatchNormParams } from './batchnorm-params';
 
 const STATE_NAMES = ['gamma', 'beta', 'moving_mean', 'moving_variance'] as const;
 
 /**
- * Every layer holding gamma, beta and moving statistics, in network order, 1-based. Reads
- * asynchronously: synchronous reads fail on WebGPU under Node.
+ * Every layer holding gamma, beta and moving statistics, in network order, with its position
+ * (bn3 is 3; a layer named otherwise gets its 1-based rank). Reads asynchronously:
+ * synchronous reads fail on WebGPU under Node.
  */
 export async function readBatchNormParams(model: LayersModel): Promise<BatchNormParams[]> {
   const found: BatchNormParams[] = [];
@@ -17,7 +18,7 @@ export async function readBatchNormParams(model: LayersModel): Promise<BatchNorm
     // A BatchNorm after a conv sees [N, H, W, C] (one value per channel); after a dense layer, [N, units].
     const rank = (layer.input as unknown as { shape: unknown[] }).shape.length;
     found.push({
-      index: found.length + 1,
+      index: Number(/^bn(\d+)$/.exec(layer.name)?.[1] ?? found.length + 1),
       name: layer.name,
       axis: rank === 4 ? 'channel' : 'unit',
       gamma: await values('gamma'),

@@ -7,10 +7,13 @@
  * - the shape comes from the input at build time (channels-last, rank 2 or 4);
  * - the `training` flag comes with each call (no global mode);
  * - the class is registered for serialization, so a saved model loads back.
+ * The "lite" BatchNorm of the chapter's exercises is a setting saved in the layer's config:
+ * `mode` 'center' only subtracts the mean, 'scale' only divides by the standard deviation.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, LayerVariable } from '@tensorflow/tfjs-layers';
 import { batchNorm, BOOK_EPSILON, BOOK_MOMENTUM, reductionAxes } from './batchnorm-math';
+import type { BnMode } from './variant';
 
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 type Shape = (number | null)[];
@@ -18,12 +21,15 @@ type Shape = (number | null)[];
 export interface BatchNormArgs extends LayerArgs {
   momentum?: number;
   epsilon?: number;
+  /** What to normalize by; default 'full'. */
+  mode?: BnMode;
 }
 
 export class BatchNorm extends layers.Layer {
   static readonly className = 'BnlenetBatchNorm';
   readonly momentum: number;
   readonly epsilon: number;
+  readonly mode: BnMode;
   private gamma?: LayerVariable;
   private beta?: LayerVariable;
   private movingMean?: LayerVariable;
@@ -33,6 +39,7 @@ export class BatchNorm extends layers.Layer {
     super(args);
     this.momentum = args.momentum ?? BOOK_MOMENTUM;
     this.epsilon = args.epsilon ?? BOOK_EPSILON;
+    this.mode = args.mode ?? 'full';
     this.supportsMasking = true;
   }
 
@@ -67,6 +74,7 @@ export class BatchNorm extends layers.Layer {
       epsilon: this.epsilon,
       momentum: this.momentum,
       training,
+      mode: this.mode,
     });
     if (training) {
       this.movingMean!.write(out.movingMean);
@@ -80,7 +88,7 @@ export class BatchNorm extends layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, mode: this.mode };
   }
 }
 

@@ -13,11 +13,15 @@
  * Keras' default 0.99 means the same thing as here). Inference mode normalizes with the
  * moving statistics and returns them unchanged.
  *
- * The training-mode gradient is written by hand (tf.customGrad) rather than left to autodiff:
- * it needs two reductions and three full-size elementwise passes, where the autodiff of the
- * forward ops broadcasts and re-reduces per-channel terms several times.
+ * The training-mode gradient of the book's (full) BatchNorm is written by hand (tf.customGrad)
+ * rather than left to autodiff: it needs two reductions and three full-size elementwise passes,
+ * where the autodiff of the forward ops broadcasts and re-reduces per-channel terms several
+ * times. The "lite" modes of the chapter's exercises (`center`: only subtract the mean;
+ * `scale`: only divide by the standard deviation) are plain ops that autodiff differentiates:
+ * they are for experiments, not speed.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { BnMode } from './variant';
 
 export const BOOK_MOMENTUM = 0.9;
 export const BOOK_EPSILON = 1e-5;
@@ -34,6 +38,8 @@ export interface BatchNormInputs {
   momentum: number;
   /** Batch statistics (and updated moving averages) when true; moving statistics when false. */
   training: boolean;
+  /** What to normalize by; default 'full' (the book's). Both moving averages are kept in every mode. */
+  mode?: BnMode;
 }
 
 export interface BatchNormOutputs {
@@ -55,15 +61,17 @@ export function reductionAxes(rank: number): number[] {
 
 export function batchNorm(inputs: BatchNormInputs): BatchNormOutputs {
   const { x, gamma, beta, movingMean, movingVariance, epsilon, momentum, training } = inputs;
+  const mode = inputs.mode ?? 'full';
   const axes = reductionAxes(x.rank);
   if (!training) {
-    return {
-      y: tf.batchNorm(x, movingMean, movingVariance, beta, gamma, epsilon),
-      movingMean,
-      movingVariance,
-    };
+    const y =
+      mode === 'full'
+        ? tf.batchNorm(x, movingMean, movingVariance, beta, gamma, epsilon)
+        : tf.tidy(() => affine(liteNormalize(mode, x, movingMean, movingVariance, epsilon), gamma, beta));
+    return { y, movingMean, movingVariance };
   }
-  const { y, mean, variance } = normalizeWithBatchStatistics(x, gamma, beta, axes, epsilon);
+  const { y, mean, variance } =
+    mode === 'full' ? normalizeWithBatchStatistics(x, gamma, beta, axes, epsilon) : liteWithBatchStatistics(mode, x, gamma, beta, axes, epsilon);
   const keep = 1 - momentum;
   return {
     y,
@@ -131,4 +139,25 @@ function normalizeWithBatchStatistics(
   mean.dispose();
   variance.dispose();
   return { y, mean: ownedMean, variance: ownedVariance };
+}
+
+const affine = (normalized: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor => tf.add(tf.mul(normalized, gamma), beta);
+
+/** center: x - mean; scale: x / sqrt(variance + eps) (the variance still taken about the mean). */
+function liteNormalize(mode: Exclude<BnMode, 'full'>, x: tf.Tensor, mean: tf.Tensor1D, variance: tf.Tensor1D, epsilon: number): tf.Tensor {
+  return mode === 'center' ? tf.sub(x, mean) : tf.mul(x, tf.rsqrt(tf.add(variance, epsilon)));
+}
+
+/** A lite BatchNorm with the batch's own statistics; autodiff differentiates it. */
+function liteWithBatchStatistics(
+  mode: Exclude<BnMode, 'full'>,
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  axes: number[],
+  epsilon: number,
+): BatchStatistics {
+  const mean = tf.mean(x, axes) as tf.Tensor1D;
+  const variance = tf.mean(tf.square(tf.sub(x, mean)), axes) as tf.Tensor1D;
+  return { y: affine(liteNormalize(mode, x, mean, variance, epsilon), gamma, beta), mean, variance };
 }

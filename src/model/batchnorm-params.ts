@@ -1,6 +1,6 @@
 /** The state of one BatchNorm layer as plain numbers, for printing, JSON and plots. */
 export interface BatchNormParams {
-  /** 1-based index among the network's BatchNorm layers (1 is the one after the first conv). */
+  /** The layer's position: 1 after conv1, 2 after conv2, 3 after dense1, 4 after dense2. */
   index: number;
   /** The layer's name in the model. */
   name: string;

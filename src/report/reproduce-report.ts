@@ -10,6 +10,7 @@ import { CURVES_FILE } from './run-plots';
 import { recipeText } from './train-lines';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
 import { COMPARE_SVG, differencesText, type Comparison } from './compare';
+import { markdownTable as table } from './markdown';
 import {
   BOOK,
   DEFAULT_TOLERANCES,
@@ -76,12 +77,6 @@ export function checkLines(checks: readonly CheckResult[]): string[] {
 export function verdictLabel(passed: boolean, differences: readonly string[]): string {
   const word = passed ? 'PASS' : 'FAIL';
   return differences.length === 0 ? word : `${word} (not the book's recipe: ${differences.join(', ')})`;
-}
-
-const tableRow = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
-
-function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
-  return [tableRow(header), tableRow(header.map(() => '---')), ...rows.map(tableRow)];
 }
 
 const recipe = (c: Comparison) => recipeText(c.args);

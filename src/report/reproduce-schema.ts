@@ -2,6 +2,8 @@
  * The JSON Schema of report.json (`bnlenet reproduce`), for CI jobs that read it. The suite
  * validates every report.json it makes against it.
  */
+import { BN_MODES, BN_POSITIONS } from '../model/variant';
+
 const number = { type: 'number' } as const;
 const string = { type: 'string' } as const;
 
@@ -20,7 +22,20 @@ export const REPRODUCE_REPORT_SCHEMA = {
     recipe: {
       type: 'object',
       required: ['epochs', 'batchSize', 'lr', 'seed', 'dataDir'],
-      properties: { epochs: number, batchSize: number, lr: number, seed: number, limit: number, dataDir: string },
+      properties: {
+        epochs: number,
+        batchSize: number,
+        lr: number,
+        seed: number,
+        limit: number,
+        dataDir: string,
+        // The model variant (the chapter's exercises); the book's LeNet-BN has BatchNorm at 1-4, nothing else.
+        bnLayers: { type: 'array', items: { enum: [...BN_POSITIONS] } },
+        noBias: { type: 'boolean' },
+        freezeAffine: { type: 'boolean' },
+        bnMode: { enum: [...BN_MODES] },
+        dropout: number,
+      },
     },
     tolerances: {
       type: 'object',

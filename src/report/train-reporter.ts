@@ -42,6 +42,8 @@ const CHART_LABELS = 24;
 export interface RunStartInfo {
   runDir: string;
   impl: string;
+  /** The model variant in words: "LeNet-BN (custom BatchNorm)". */
+  model: string;
   device: string;
   examples: number;
   epochs: number;
@@ -60,8 +62,8 @@ export interface RunEndInfo {
   lr: number;
   examplesPerSec: number;
   device: string;
-  gamma: number[];
-  beta: number[];
+  /** The first BatchNorm layer's gamma and beta; absent for a model without BatchNorm. */
+  firstBatchNorm?: { name: string; gamma: number[]; beta: number[] };
 }
 
 export class TrainReporter {
@@ -110,7 +112,7 @@ export class TrainReporter {
     if (this.mode !== 'text') return;
     const resumed = info.resumedAt ? `; resuming at epoch ${info.resumedAt.epoch}, batch ${info.resumedAt.batch + 1}` : '';
     this.prose(
-      `training LeNet-BN (${info.impl} BatchNorm) on ${info.examples} examples: ${plural(info.epochs, 'epoch')}, ` +
+      `training ${info.model} on ${info.examples} examples: ${plural(info.epochs, 'epoch')}, ` +
         `batch ${info.batchSize}, lr ${info.lr}, seed ${info.seed}, on ${info.device}${resumed}`,
     );
     this.prose(`run dir: ${info.runDir}`);
@@ -170,8 +172,13 @@ export class TrainReporter {
       );
     }
     if (this.mode === 'text') {
-      this.prose(`gamma (first BatchNorm layer): ${formatValues(info.gamma)}`);
-      this.prose(`beta  (first BatchNorm layer): ${formatValues(info.beta)}`);
+      const bn = info.firstBatchNorm;
+      if (bn) {
+        // The book shows the first layer after conv1; with --bn-layers the first may be another.
+        const which = bn.name === 'bn1' ? 'first BatchNorm layer' : `first BatchNorm layer, ${bn.name}`;
+        this.prose(`gamma (${which}): ${formatValues(bn.gamma)}`);
+        this.prose(`beta  (${which}): ${formatValues(bn.beta)}`);
+      }
       this.prose(`saved to ${info.runDir}`);
       this.prose(`charts: bnlenet report --run ${info.runDir}`);
     }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { DataError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { createEmptyDir, readMetrics, SUMMARY_FILE } from './run-dir';
-import { RUN_FILE, runRecordProblem, type RunArgs } from './run-record';
+import { completeRunArgs, RUN_FILE, runRecordProblem, type RunArgs } from './run-record';
 import type { RunOutcome, Summary } from './run-training';
 
 export const PLAN_FILE = 'plan.json';
@@ -63,6 +63,7 @@ export async function readRunSet<S extends object>(dir: string, kind: string): P
   for (const run of plan.runs) {
     const problem = typeof run.name === 'string' && /^[\w.=,+-]+$/.test(run.name) ? runRecordProblem({ format: 'bnlenet-run/1', args: run.args }) : 'has a bad run name';
     if (problem) throw new DataError(`${file}: run ${JSON.stringify(run.name)} ${problem.replace(/^has args/, 'has')}`, 'restore plan.json as the command wrote it');
+    run.args = completeRunArgs(run.args);
   }
   return plan;
 }
@@ -97,5 +98,5 @@ export async function readFinishedRun(runDir: string): Promise<RunOutcome> {
     throw new DataError(`${file} is corrupt (not valid JSON)`, `rebuild it with \`bnlenet train --resume ${runDir}\` after removing it`);
   }
   if (summary.format !== 'bnlenet-summary/1') throw new DataError(`${file} is of another format`);
-  return { runDir, args: summary.args, summary, metrics: await readMetrics(runDir) };
+  return { runDir, args: completeRunArgs(summary.args), summary, metrics: await readMetrics(runDir) };
 }

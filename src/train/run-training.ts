@@ -137,7 +137,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       await checkpoint.restoreOptimizer(optimizer);
       await files.catchUp(checkpoint, args, model);
     } else {
-      model = buildLeNet(args.impl, args.seed);
+      model = buildLeNet(args, args.seed);
       await files.runStart(model);
     }
     const from = checkpoint?.position;

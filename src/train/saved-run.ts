@@ -7,7 +7,7 @@ import { access } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import '../model/batchnorm-layer'; // registers the custom layer so saved models load
+import '../model/custom-layers'; // registers the project's layers so saved models load
 import { DataError } from '../errors';
 import { hasCheckpoint, loadCheckpoint } from './checkpoint';
 import { MODEL_FILE, readModelFiles } from './model-files';

@@ -68,11 +68,14 @@ export function freshPosition(seed: number): RunPosition {
 
 function crossEntropyStep(model: LayersModel, optimizer: tf.Optimizer, images: tf.Tensor, oneHot: tf.Tensor, labels: tf.Tensor) {
   let hits: tf.Scalar | undefined;
+  // The model's trainable weights, not every trainable variable alive: a layer that is not
+  // trainable (frozen gamma and beta) keeps its weights, however it was built or loaded.
+  const trained = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const loss = optimizer.minimize(() => {
     const logits = model.apply(images, { training: true }) as tf.Tensor2D;
     hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))) as tf.Scalar;
     return tf.losses.softmaxCrossEntropy(oneHot, logits);
-  }, true) as tf.Scalar;
+  }, true, trained) as tf.Scalar;
   return { loss, hits: hits! };
 }
 

@@ -16,6 +16,7 @@ import { projectKernelNames } from '../../src/engine/kernels/index';
 import { layerOpsEnabled } from '../../src/engine/layer-ops';
 import { loadWebgpu } from '../../src/engine/webgpu';
 import { buildLeNet } from '../../src/model/lenet';
+import { bookVariant } from '../../src/model/variant';
 import type { BatchNormImpl } from '../../src/model/impls';
 import { RunFiles } from '../../src/train/run-files';
 import { train } from '../../src/train/trainer';
@@ -73,7 +74,7 @@ async function trainFewSteps(t: { name: string }, impl: BatchNormImpl, runDir: s
   const model: LayersModel = buildLeNet(impl, 4);
   const runningLosses: number[] = [];
   const result = await train({
-    args: { impl, epochs: 1, batchSize: 32, lr: 1, seed: 4, dataDir: SYSTEM_DATA },
+    args: { ...bookVariant(impl), epochs: 1, batchSize: 32, lr: 1, seed: 4, dataDir: SYSTEM_DATA },
     model,
     optimizer: tf.train.sgd(1),
     train: firstExamples(data.train, 96),

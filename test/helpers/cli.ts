@@ -47,3 +47,12 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     });
   });
 }
+
+/** The CLI failed with `code` and said why in one line (and at most a hint), with no stack trace. */
+export function assertOneLineError(result: CliResult, code: number, pattern: RegExp): void {
+  const lines = result.stderr.trim().split('\n');
+  if (result.code !== code) throw new Error(`exit status ${result.code}, expected ${code}; stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  if (!pattern.test(lines[0]!)) throw new Error(`first stderr line ${JSON.stringify(lines[0])} does not match ${pattern}`);
+  if (lines.length > 2) throw new Error(`more than one line and a hint: ${result.stderr}`);
+  if (/\n\s+at /.test(result.stderr)) throw new Error(`a stack trace: ${result.stderr}`);
+}

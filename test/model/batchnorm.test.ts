@@ -147,3 +147,57 @@ test('the layer serializes and is registered, so a model config loads back', asy
   const registered = tf.serialization.SerializationMap.getMap().classNameMap['BnlenetBatchNorm'];
   assert.ok(registered, 'BnlenetBatchNorm is in the serialization map');
 });
+
+test('lite BatchNorm: center only subtracts the batch mean, scale only divides by the batch std; both keep the moving averages', async () => {
+  await setup();
+  const [n, c] = [6, 3];
+  const values = Array.from({ length: n * c }, (_, i) => Math.cos(i * 0.9) * 3 + i / 4);
+  const x = tf.tensor2d(values, [n, c]);
+  const gamma = tf.tensor1d([2, 0.5, 1]);
+  const beta = tf.tensor1d([0.5, 0, -1]);
+  const state = { gamma, beta, movingMean: tf.tensor1d([0, 0, 0]), movingVariance: tf.tensor1d([1, 1, 1]), epsilon: 1e-5, momentum: 0.9 };
+  for (const mode of ['center', 'scale'] as const) {
+    const out = batchNorm({ x, ...state, training: true, mode });
+    const y = out.y.dataSync();
+    for (let ch = 0; ch < c; ch++) {
+      const xs = values.filter((_, i) => i % c === ch);
+      const mean = xs.reduce((s, v) => s + v, 0) / n;
+      const variance = xs.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
+      xs.forEach((v, k) => {
+        const normalized = mode === 'center' ? v - mean : v / Math.sqrt(variance + 1e-5);
+        const expected = [2, 0.5, 1][ch]! * normalized + [0.5, 0, -1][ch]!;
+        assert.ok(Math.abs(y[k * c + ch]! - expected) < TOLERANCE, `${mode} y[${k},${ch}] ${y[k * c + ch]} vs ${expected}`);
+      });
+      assert.ok(Math.abs(out.movingMean.dataSync()[ch]! - 0.1 * mean) < TOLERANCE, `${mode} moving mean`);
+      assert.ok(Math.abs(out.movingVariance.dataSync()[ch]! - (0.9 + 0.1 * variance)) < TOLERANCE, `${mode} moving var`);
+    }
+    // Inference uses the moving statistics the same lite way.
+    const inference = batchNorm({ x, ...state, movingMean: tf.tensor1d([1, 2, 3]), movingVariance: tf.tensor1d([4, 4, 4]), training: false, mode }).y.dataSync();
+    const expected0 = mode === 'center' ? 2 * (values[0]! - 1) + 0.5 : (2 * values[0]!) / Math.sqrt(4 + 1e-5) + 0.5;
+    assert.ok(Math.abs(inference[0]! - expected0) < TOLERANCE, `${mode} inference`);
+  }
+});
+
+test('lite BatchNorm center: its gradient is gamma * (dy - mean(dy)), the mean-only part of the full one', async () => {
+  await setup();
+  const x = tf.randomNormal([16, 5], 2, 3, 'float32', 3);
+  const dy = tf.randomNormal([16, 5], 0, 1, 'float32', 4);
+  const gamma = tf.tensor1d([1, 2, 3, 0.5, -1]);
+  const f = (input: tf.Tensor) =>
+    tf.sum(
+      tf.mul(
+        batchNorm({ x: input, gamma, beta: tf.zeros([5]) as tf.Tensor1D, movingMean: tf.zeros([5]) as tf.Tensor1D, movingVariance: tf.ones([5]) as tf.Tensor1D, epsilon: 1e-5, momentum: 0.9, training: true, mode: 'center' }).y,
+        dy,
+      ),
+    ) as tf.Scalar;
+  assertClose(tf.grad(f)(x), tf.mul(tf.sub(dy, tf.mean(dy, 0)), gamma), 'dx');
+});
+
+test('the layer keeps its mode in its config, so a saved lite BatchNorm loads back lite', async () => {
+  await setup();
+  const layer = new BatchNorm({ name: 'bn', mode: 'scale' });
+  assert.equal(layer.getConfig()['mode'], 'scale');
+  const clone = new BatchNorm(layer.getConfig() as ConstructorParameters<typeof BatchNorm>[0]);
+  assert.equal(clone.mode, 'scale');
+  assert.equal(new BatchNorm().mode, 'full');
+});

@@ -16,6 +16,10 @@ import {
 import { checkLines, reproduceJson, reproduceMarkdown, stepSummaryMarkdown, verdictLabel, type Provenance } from '../../src/report/reproduce-report';
 import { REPRODUCE_REPORT_SCHEMA } from '../../src/report/reproduce-schema';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
+import { bookVariant } from '../../src/model/variant';
+
+/** The book's LeNet-BN, the impl aside (compare and reproduce train both). */
+const { impl: _impl, ...BOOK_RECIPE_VARIANT } = bookVariant('custom');
 
 const PROVENANCE: Provenance = {
   command: ['bnlenet', 'reproduce'],
@@ -87,7 +91,7 @@ test('report.md and the console lines carry every check with measured, book, ref
     versions: { node: 'v20.0.0' },
     batchNorm: [],
   });
-  const comparison = buildComparison({ epochs: 10, batchSize: 256, lr: 1, seed: 0, dataDir: 'data' }, { custom: run(0.268), builtin: run(0.31) });
+  const comparison = buildComparison({ ...BOOK_RECIPE_VARIANT, epochs: 10, batchSize: 256, lr: 1, seed: 0, dataDir: 'data' }, { custom: run(0.268), builtin: run(0.31) });
   const checks = [...checkRun('custom', comparison.runs.custom.metrics, DEFAULT_TOLERANCES), ...checkRun('builtin', comparison.runs.builtin.metrics, DEFAULT_TOLERANCES)];
   const md = reproduceMarkdown({ comparison, checks, tolerances: DEFAULT_TOLERANCES, provenance: PROVENANCE, date: '2026-01-01T00:00:00Z' });
   assert.match(md, /^\*\*FAIL\*\*: 1 of 6 checks outside tolerance\.$/m);
@@ -106,9 +110,11 @@ test('report.md and the console lines carry every check with measured, book, ref
 });
 
 test('a recipe smaller than the book\'s is named, and a pass on it is labelled as no reproduction', () => {
-  const book = { epochs: 10, batchSize: 256, lr: 1 };
+  const book = { ...BOOK_RECIPE_VARIANT, epochs: 10, batchSize: 256, lr: 1 };
   assert.deepEqual(recipeDifferences(book), []);
-  assert.deepEqual(recipeDifferences({ epochs: 1, batchSize: 128, lr: 0.5, limit: 512 }), [
+  assert.deepEqual(recipeDifferences({ ...book, noBias: true, bnLayers: [1, 2], epochs: 1, batchSize: 128, lr: 0.5, limit: 512 }), [
+    'BatchNorm at 1,2',
+    'no bias before BatchNorm',
     '1 epoch instead of 10',
     'the first 512 of 60000 training examples',
     'batch 128 instead of 256',
@@ -125,7 +131,7 @@ test('a recipe smaller than the book\'s is named, and a pass on it is labelled a
 test('report.json follows its schema and carries checks, recipe, provenance; the step summary names the verdict', () => {
   const rows = healthy().slice(0, 2).map((m) => ({ ...m, epochs: 2 }));
   const run: VariantRun = { runDir: 'x', metrics: rows, examplesPerSec: 3000, device: 'cpu', versions: {}, batchNorm: [] };
-  const comparison = buildComparison({ epochs: 2, batchSize: 256, lr: 1, seed: 0, limit: 512, dataDir: 'data' }, { custom: run, builtin: run });
+  const comparison = buildComparison({ ...BOOK_RECIPE_VARIANT, epochs: 2, batchSize: 256, lr: 1, seed: 0, limit: 512, dataDir: 'data' }, { custom: run, builtin: run });
   const checks = [...checkRun('custom', rows, DEFAULT_TOLERANCES), ...checkRun('builtin', rows, DEFAULT_TOLERANCES)];
   const reproduction = { comparison, checks, tolerances: DEFAULT_TOLERANCES, provenance: PROVENANCE, date: '2026-01-01T00:00:00.000Z' };
   const json: any = JSON.parse(JSON.stringify(reproduceJson(reproduction)));

@@ -16,7 +16,7 @@ function capture(mode: OutputMode, options: ReporterOptions = {}) {
   return { reporter, text: () => text };
 }
 
-const END = { runDir: 'r', final: epochRows(2)[1]!, learned: true, lr: 1, examplesPerSec: 1000, device: 'cpu', gamma: [1], beta: [0] };
+const END = { runDir: 'r', final: epochRows(2)[1]!, learned: true, lr: 1, examplesPerSec: 1000, device: 'cpu', firstBatchNorm: { name: 'bn1', gamma: [1], beta: [0] } };
 
 test('a labelled reporter prefixes its lines and tags its JSON lines with the run', async () => {
   const text = capture('text', { label: 'custom', showChart: false });
@@ -33,7 +33,7 @@ test('a labelled reporter prefixes its lines and tags its JSON lines with the ru
 
 test("mode none prints nothing, not even the closing lines", async () => {
   const none = capture('none');
-  none.reporter.started({ runDir: 'r', impl: 'custom', device: 'cpu', examples: 1, epochs: 1, batchSize: 1, lr: 1, seed: 0 });
+  none.reporter.started({ runDir: 'r', impl: 'custom', model: 'LeNet-BN (custom BatchNorm)', device: 'cpu', examples: 1, epochs: 1, batchSize: 1, lr: 1, seed: 0 });
   await none.reporter.observer().onEpochEnd!(epochRows(1)[0]!, epochRows(1));
   none.reporter.finished(END);
   none.reporter.chart(epochRows(2));
@@ -52,4 +52,17 @@ test('chart prints the terminal chart of the curves only when asked to (a termin
   const hidden = capture('text', { showChart: false });
   hidden.reporter.chart(epochRows(5));
   assert.equal(hidden.text(), '');
+});
+
+test('the closing lines name the model\'s first BatchNorm layer, and a model without BatchNorm shows none', () => {
+  const book = capture('text', { showChart: false });
+  book.reporter.finished(END);
+  assert.match(book.text(), /^gamma \(first BatchNorm layer\): \[1\.0000\]$/m);
+  const later = capture('text', { showChart: false });
+  later.reporter.finished({ ...END, firstBatchNorm: { name: 'bn3', gamma: [2], beta: [0.5] } });
+  assert.match(later.text(), /^beta  \(first BatchNorm layer, bn3\): \[0\.5000\]$/m);
+  const plain = capture('text', { showChart: false });
+  plain.reporter.finished({ ...END, firstBatchNorm: undefined });
+  assert.doesNotMatch(plain.text(), /gamma|beta/);
+  assert.match(plain.text(), /^loss 0\.500, train acc/m);
 });

@@ -15,6 +15,7 @@ import { firstExamples } from '../../src/data/split';
 import { selectBackend } from '../../src/engine';
 import { BATCHNORM_IMPLS } from '../../src/model/impls';
 import { buildLeNet } from '../../src/model/lenet';
+import { bookVariant } from '../../src/model/variant';
 import { ActivationProbe, histogram, PROBE_SIZE } from '../../src/train/activation-probe';
 import { BatchAssembler, identityOrder } from '../../src/train/batch';
 import { modelArtifacts } from '../../src/train/checkpoint';
@@ -43,7 +44,7 @@ async function trainedLeNet(t: import('node:test').TestContext, impl: (typeof BA
   const model = buildLeNet(impl, 5);
   const optimizer = tf.train.sgd(1);
   await train({
-    args: { impl, epochs: 1, batchSize: 128, lr: 1, seed: 5, dataDir: SYSTEM_DATA },
+    args: { ...bookVariant(impl), epochs: 1, batchSize: 128, lr: 1, seed: 5, dataDir: SYSTEM_DATA },
     model,
     optimizer,
     train: firstExamples(data.train, 512),

@@ -17,6 +17,7 @@ import { selectBackend } from '../../src/engine';
 import { InterruptedError } from '../../src/errors';
 import type { BatchNormImpl } from '../../src/model/impls';
 import { buildLeNet } from '../../src/model/lenet';
+import { bookVariant } from '../../src/model/variant';
 import { CHECKPOINT_FILE, loadCheckpoint } from '../../src/train/checkpoint';
 import { TrainingDivergedError } from '../../src/train/divergence';
 import { readModelFiles } from '../../src/train/model-files';
@@ -36,9 +37,9 @@ before(async () => {
 });
 
 function loop(runDir: string, impl: BatchNormImpl, overrides: Partial<Omit<TrainLoop, 'args'>> & { args?: Partial<RunArgs> } = {}): TrainLoop {
-  const args: RunArgs = { impl, epochs: 3, batchSize: 256, lr: 1, seed: 3, dataDir: SYSTEM_DATA, ...overrides.args };
+  const args: RunArgs = { ...bookVariant(impl), epochs: 3, batchSize: 256, lr: 1, seed: 3, dataDir: SYSTEM_DATA, ...overrides.args };
   return {
-    model: buildLeNet(impl, args.seed),
+    model: buildLeNet(args, args.seed),
     optimizer: tf.train.sgd(args.lr),
     train: firstExamples(data.train, 1024),
     test: firstExamples(data.test, 1000),

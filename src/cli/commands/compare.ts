@@ -4,6 +4,7 @@
  * continues an interrupted compare. TensorFlow.js is loaded only inside the action.
  */
 import { Command } from 'commander';
+import { BATCHNORM_IMPLS } from '../../model/impls';
 import { defaultRunDir } from '../../train/run-dir';
 import type { StopController } from '../stop-controller';
 import { addDirOptions, addTrainOptions, validateTrainFlags, type TrainFlags } from '../train-options';
@@ -34,7 +35,7 @@ export function compareCommand(stop: StopController): Command {
   addDirOptions(addTrainOptions(command, { impl: false }), 'compare dir', 'runs/<UTC time>-compare')
     .addHelpText('after', HELP)
     .action(async (flags: TrainFlags, cmd: Command) => {
-      validateTrainFlags(flags, cmd);
+      validateTrainFlags(flags, cmd, BATCHNORM_IMPLS);
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
       const { openVariantSet, trainAndCompare } = require('../compare-action') as typeof import('../compare-action');
       const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });

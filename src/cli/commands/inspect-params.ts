@@ -5,7 +5,8 @@ import { withExamples } from '../help';
 
 interface InspectFlags {
   run?: string;
-  layer: number | 'all';
+  /** A BatchNorm position; absent for the first the model has. */
+  layer?: number | 'all';
   json?: boolean;
   plot?: string | true;
 }
@@ -15,7 +16,7 @@ function layerChoice(value: string): number | 'all' {
   try {
     return wholeNumber(1)(value);
   } catch {
-    throw new InvalidArgumentError('Expected a BatchNorm layer number (1 is the first) or "all".');
+    throw new InvalidArgumentError('Expected a BatchNorm position (1 after conv1 .. 4 after dense2) or "all".');
   }
 }
 
@@ -27,7 +28,7 @@ export function inspectParamsCommand(): Command {
         '(6 channels, as the book prints) by default, or --layer N, or --layer all.',
     )
     .option('--run <dir>', 'run dir (default: the newest under ./runs)', pathValue)
-    .option('--layer <n|all>', 'BatchNorm layer: 1..4 or all', layerChoice, 1)
+    .option('--layer <n|all>', 'BatchNorm at position 1..4 (1 after conv1, 4 after dense2), or all (default: the first)', layerChoice)
     .option('--json', 'print JSON: per layer, gamma, beta, movingMean and movingVariance arrays')
     .option('--plot [file]', "also draw the layers' gamma and beta per channel as SVG (default file: <run dir>/params.svg)")
     .action(async (flags: InspectFlags) => {

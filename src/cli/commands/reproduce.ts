@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { BOOK, CHECKS, DEFAULT_TOLERANCES, GUIDE_REFERENCE, TEST_ACC_WINDOW } from '../../report/reproduce-figures';
+import { BATCHNORM_IMPLS } from '../../model/impls';
 import { defaultRunDir } from '../../train/run-dir';
 import { fraction, positiveNumber } from '../flags';
 import type { StopController } from '../stop-controller';
@@ -66,7 +67,7 @@ export function reproduceCommand(stop: StopController): Command {
     )
     .addHelpText('after', HELP)
     .action(async (flags: ReproduceFlags, cmd: Command) => {
-      validateTrainFlags(flags, cmd);
+      validateTrainFlags(flags, cmd, BATCHNORM_IMPLS);
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
       const { reproduceWithFlags } = require('../reproduce-action') as typeof import('../reproduce-action');
       const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });

@@ -34,7 +34,7 @@ export function trainCommand(stop: StopController): Command {
   ]);
   command.action(
     async (flags: TrainFlags, cmd: Command) => {
-      validateTrainFlags(flags, cmd);
+      validateTrainFlags(flags, cmd, [flags.impl]);
       // Loaded here, not at the top: they pull in TensorFlow.js.
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
       const { trainRun } = require('../train-action') as typeof import('../train-action');

@@ -4,5 +4,6 @@
  */
 export { renderCompareSvg, renderCurvesSvg, type LabelledRun } from './curves';
 export { layerLabel, renderParamsSvg } from './params';
+export { renderSweepSvg, type SweepPoint } from './sweep';
 export { terminalChart, type TerminalChartOptions } from './terminal-chart';
 export type { ChartOptions, RenderOptions } from './vega-render';

@@ -1,0 +1,92 @@
+/**
+ * `bnlenet sweep`: train's options, where --impl, --lr, --seed, --batch-size and --dropout
+ * take comma-separated lists; one run (a cell) per combination, in --out. Flags are checked
+ * here, before TensorFlow.js loads; the work is in ../sweep-action.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../../errors';
+import { variantConflict } from '../../model/variant';
+import { defaultRunDir } from '../../train/run-dir';
+import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/learning';
+import { cellLabel, SWEEP_AXES, type Shard } from '../../train/sweep';
+import { pathValue } from '../flags';
+import type { StopController } from '../stop-controller';
+import { addTrainOptions, validateBackendFlags, type SweepFlags } from '../train-options';
+
+interface SweepCommandFlags extends SweepFlags {
+  shard?: Shard;
+  collect?: boolean;
+}
+
+function shardValue(value: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const [index, of] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (!match || of < 1 || index < 1 || index > of) throw new InvalidArgumentError('Expected I/N with 1 <= I <= N, e.g. 2/4.');
+  return { index, of };
+}
+
+const HELP = `
+Trains every combination of the list values (impl, batch size, dropout, seed and lr, lr
+varying fastest) as a cell: an ordinary run dir in <dir>, named after its values, e.g.
+<dir>/03-impl=none,lr=3 (evaluate and inspect-params take it with --run). The other flags
+apply to every cell; --bn-layers, --no-bias, --freeze-affine and --bn-mode only to the cells
+with BatchNorm (an --impl none cell is the plain LeNet).
+
+Each cell ends as one of:
+  ok           trained every epoch; final train accuracy >= ${NO_LEARNING_BELOW}
+  no-learning  trained every epoch; final train accuracy below ${NO_LEARNING_BELOW} (chance is ${CHANCE_ACCURACY})
+  diverged     the loss or the weights became NaN or infinite (a result, not an error)
+  failed       an error stopped it (its message is kept); a rerun tries it again
+  pending      not trained yet, or interrupted
+
+Writes sweep.json (every cell's arguments, dir, status and final loss and accuracies),
+sweep.md (the table and, per variant, the highest learning rate at which every seed learned)
+and sweep.svg (final train and test accuracy against the learning rate), from the cells
+present, after the cells are trained.
+
+Rerunning with the same --out skips finished cells and resumes an interrupted one; the lists
+may be left out then (the dir's plan.json has them). Ctrl-C stops the running cell at the
+next batch with a checkpoint (exit 130).
+
+Beyond one machine: --shard I/N trains only cells I, I+N, I+2N, ... (the cells are numbered
+from 1), so N machines can each run one shard into their own copy of --out; copy the cell
+dirs into one dir and run --collect there: it trains nothing and writes the summary.
+.github/workflows/sweep.yml does this on GitHub Actions.
+
+Exit status: 0 when none of the cells this command was to train failed or is pending
+(diverged and no-learning cells are results), 1 otherwise, naming them; 2 for a usage error;
+130 when interrupted.
+`;
+
+export function sweepCommand(stop: StopController): Command {
+  const command = new Command('sweep')
+    .summary('train every combination of several learning rates, models, seeds, batch sizes or dropouts')
+    .description(
+      "Train one run per combination of the list values (train's options, where --impl, --lr, " +
+        '--seed, --batch-size and --dropout take comma-separated lists) and summarize which learned.',
+    );
+  addTrainOptions(command, { impl: true, lists: true })
+    .option('--out <dir>', 'sweep dir to create, or to continue (default: runs/<UTC time>-sweep)', pathValue)
+    .addOption(new Option('--shard <i/n>', 'train only cells i, i+n, i+2n, ... (1-based)').argParser(shardValue).conflicts('collect'))
+    .option('--collect', 'train nothing; write the summary from the cells in --out')
+    .addHelpText('after', HELP)
+    .action(async (flags: SweepCommandFlags, cmd: Command) => {
+      validateBackendFlags(flags);
+      if (flags.collect && !flags.out) throw new UsageError('--collect needs --out: the sweep dir to summarize');
+      const { requestedCells, runSweep } = require('../sweep-action') as typeof import('../sweep-action');
+      for (const cell of requestedCells(flags)) {
+        const conflict = variantConflict(cell.args);
+        if (conflict) throw new UsageError(`cell ${cellLabel(cell.args, [...SWEEP_AXES])}: ${conflict}`);
+      }
+      const { selectBackend } = require('../../engine') as typeof import('../../engine');
+      await runSweep(stop, {
+        flags,
+        command: cmd,
+        dir: flags.out ?? defaultRunDir('sweep'),
+        shard: flags.shard,
+        collect: flags.collect === true,
+        backend: () => selectBackend({ backend: flags.backend, gpu: flags.gpu === true }),
+      });
+    });
+  return command;
+}

@@ -1,0 +1,49 @@
+/**
+ * run.json's model variant: records written before the variants existed read back as the
+ * book's LeNet-BN, impossible or malformed variants are refused naming the field, and the
+ * comparison with a checkpoint's arguments sees every defining field, lists included.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { bookVariant } from '../../src/model/variant';
+import { differingField, readRunRecord, runRecordProblem, type RunArgs } from '../../src/train/run-record';
+import { tempDir } from '../helpers/temp-dir';
+
+const RECIPE = { epochs: 2, batchSize: 256, lr: 1, seed: 0, dataDir: 'data' };
+const record = (args: object) => ({ format: 'bnlenet-run/1', createdAt: '', args });
+
+test('a run.json from before the variants reads back as the book\'s LeNet-BN', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'run.json'), JSON.stringify(record({ impl: 'builtin', ...RECIPE })));
+  const { args } = await readRunRecord(dir);
+  assert.deepEqual(args, { ...bookVariant('builtin'), ...RECIPE });
+});
+
+test('every variant field is checked, and so is whether the variant can be built', () => {
+  const book = { ...bookVariant('custom'), ...RECIPE };
+  assert.equal(runRecordProblem(record(book)), undefined);
+  assert.equal(runRecordProblem(record({ ...bookVariant('none'), ...RECIPE, dropout: 0.5 })), undefined);
+  const problems: [object, RegExp][] = [
+    [{ bnLayers: [3, 1] }, /args\.bnLayers = \[3,1\], expected ascending distinct positions from 1, 2, 3, 4/],
+    [{ bnLayers: [5] }, /args\.bnLayers = \[5\]/],
+    [{ noBias: 'yes' }, /args\.noBias = "yes", expected true or false/],
+    [{ bnMode: 'lite' }, /args\.bnMode = "lite", expected one of full, center, scale/],
+    [{ dropout: 1 }, /args\.dropout = 1, expected a number from 0 up to but not including 1/],
+    [{ impl: 'none' }, /cannot be built \(--bn-layers cannot go with --impl none/],
+    [{ impl: 'builtin', bnMode: 'center' }, /cannot be built \(--bn-mode center needs --impl custom/],
+  ];
+  for (const [change, expected] of problems) assert.match(runRecordProblem(record({ ...book, ...change })) ?? '', expected);
+});
+
+test('differingField compares every defining field, lists by value, and old records as the book\'s', () => {
+  const book: RunArgs = { ...bookVariant('custom'), ...RECIPE };
+  const old = { impl: 'custom', ...RECIPE } as RunArgs;
+  assert.equal(differingField(old, book), undefined);
+  assert.equal(differingField(book, { ...book, bnLayers: [1, 2, 3, 4] }), undefined);
+  assert.equal(differingField(book, { ...book, bnLayers: [1, 2] }), 'bnLayers');
+  assert.equal(differingField(old, { ...book, dropout: 0.5 }), 'dropout');
+  assert.equal(differingField(book, { ...book, noBias: true }), 'noBias');
+  assert.equal(differingField(book, { ...book, dataDir: 'elsewhere' }), undefined, 'the data may move');
+});
