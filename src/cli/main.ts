@@ -38,6 +38,7 @@ function buildProgram(stop: StopController): Command {
     ['on a GPU', 'bnlenet train --impl custom --gpu'],
     ['the learned gamma and beta of the newest run', 'bnlenet inspect-params'],
     ["both BatchNorms checked against the book's figures, with a report", 'bnlenet reproduce'],
+    ["an exercise of the chapter: learning rates with and without BatchNorm", 'bnlenet sweep --impl custom,none --lr 0.1,1,10'],
     ["a command's own options and examples", 'bnlenet train --help'],
   ]);
   for (const command of [

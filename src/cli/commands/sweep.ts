@@ -10,6 +10,7 @@ import { defaultRunDir } from '../../train/run-dir';
 import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/learning';
 import { cellLabel, SWEEP_AXES, type Shard } from '../../train/sweep';
 import { pathValue } from '../flags';
+import { withExamples } from '../help';
 import type { StopController } from '../stop-controller';
 import { addTrainOptions, validateBackendFlags, type SweepFlags } from '../train-options';
 
@@ -55,8 +56,7 @@ dirs into one dir and run --collect there: it trains nothing and writes the summ
 
 Exit status: 0 when none of the cells this command was to train failed or is pending
 (diverged and no-learning cells are results), 1 otherwise, naming them; 2 for a usage error;
-130 when interrupted.
-`;
+130 when interrupted.`;
 
 export function sweepCommand(stop: StopController): Command {
   const command = new Command('sweep')
@@ -88,5 +88,11 @@ export function sweepCommand(stop: StopController): Command {
         backend: () => selectBackend({ backend: flags.backend, gpu: flags.gpu === true }),
       });
     });
-  return command;
+  return withExamples(command, [
+    ['the learning-rate sweep with and without BatchNorm (5 epochs on 10,000 images)', 'bnlenet sweep --impl custom,none --lr 0.1,0.3,1,3,10 --epochs 5 --limit 10000 --out runs/lr'],
+    ['dropout in the plain LeNet against BatchNorm', 'bnlenet sweep --impl none,custom --dropout 0,0.5 --out runs/dropout'],
+    ['one of 4 machines (a CI matrix job): cells 2, 6, 10, ...', 'bnlenet sweep --impl custom,none --lr 0.1,1,10 --shard 2/4 --out runs/lr'],
+    ["the summary of the shards' cells copied into one dir", 'bnlenet sweep --collect --out runs/lr'],
+    ['continue a sweep stopped by Ctrl-C', 'bnlenet sweep --out runs/lr'],
+  ]);
 }

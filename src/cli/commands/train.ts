@@ -29,6 +29,11 @@ export function trainCommand(stop: StopController): Command {
     ['the built-in BatchNorm layer, into a dir of your choice', 'bnlenet train --impl builtin --out runs/builtin'],
     ['a quick check: 2 epochs on the first 2048 images', 'bnlenet train --epochs 2 --limit 2048'],
     ['on a GPU (CUDA through tfjs-node-gpu, else WebGPU)', 'bnlenet train --gpu'],
+    ['WebGPU on any adapter Dawn finds, a software one included', 'bnlenet train --backend webgpu --epochs 1 --limit 2048'],
+    ["the chapter's exercises: the plain LeNet, without BatchNorm", 'bnlenet train --impl none --lr 0.3'],
+    ['BatchNorm after the convolutions only, without the biases before it', 'bnlenet train --bn-layers 1,2 --no-bias'],
+    ['gamma and beta frozen at 1 and 0; a lite BatchNorm that only centres', 'bnlenet train --freeze-affine --bn-mode center'],
+    ['dropout after the dense layers instead of BatchNorm', 'bnlenet train --impl none --dropout 0.5 --lr 0.3'],
     ['continue a run stopped by Ctrl-C', 'bnlenet train --resume runs/20261125T120000Z-custom'],
     ['JSON lines for a pipeline', `bnlenet train --json | jq -c 'select(.event == "epoch")'`],
   ]);
