@@ -4,7 +4,7 @@
  * checkpoint and resumed, end with the same bytes as a run never interrupted; and
  * `evaluate --recompute-stats` prints both evaluations and leaves the run's files as they were.
  */
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +21,9 @@ const LOGS = ['params.jsonl', 'activations.jsonl'];
 let root: string;
 let twoEpochs: string;
 let oneEpoch: string;
+
+// The runs trained for these tests live in one temporary dir, removed when the file ends.
+after(() => rmSync(root, { recursive: true, force: true }));
 
 before(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'bnlenet-logs-'));

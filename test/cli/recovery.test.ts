@@ -4,7 +4,7 @@
  * checkpoint or model holding NaN, a hand-edited run.json, and temporary files of killed
  * writers. Each ends in a run that can be resumed or inspected, or in one clear line.
  */
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -29,6 +29,9 @@ let root: string;
 /** A finished 2-epoch run and a finished 1-epoch run of the same recipe and seed. */
 let twoEpochs: string;
 let oneEpoch: string;
+
+// The runs trained for these tests live in one temporary dir, removed when the file ends.
+after(() => rmSync(root, { recursive: true, force: true }));
 
 before(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'bnlenet-recovery-'));

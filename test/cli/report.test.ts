@@ -4,9 +4,9 @@
  * free of errors and the page makes no request; the figures on the page are the run's. Bad
  * dirs and outputs are one line each, and leave nothing half-written.
  */
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli, type CliResult } from '../helpers/cli';
@@ -20,6 +20,9 @@ const EPOCHS = 2;
 let root: string;
 let compareDir: string;
 let compareOutput: CliResult;
+
+// The runs trained for these tests live in one temporary dir, removed when the file ends.
+after(() => rmSync(root, { recursive: true, force: true }));
 
 before(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'bnlenet-report-'));

@@ -3,9 +3,9 @@
  * dataset at small sizes: the printed lines of the contract, the run dir's files, JSON and
  * quiet modes, and what a missing optional GPU package says.
  */
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
@@ -19,6 +19,8 @@ const EPOCH_LINE = /^epoch (\d+)\/(\d+): loss (\d+\.\d{3}), train acc (\d\.\d{3}
 let runDir: string;
 let trainOut: string;
 let trainErr: string;
+
+after(() => rmSync(path.dirname(runDir), { recursive: true, force: true }));
 
 before(async () => {
   runDir = path.join(mkdtempSync(path.join(tmpdir(), 'bnlenet-cli-')), 'run');
