@@ -110,7 +110,8 @@ test('report of a sweep dir: final accuracy against learning rate, failed and pe
   const cells = [
     ...[0.1, 0.3, 1, 3].flatMap((lr) =>
       (['custom', 'none'] as const).map((impl, i) => ({
-        args: { impl, lr, seed: 0 },
+        // As the sweep command writes them: an --impl none cell has no BatchNorm positions.
+        args: { impl, lr, seed: 0, bnLayers: impl === 'none' ? [] : [1, 2, 3, 4], bnMode: 'full' },
         dir: `impl=${impl},lr=${lr}`,
         status: impl === 'none' && lr === 3 ? 'diverged' : 'ok',
         final: { loss: 0.3 + lr / 10, trainAcc: 0.9 - lr / 20 - i * 0.05, testAcc: 0.85 - lr / 20 - i * 0.05 },
@@ -135,6 +136,7 @@ test('report of a sweep dir: final accuracy against learning rate, failed and pe
     const points = await page.pointLabels(0);
     assert.equal(points.length, 8 * 2, 'train and test acc of each cell with final figures');
     assert.ok(points.some((label) => /impl none/.test(label) && /diverged/.test(label)), points.join('\n'));
+    assert.ok(points.every((label) => !/bnLayers/.test(label)), `a series is named by the swept axes only: ${points[0]}`);
     await page.screenshot('report-sweep.png');
   });
 });

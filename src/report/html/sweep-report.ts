@@ -5,6 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Page } from './page';
 import { paragraph, table } from './page';
+import { SWEEP_AXES } from '../../train/sweep';
 import type { SweepCell } from './report-data';
 
 /** Arguments that are not a series of their own: the x axis, and repeats of the same recipe. */
@@ -16,9 +17,13 @@ function seriesLabel(cell: SweepCell, varying: readonly string[]): string {
   return parts.length > 0 ? parts.join(', ').replace(/"/g, '') : 'all cells';
 }
 
+/**
+ * The sweep's axes whose values differ between cells. Only the axes: the other arguments are
+ * the same for every cell, except the BatchNorm-only ones (bnLayers, ...), which an --impl none
+ * cell lacks, and those would split one series per impl into two labels for the same thing.
+ */
 function varyingKeys(cells: readonly SweepCell[]): string[] {
-  const keys = [...new Set(cells.flatMap((cell) => Object.keys(cell.args ?? {})))].sort();
-  return keys.filter((key) => new Set(cells.map((cell) => JSON.stringify(cell.args[key]))).size > 1);
+  return SWEEP_AXES.filter((key) => new Set(cells.map((cell) => JSON.stringify(cell.args[key]))).size > 1);
 }
 
 export function accuracyVsLrSpec(cells: readonly SweepCell[]): TopLevelSpec {
