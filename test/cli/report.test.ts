@@ -135,7 +135,7 @@ test('report of a sweep dir: final accuracy against learning rate, failed and pe
     assert.ok(page.charts[0]!.rendered === 'true' && page.charts[0]!.marks > 0);
     const points = await page.pointLabels(0);
     assert.equal(points.length, 8 * 2, 'train and test acc of each cell with final figures');
-    assert.ok(points.some((label) => /impl none/.test(label) && /diverged/.test(label)), points.join('\n'));
+    assert.ok(points.some((label) => /impl=none/.test(label) && /diverged/.test(label)), points.join('\n'));
     assert.ok(points.every((label) => !/bnLayers/.test(label)), `a series is named by the swept axes only: ${points[0]}`);
     await page.screenshot('report-sweep.png');
   });

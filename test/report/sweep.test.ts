@@ -78,7 +78,7 @@ test('sweep.md has the learning-rate limits and one table row per cell; sweep.sv
   assert.equal(points.length, 22);
   const labels = points.map((p) => p.attrs['aria-label']!);
   assert.equal(labels.filter((l) => /status: diverged/.test(l)).length, 4);
-  assert.ok(labels.some((l) => /learning rate: 10; final accuracy: 0; cells: impl=custom, seed=1; status: diverged/.test(l)), labels.join('\n'));
+  assert.ok(labels.some((l) => /learning rate \(log scale\): 10; final accuracy \(fraction correct\): 0; cells: impl=custom, seed=1; status: diverged/.test(l)), labels.join('\n'));
 });
 
 test('sweep.svg of a sweep with no finished cell says so instead of drawing empty panels', async () => {

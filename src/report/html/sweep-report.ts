@@ -5,72 +5,35 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Page } from './page';
 import { paragraph, table } from './page';
-import { SWEEP_AXES } from '../../train/sweep';
+import type { RunArgs } from '../../train/run-record';
+import { CELL_STATUSES, cellLabel, SWEEP_AXES, type CellStatus, type SweepAxis } from '../../train/sweep';
+import { isPlotted, sweepSpec, type SweepPoint } from '../plots/sweep';
 import type { SweepCell } from './report-data';
-
-/** Arguments that are not a series of their own: the x axis, and repeats of the same recipe. */
-const POOLED = new Set(['lr', 'seed']);
-
-/** "impl custom, dropout 0.5": the arguments that vary between cells, lr and seed aside. */
-function seriesLabel(cell: SweepCell, varying: readonly string[]): string {
-  const parts = varying.filter((key) => !POOLED.has(key)).map((key) => `${key} ${JSON.stringify(cell.args[key]) ?? '-'}`);
-  return parts.length > 0 ? parts.join(', ').replace(/"/g, '') : 'all cells';
-}
 
 /**
  * The sweep's axes whose values differ between cells. Only the axes: the other arguments are
  * the same for every cell, except the BatchNorm-only ones (bnLayers, ...), which an --impl none
  * cell lacks, and those would split one series per impl into two labels for the same thing.
  */
-function varyingKeys(cells: readonly SweepCell[]): string[] {
+function varyingKeys(cells: readonly SweepCell[]): SweepAxis[] {
   return SWEEP_AXES.filter((key) => new Set(cells.map((cell) => JSON.stringify(cell.args[key]))).size > 1);
 }
 
+/** sweep.svg's chart, the same spec, with every cell's dir in its tooltip. */
 export function accuracyVsLrSpec(cells: readonly SweepCell[]): TopLevelSpec {
-  const varying = varyingKeys(cells);
-  const values = cells.flatMap((cell) => {
-    const lr = Number(cell.args.lr);
-    if (!cell.final || !(lr > 0)) return [];
-    const series = seriesLabel(cell, varying);
-    return (
-      [
-        ['train acc', cell.final.trainAcc],
-        ['test acc', cell.final.testAcc],
-      ] as const
-    )
-      .filter(([, value]) => Number.isFinite(value))
-      .map(([metric, value]) => ({ lr, metric, value, series, status: cell.status, seed: cell.args.seed ?? null, dir: cell.dir }));
-  });
-  return {
-    data: { values },
-    facet: { column: { field: 'metric', type: 'nominal', title: 'final accuracy after the last epoch', sort: ['train acc', 'test acc'] } },
-    spec: {
-      width: 380,
-      height: 280,
-      encoding: {
-        x: { field: 'lr', type: 'quantitative', title: 'learning rate (SGD step size, log scale)', scale: { type: 'log' } },
-        y: { field: 'value', type: 'quantitative', title: 'accuracy (fraction correct)', scale: { domain: [0, 1] } },
-        color: { field: 'series', type: 'nominal', title: 'series' },
-      },
-      layer: [
-        { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: 'accuracy (fraction correct)' } } },
-        {
-          mark: { type: 'point', filled: true, size: 60 },
-          encoding: {
-            shape: { field: 'status', type: 'nominal', title: 'cell status' },
-            tooltip: [
-              { field: 'series', type: 'nominal' },
-              { field: 'lr', type: 'quantitative' },
-              { field: 'seed', type: 'nominal' },
-              { field: 'value', type: 'quantitative', format: '.3f' },
-              { field: 'status', type: 'nominal' },
-              { field: 'dir', type: 'nominal' },
-            ],
-          },
-        },
-      ],
-    },
-  } as TopLevelSpec;
+  // A series per combination of the varying axes but the learning rate, as sweep.svg draws them.
+  const seriesAxes = varyingKeys(cells).filter((key) => key !== 'lr');
+  const points: SweepPoint[] = cells
+    .filter((cell) => Number(cell.args.lr) > 0 && (CELL_STATUSES as readonly string[]).includes(cell.status))
+    .map((cell) => ({
+      lr: Number(cell.args.lr),
+      series: cellLabel(cell.args as Pick<RunArgs, SweepAxis>, seriesAxes, ', ') || 'all cells',
+      status: cell.status as CellStatus,
+      final: cell.final ?? undefined,
+      dir: cell.dir,
+      seed: typeof cell.args.seed === 'number' ? cell.args.seed : undefined,
+    }));
+  return sweepSpec(points, 'Final train and test accuracy against learning rate', { width: 380, height: 280, tooltips: true });
 }
 
 const f3 = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value.toFixed(3) : '-');
@@ -78,7 +41,7 @@ const f3 = (value: number | undefined) => (value !== undefined && Number.isFinit
 export function sweepPage(dir: string, cells: readonly SweepCell[]): Page {
   const varying = varyingKeys(cells);
   const argKeys = varying.length > 0 ? varying : ['lr'];
-  const plotted = cells.filter((cell) => cell.final && Number(cell.args.lr) > 0).length;
+  const plotted = cells.filter((cell) => Number(cell.args.lr) > 0 && isPlotted(cell.status as CellStatus)).length;
   return {
     title: 'LeNet sweep report: accuracy against learning rate',
     lead: [`Sweep dir ${dir}`, `${cells.length} cells; arguments that vary: ${varying.join(', ') || 'none'}`],
@@ -93,7 +56,8 @@ export function sweepPage(dir: string, cells: readonly SweepCell[]): Page {
           {
             title: 'Final train and test accuracy against learning rate',
             caption:
-              'One point per cell (its shape: the cell\'s status), the line through the mean over seeds. The exercise of ' +
+              'One point per cell (its shape: the cell\'s status; a diverged cell is a cross on the zero line), a line per ' +
+              'series (one value of each swept argument but the learning rate), as in sweep.svg. The exercise of ' +
               'the book: with BatchNorm the network still learns at learning rates where plain LeNet stalls or ' +
               'diverges; where the train accuracy falls to 0.1 the run no longer learns.',
             spec: accuracyVsLrSpec(cells),
