@@ -1,5 +1,5 @@
 /**
- * Two per-channel ops on channels-last tensors (the channel is the last axis; "per channel"
+ * Three per-channel ops on channels-last tensors (the channel is the last axis; "per channel"
  * means over every other axis), each one pass over the data where the project registers its
  * kernel (wasm and cpu, kernels/channel-affine.ts), and the same formula in plain tfjs-core
  * ops on every other backend (webgpu, tensorflow):
@@ -9,9 +9,10 @@
  *   channelSquares: Σ (x - center)^2
  *
  * scale, shift, center and plusScale are vectors of one value per channel. In plain ops the
- * affine map is two to four full-size passes with a tensor written by each, and the sums
- * three, the squares three; these are what a per-channel normalization (BatchNorm) and its gradient are made
- * of. Both ops are differentiable (their gradients are registered with the kernels).
+ * affine map is two to four full-size passes with a tensor written by each, the sums three
+ * and the squares three; these are what a per-channel normalization (BatchNorm) and its
+ * gradient are made of. All three are differentiable (their gradients are registered with
+ * the kernels, in these ops).
  */
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -8,7 +8,7 @@
  * BnlenetChannelSums, Σ a and Σ a (b - center) per channel, is one pass of column sums
  * (column-sums.ts: wasm kernels or a JavaScript loop, both with a fixed order of addition),
  * and so is BnlenetChannelSquares, Σ (x - center)^2 per channel.
- * Both give the same bytes however the work is split among threads.
+ * Each gives the same bytes however the work is split among threads.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { util, type GradConfig, type KernelBackend, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
@@ -22,7 +22,7 @@ import { allocF32, f32 } from './heap';
 function channelValues(backend: KernelBackend, t: TensorInfo | undefined, C: number, fallback: number, what: string): Float32Array {
   if (!t) return new Float32Array(C).fill(fallback);
   if (t.dtype !== 'float32' || util.sizeFromShape(t.shape) !== C) {
-    throw new Error(`${CHANNEL_AFFINE}: ${what} must be float32 with one value per channel (${C}), got [${t.shape}]`);
+    throw new Error(`${what} must be float32 with one value per channel (${C}), got [${t.shape}]`);
   }
   return Float32Array.from(f32(backend, t));
 }
@@ -38,10 +38,10 @@ export function channelAffineConfig(backendName: string, plusTerm = false): Kern
       throw new Error(`${CHANNEL_AFFINE}: plus must be float32 of x's shape [${x.shape}], got [${plus.shape}]`);
     }
     // Copies, taken before any output is allocated (which may move tfjs's heap).
-    const m = channelValues(backend, center, C, 0, 'center');
-    const s = channelValues(backend, scale, C, 1, 'scale');
-    const b = channelValues(backend, shift, C, 0, 'shift');
-    const q = plus ? channelValues(backend, plusScale, C, 0, 'plusScale') : undefined;
+    const m = channelValues(backend, center, C, 0, `${CHANNEL_AFFINE}: center`);
+    const s = channelValues(backend, scale, C, 1, `${CHANNEL_AFFINE}: scale`);
+    const b = channelValues(backend, shift, C, 0, `${CHANNEL_AFFINE}: shift`);
+    const q = plus ? channelValues(backend, plusScale, C, 0, `${CHANNEL_AFFINE}: plusScale`) : undefined;
     const kernels = wasmKernels(backend);
     if (kernels) {
       // The wasm kernel's two forms: b + (x - m) k, and (a + (x - m) b) + dy k.
@@ -76,7 +76,7 @@ export function channelSumsConfig(backendName: string): KernelConfig {
       throw new Error(`${CHANNEL_SUMS}: a and b must be float32 of one shape, got [${a.shape}] and [${b.shape}]`);
     }
     const C = a.shape[a.shape.length - 1];
-    const m = channelValues(backend, center, C, 0, 'center');
+    const m = channelValues(backend, center, C, 0, `${CHANNEL_SUMS}: center`);
     const { sumDy, sumDyXm } = gradientSums(backend, a, b, m, C);
     const outputs = [allocF32(backend, [C]), allocF32(backend, [C])];
     f32(backend, outputs[0]).set(sumDy);
@@ -92,7 +92,7 @@ export function channelSquaresConfig(backendName: string): KernelConfig {
     const { x, center } = inputs as Record<string, TensorInfo>;
     if (x.dtype !== 'float32' || x.shape.length === 0) throw new Error(`${CHANNEL_SQUARES}: float32 x required, got ${x.dtype}`);
     const C = x.shape[x.shape.length - 1];
-    const squares = squaredDeviationSums(backend, x, channelValues(backend, center, C, 0, 'center'), C);
+    const squares = squaredDeviationSums(backend, x, channelValues(backend, center, C, 0, `${CHANNEL_SQUARES}: center`), C);
     const out = allocF32(backend, [C]);
     f32(backend, out).set(squares);
     return out;
