@@ -18,9 +18,9 @@
  *
  * Gradients live in one global registry, which tfjs-layers' Node bundle refills with
  * tfjs-core's gradients when it loads; so this module loads tfjs-layers first and then
- * registers the project's gradients, once: those of the kernels above, and Sigmoid's, which
- * takes the one-pass kernel of kernels/sigmoid.ts where it is registered and tfjs-core's
- * gradient elsewhere.
+ * registers the project's gradients, once: those of the kernels above, those of the per-channel
+ * ops (channel-ops.ts), and Sigmoid's, which takes the one-pass kernel of kernels/sigmoid.ts
+ * where it is registered and tfjs-core's gradient elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // The module's own exports object (a namespace import is a copy with getters): tfjs-layers
@@ -29,6 +29,7 @@ import tfExports = require('@tensorflow/tfjs-core');
 import { FusedConv2D, Sigmoid, util, type NamedAttrMap, type Tensor, type TensorLike } from '@tensorflow/tfjs-core';
 import { leadingAxes } from './kernels/broadcast';
 import { BATCH_NORM_TRAIN, batchNormTrainGradient, type BatchNormTrainAttrs } from './kernels/batch-norm-train';
+import { channelAffineGradient, channelAffinePlusGradient, channelSquaresGradient, channelSumsGradient } from './kernels/channel-affine';
 import { fusedConv2dGradient, type FusedConv2dAttrs } from './kernels/fused-conv2d-gradient';
 import { MOMENTS, momentsGradient, type MomentsAttrs } from './kernels/moments';
 import { sigmoidGradientConfig } from './kernels/sigmoid';
@@ -138,7 +139,8 @@ function install(): void {
   if (!gradientsRegistered) {
     require('@tensorflow/tfjs-layers');
     const sigmoidGradient = sigmoidGradientConfig(tf.getGradient(Sigmoid));
-    for (const gradient of [fusedConv2dGradient, momentsGradient, batchNormTrainGradient, sigmoidGradient]) tf.registerGradient(gradient);
+    const gradients = [fusedConv2dGradient, momentsGradient, batchNormTrainGradient, sigmoidGradient, channelAffineGradient, channelAffinePlusGradient, channelSumsGradient, channelSquaresGradient];
+    for (const gradient of gradients) tf.registerGradient(gradient);
     gradientsRegistered = true;
   }
   replaceOp(tf.fused, 'conv2d', fusedConv2d);

@@ -14,13 +14,18 @@
  * moving statistics and returns them unchanged.
  *
  * The training-mode gradient of the book's (full) BatchNorm is written by hand (tf.customGrad)
- * rather than left to autodiff: it needs two reductions and three full-size elementwise passes,
- * where the autodiff of the forward ops broadcasts and re-reduces per-channel terms several
- * times. The "lite" modes of the chapter's exercises (`center`: only subtract the mean;
+ * rather than left to autodiff, which broadcasts and re-reduces per-channel terms several
+ * times. Forward and backward are each two passes over the data, written with the per-channel
+ * ops of ../engine/channel-ops.ts: forward the mean (tf.mean) and the sum of squared
+ * deviations, then y = (x - mean) * (gamma / sigma) + beta as one affine map per channel;
+ * backward the sums of dy and dy * (x - mean), then dx as one affine map of x and dy per
+ * channel. Each of those ops is one kernel pass on wasm and cpu, and the same formula in
+ * plain tfjs-core ops elsewhere (webgpu). The "lite" modes of the chapter's exercises (`center`: only subtract the mean;
  * `scale`: only divide by the standard deviation) are plain ops that autodiff differentiates:
  * they are for experiments, not speed.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { channelAffine, channelSquares, channelSums } from '../engine/channel-ops';
 import type { BnMode } from './variant';
 
 export const BOOK_MOMENTUM = 0.9;
@@ -108,24 +113,29 @@ function normalizeWithBatchStatistics(
     const g = gammaIn as tf.Tensor1D;
     const b = betaIn as tf.Tensor1D;
     const batchMean = tf.mean(input, axes) as tf.Tensor1D;
-    const centered = tf.sub(input, batchMean);
-    const batchVariance = tf.mean(tf.square(centered), axes) as tf.Tensor1D;
+    // The biased variance, mean((x - mean)^2), its sum taken in one pass.
+    const batchVariance = tf.div(channelSquares(input, batchMean), count) as tf.Tensor1D;
     const invStd = tf.rsqrt(tf.add(batchVariance, epsilon)) as tf.Tensor1D;
-    const xHat = tf.mul(centered, invStd);
     mean = tf.keep(batchMean);
     variance = tf.keep(batchVariance);
-    (save as tf.GradSaveFunc)([xHat, invStd, g]);
+    (save as tf.GradSaveFunc)([input, batchMean, invStd, g]);
+    // y = gamma * x_hat + beta with x_hat = (x - mean) * invStd: per channel, one affine map
+    // of x, (x - mean) * (gamma * invStd) + beta, so x_hat is never written out.
+    const y = channelAffine(input, tf.mul(g, invStd) as tf.Tensor1D, { center: batchMean, shift: b });
     return {
-      value: tf.add(tf.mul(xHat, g), b),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedXHat, savedInvStd, savedGamma] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
-        const dBeta = tf.sum(dy, axes) as tf.Tensor1D;
-        const dGamma = tf.sum(tf.mul(dy, savedXHat), axes) as tf.Tensor1D;
-        // dx = gamma / sigma * (dy - mean(dy) - x_hat * mean(dy * x_hat)), per channel.
-        const scale = tf.mul(savedGamma, savedInvStd);
-        const dyMean = tf.div(dBeta, count);
-        const dyXHatMean = tf.div(dGamma, count);
-        const dx = tf.mul(tf.sub(tf.sub(dy, dyMean), tf.mul(savedXHat, dyXHatMean)), scale);
+        const [savedX, savedMean, savedInvStd, savedGamma] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        // Per channel, in one pass: sum dy = dbeta, and sum dy (x - mean) = dgamma / invStd.
+        const { sum: dBeta, dot: dyCentered } = channelSums(dy, savedX, savedMean);
+        const dGamma = tf.mul(dyCentered, savedInvStd) as tf.Tensor1D; // sum dy * x_hat
+        // dx = gamma * invStd * (dy - mean(dy) - x_hat * mean(dy * x_hat)), per channel; with
+        // k = gamma * invStd and x_hat = (x - mean) * invStd that is one affine map of x plus
+        // k * dy:  dx = (x - mean) * (-k * invStd * dgamma / n) + (-k * dbeta / n) + k * dy.
+        const k = tf.mul(savedGamma, savedInvStd) as tf.Tensor1D;
+        const slope = tf.mul(k, tf.mul(savedInvStd, tf.div(dGamma, -count))) as tf.Tensor1D;
+        const shift = tf.mul(k, tf.div(dBeta, -count)) as tf.Tensor1D;
+        const dx = channelAffine(savedX, slope, { center: savedMean, shift, plus: dy, plusScale: k });
         return [dx, dGamma, dBeta];
       },
     };

@@ -59,5 +59,9 @@ describe('one LeNet training step through tfjs-layers (wasm)', () => {
     const kernels = await stepKernels('custom');
     for (const name of ['BnlenetMoments', 'BnlenetBatchNormTrain', 'BnlenetBatchNormTrainGrad']) assert.equal(count(kernels, name), 0, name);
     assert.equal(count(kernels, 'Rsqrt'), 4);
+    // Its per-channel ops, one pass each (src/engine/channel-ops.ts): variance, y; sums, dx.
+    for (const name of ['BnlenetChannelSquares', 'BnlenetChannelAffine', 'BnlenetChannelSums', 'BnlenetChannelAffinePlus']) {
+      assert.equal(count(kernels, name), 4, name);
+    }
   });
 });

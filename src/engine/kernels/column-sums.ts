@@ -112,18 +112,21 @@ export function channelTotals(backend: KernelBackend, x: TensorInfo, C: number):
   return sums;
 }
 
+/** Per channel: the sum of (x - center[c])^2 (C channels, rows of C). */
+export function squaredDeviationSums(backend: KernelBackend, x: TensorInfo, center: ArrayLike<number>, C: number): Float64Array {
+  const kernels = kernelsFor(backend, x);
+  if (kernels) return channelSums(kernels, backend, x, C, 'squaredDeviation', center);
+  const data = f32(backend, x);
+  const squares = new Float64Array(C);
+  columnSums(data, data.length / C, C, { kind: 'squaredDeviation', center }, squares);
+  return squares;
+}
+
 /** Per channel: the mean and the biased variance (around the mean, a second pass). */
 export function channelMoments(backend: KernelBackend, x: TensorInfo, C: number): { mean: Float64Array; variance: Float64Array } {
   const rows = x.shape.reduce((a, b) => a * b, 1) / C;
   const mean = channelTotals(backend, x, C).map((s) => s / rows);
-  const kernels = kernelsFor(backend, x);
-  let squares: Float64Array;
-  if (kernels) {
-    squares = channelSums(kernels, backend, x, C, 'squaredDeviation', mean);
-  } else {
-    squares = new Float64Array(C);
-    columnSums(f32(backend, x), rows, C, { kind: 'squaredDeviation', center: mean }, squares);
-  }
+  const squares = squaredDeviationSums(backend, x, mean, C);
   return { mean, variance: squares.map((s) => s / rows) };
 }
 

@@ -13,6 +13,8 @@ import { avgPoolGradConfig } from './avg-pool-grad';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train';
 import { batchMatMulConfig, fusedMatMulConfig } from './batch-mat-mul';
 import { castConfig } from './cast';
+import { channelAffineConfig, channelSquaresConfig, channelSumsConfig } from './channel-affine';
+import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_SQUARES, CHANNEL_SUMS } from '../channel-ops';
 import { conv2dConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
@@ -36,6 +38,11 @@ const LAYER_OP_KERNELS: Record<string, ConfigFactory> = {
   [MOMENTS]: momentsConfig,
   [BATCH_NORM_TRAIN]: batchNormTrainConfig,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradConfig,
+  // The per-channel ops of ../channel-ops.ts (the from-scratch BatchNorm is made of them).
+  [CHANNEL_AFFINE]: (backendName) => channelAffineConfig(backendName),
+  [CHANNEL_AFFINE_PLUS]: (backendName) => channelAffineConfig(backendName, true),
+  [CHANNEL_SUMS]: channelSumsConfig,
+  [CHANNEL_SQUARES]: channelSquaresConfig,
 };
 
 /** Project kernels by backend. Kernels not listed for a backend stay stock. */
