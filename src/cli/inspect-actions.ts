@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { firstExamples, prepareDataset, type FashionMnist } from '../data';
-import { selectBackend } from '../engine';
+import { selectBackend, type BackendRequest } from '../engine';
 import { BnlenetError, UsageError } from '../errors';
 import { describeVariant } from '../model/variant';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
@@ -39,9 +39,15 @@ export async function evaluateSavedRun(dir: string, data: FashionMnist, recomput
 }
 
 /** `evaluate`: `recompute` true asks for the default number of images. */
-export async function evaluateRun(runFlag: string | undefined, dataDir: string, json: boolean, recompute?: number | true): Promise<void> {
+export async function evaluateRun(
+  runFlag: string | undefined,
+  dataDir: string,
+  json: boolean,
+  recompute: number | true | undefined,
+  backend: BackendRequest,
+): Promise<void> {
   const dir = runFlag ?? (await newestRunDir());
-  await selectBackend({ backend: 'auto', gpu: false });
+  await selectBackend(backend);
   const data = await prepareDataset({ dataDir });
   const { args, epochsDone, result, precise } = await evaluateSavedRun(dir, data, recompute === true ? DEFAULT_RECOMPUTE_IMAGES : recompute);
   if (json) {

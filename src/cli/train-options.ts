@@ -87,12 +87,8 @@ export function addTrainOptions(command: Command, options: { impl: boolean; list
         .default('full'),
     )
     .addOption(value('--dropout <p>', 'dropout rate after the sigmoids of dense1 and dense2', dropoutRate, 0))
-    .option('--gpu', 'train on a GPU: CUDA through @tensorflow/tfjs-node-gpu if installed, else WebGPU (optional packages)')
-    .addOption(
-      new Option('--backend <name>', 'TensorFlow.js backend; auto = tensorflow if installed, else wasm')
-        .choices(BACKEND_NAMES)
-        .default('auto'),
-    )
+    .addOption(gpuOption('train'))
+    .addOption(backendOption())
     .option('--epochs <n>', 'training epochs', wholeNumber(1), 10)
     .addOption(value('--batch-size <n>', 'examples per batch', wholeNumber(1), 256))
     .addOption(value('--lr <rate>', 'SGD learning rate', positiveNumber, 1))
@@ -106,6 +102,15 @@ export function addTrainOptions(command: Command, options: { impl: boolean; list
     )
     .addOption(new Option('--json', 'print JSON lines only').conflicts('quiet'))
     .option('--quiet', 'print only the final lines');
+}
+
+/** --gpu, for a command that trains or evaluates (`verb`). */
+export function gpuOption(verb: string): Option {
+  return new Option('--gpu', `${verb} on a GPU: CUDA through @tensorflow/tfjs-node-gpu if installed, else WebGPU (optional packages)`);
+}
+
+export function backendOption(): Option {
+  return new Option('--backend <name>', 'TensorFlow.js backend; auto = tensorflow if installed, else wasm').choices(BACKEND_NAMES).default('auto');
 }
 
 /** --out and --resume, with what each means for this command's dir. */

@@ -54,6 +54,13 @@ test('each bad train flag: one line naming the flag and value, exit 2, nothing w
   assert.deepEqual(listDir(cwd), [], 'no runs/ or data/ created');
 });
 
+test('evaluate takes train\'s backend flags, checked the same way', async (t) => {
+  const cwd = tempDir(t);
+  assertOneLineError(await runCli(['evaluate', '--gpu', '--backend', 'wasm'], { cwd }), 2, /--gpu .*--backend wasm/);
+  assertOneLineError(await runCli(['evaluate', '--backend', 'tpu'], { cwd }), 2, /--backend.*'tpu'.*auto, tensorflow, webgpu, wasm, cpu/);
+  assert.deepEqual(listDir(cwd), [], 'nothing created');
+});
+
 test('--resume refuses flags that would change the run, and --out', async (t) => {
   const cwd = tempDir(t);
   assertOneLineError(await runCli(['train', '--resume', 'runs/x', '--lr', '0.5'], { cwd }), 2, /--lr cannot be changed when resuming/);

@@ -106,10 +106,11 @@ test('WebGPU end to end: train and Ctrl-C, compare with Ctrl-C and --resume, los
   assert.equal(wasmCustom.code, 0, wasmCustom.stderr);
   assertRunsClose(custom, customRef, 'compare\'s custom run on webgpu (interrupted, resumed) vs wasm');
 
-  const evaluated = await runCli(['evaluate', '--run', custom, '--json', ...DATA]);
+  // Evaluated on WebGPU too: a saved run evaluates on any backend, as trained.
+  const evaluated = await runCli(['evaluate', '--run', custom, '--json', '--backend', 'webgpu', ...DATA]);
   assert.equal(evaluated.code, 0, evaluated.stderr);
   const [trained] = readMetrics(custom);
-  assert.ok(Math.abs(jsonLines(evaluated.stdout)[0].testAcc - trained!.testAcc) <= 0.002, 'the saved model evaluates as trained');
+  assert.ok(Math.abs(jsonLines(evaluated.stdout)[0].testAcc - trained!.testAcc) <= 0.002, 'the saved model evaluates on webgpu as trained');
   const inspected = await runCli(['inspect-params', '--run', custom, '--json']);
   assert.equal(inspected.code, 0, inspected.stderr);
   assert.deepEqual(jsonLines(inspected.stdout)[0].layers[0].gamma, readJson(path.join(custom, 'summary.json')).batchNorm[0].gamma);

@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { resolveDataDir } from '../../data';
 import { pathValue, wholeNumber } from '../flags';
 import { withExamples } from '../help';
+import { backendOption, gpuOption, validateBackendFlags } from '../train-options';
+import type { BackendName } from '../../engine/backend';
 
 interface EvaluateFlags {
   run?: string;
@@ -10,6 +12,8 @@ interface EvaluateFlags {
   json?: boolean;
   /** true when given without a count. */
   recomputeStats?: number | true;
+  backend: BackendName;
+  gpu?: boolean;
 }
 
 const HELP = `
@@ -32,15 +36,20 @@ export function evaluateCommand(): Command {
       'also evaluate with BatchNorm statistics recomputed over n training images (default 10000)',
       wholeNumber(1),
     )
+    .addOption(gpuOption('evaluate'))
+    .addOption(backendOption())
     .option('--json', 'print one JSON object (with --recompute-stats: testLossRecomputed and testAccRecomputed too)')
     .addHelpText('after', HELP.trimEnd())
     .action(async (flags: EvaluateFlags) => {
+      validateBackendFlags(flags);
       const { evaluateRun } = require('../inspect-actions') as typeof import('../inspect-actions');
-      await evaluateRun(flags.run, resolveDataDir(flags.dataDir), flags.json === true, flags.recomputeStats);
+      const backend = { backend: flags.backend, gpu: flags.gpu === true };
+      await evaluateRun(flags.run, resolveDataDir(flags.dataDir), flags.json === true, flags.recomputeStats, backend);
     });
   return withExamples(command, [
     ['the newest run on the test set', 'bnlenet evaluate'],
     ['one run of a compare dir, as JSON', 'bnlenet evaluate --run runs/cmp/builtin --json'],
     ['also with BatchNorm statistics recomputed over 10,000 training images', 'bnlenet evaluate --recompute-stats'],
+    ['on WebGPU (any run evaluates on any backend)', 'bnlenet evaluate --backend webgpu'],
   ]);
 }
