@@ -10,7 +10,7 @@
  * lines fit the terminal's width; the contract's epoch and closing lines are never broken.
  */
 import type { EpochMetrics } from '../train/epoch-metrics';
-import { CHANCE_ACCURACY } from '../train/learning';
+import { CHANCE_ACCURACY, noLearningAdvice } from '../train/learning';
 import type { TrainObserver } from '../train/trainer';
 import { EtaClock, formatDuration } from './eta';
 import { terminalChart } from './plots/terminal-chart';
@@ -168,7 +168,7 @@ export class TrainReporter {
     if (!info.learned) {
       process.stderr.write(
         `${this.prefix}bnlenet: warning: final train acc ${info.final.trainAcc.toFixed(3)} is near chance ` +
-          `(${CHANCE_ACCURACY} for 10 classes): this run did not learn; try a smaller --lr than ${info.lr}\n`,
+          `(${CHANCE_ACCURACY} for 10 classes): this run did not learn; ${noLearningAdvice(info.final, info.lr)}\n`,
       );
     }
     if (this.mode === 'text') {
