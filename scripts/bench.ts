@@ -22,6 +22,7 @@ import {
   formatRate,
   BUSY_LIMIT,
   goalLines,
+  ENGINE_LABEL,
   IMPLS,
   quietLine,
   summarize,
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
       ? { available: false, script: options.reference, python: options.python, reason: 'skipped (--skip-reference)' }
       : await probeReference(options.python, options.reference, yardstick);
     references[yardstick] = reference;
-    const label = variantLabel(`${yardstick} custom`).replace(/ custom$/, '');
+    const label = ENGINE_LABEL[yardstick];
     log(reference.available ? `${label}: PyTorch ${reference.torchVersion} on ${reference.blas}` : `no ${label}: ${reference.reason}`);
   }
 

@@ -20,6 +20,7 @@ import { selectBackend } from '../src/engine';
 import { buildLeNet } from '../src/model/lenet';
 import { bookVariant } from '../src/model/variant';
 import { ActivationProbe } from '../src/train/activation-probe';
+import { median } from './bench/stats';
 import { EpochLogs } from '../src/train/epoch-logs';
 import { RunFiles } from '../src/train/run-files';
 import { train } from '../src/train/trainer';
@@ -32,7 +33,6 @@ function option(name: string, fallback: string): string {
   return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const rounds = Number(option('--rounds', '5'));
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
           `logs ${(logSeconds * 1000).toFixed(1)} ms = ${(100 * logSeconds / epochSeconds).toFixed(2)}% of the epoch\n`,
       );
     }
-    process.stdout.write(`median: ${(100 * median(shares)).toFixed(2)}% of an epoch's training time\n`);
+    process.stdout.write(`median: ${(100 * median(shares)!).toFixed(2)}% of an epoch's training time\n`);
   } finally {
     optimizer.dispose();
     model.dispose();

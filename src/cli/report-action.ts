@@ -14,7 +14,7 @@ import { RUN_FILE } from '../train/run-record';
 import { PLAN_FILE, readRunSet } from '../train/run-set';
 import { writeFileAtomic } from '../util/atomic-file';
 import { fileSystemError } from '../util/fs-errors';
-import { readRunForReport } from './report-inputs';
+import { readRunForReport, reportDataLoader } from './report-inputs';
 
 export const REPORT_HTML = 'report.html';
 const SWEEP_FILE = 'sweep.json';
@@ -49,15 +49,16 @@ async function pageFor(dir: string, dataDir: string | undefined): Promise<Page> 
       throw new DataError(`${dir} has no ${SWEEP_FILE} yet`, `write it from the cells present with \`bnlenet sweep --collect --out ${dir}\``);
     }
     const plan = await readRunSet(dir, kind);
+    const load = reportDataLoader();
     const runs = [];
     for (const planned of plan.runs) {
       const runDir = path.join(dir, planned.name);
-      if (await exists(path.join(runDir, RUN_FILE))) runs.push(await readRunForReport(runDir, dataDir, planned.name));
+      if (await exists(path.join(runDir, RUN_FILE))) runs.push(await readRunForReport(runDir, dataDir, load, planned.name));
     }
     if (runs.length === 0) throw new DataError(`${dir} holds no run yet`, `continue it with \`bnlenet ${kind} --resume ${dir}\``);
     return comparePage(kind, dir, runs);
   }
-  if (await exists(path.join(dir, RUN_FILE))) return runPage(await readRunForReport(dir, dataDir));
+  if (await exists(path.join(dir, RUN_FILE))) return runPage(await readRunForReport(dir, dataDir, reportDataLoader()));
   throw new DataError(`${dir} is not a run, compare, reproduce or sweep dir (no ${RUN_FILE}, ${PLAN_FILE} or ${SWEEP_FILE})`, 'pass a dir made by bnlenet with --run');
 }
 

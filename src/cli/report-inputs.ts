@@ -6,9 +6,10 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { prepareDataset } from '../data';
+import { prepareDataset, type FashionMnist } from '../data';
 import { selectBackend } from '../engine';
 import { BnlenetError } from '../errors';
+import { hasBatchNorm } from '../model/impls';
 import type { RecomputedComparison, RunReportData } from '../report/html/report-data';
 import type { ActivationsRecord } from '../train/activation-probe';
 import { ACTIVATIONS_LOG, PARAMS_LOG, readEpochLog, type ParamsRecord } from '../train/epoch-logs';
@@ -29,8 +30,23 @@ async function readSummary(dir: string): Promise<Summary | undefined> {
   }
 }
 
+/** Loads a data dir for the recomputed statistics, once per report: a compare dir's runs share it. */
+export type ReportDataLoader = (dataDir: string) => Promise<FashionMnist>;
+
+export function reportDataLoader(): ReportDataLoader {
+  const loaded = new Map<string, Promise<FashionMnist>>();
+  return (dataDir) => {
+    let data = loaded.get(dataDir);
+    if (!data) {
+      data = selectBackend({ backend: 'auto', gpu: false }).then(() => prepareDataset({ dataDir, env: NO_FETCH_ENV }));
+      loaded.set(dataDir, data);
+    }
+    return data;
+  };
+}
+
 /** The run's files; `dataDir` (else the run's own) for the recomputed statistics. */
-export async function readRunForReport(dir: string, dataDir: string | undefined, label?: string): Promise<RunReportData> {
+export async function readRunForReport(dir: string, dataDir: string | undefined, load: ReportDataLoader, label?: string): Promise<RunReportData> {
   const { args } = await readRunRecord(dir);
   const summary = await readSummary(dir);
   const data: RunReportData = {
@@ -43,18 +59,16 @@ export async function readRunForReport(dir: string, dataDir: string | undefined,
     device: summary?.backend.device,
     examplesPerSec: summary?.examplesPerSec,
   };
-  const hasBatchNorm = data.params.some((record) => record.layers.length > 0) || (summary?.batchNorm.length ?? 0) > 0;
-  if (hasBatchNorm) data.recomputed = await recompute(dir, dataDir ?? args.dataDir);
+  if (hasBatchNorm(args.impl)) data.recomputed = await recompute(dir, dataDir ?? args.dataDir, load);
   return data;
 }
 
 /** Evaluates the run's model both ways, or says why it could not. */
-async function recompute(dir: string, dataDir: string): Promise<RecomputedComparison | { skipped: string }> {
+async function recompute(dir: string, dataDir: string, load: ReportDataLoader): Promise<RecomputedComparison | { skipped: string }> {
   const isDir = await fs.stat(dataDir).then((stat) => stat.isDirectory(), () => false);
   if (!isDir) return { skipped: `the data dir ${dataDir} does not exist (pass the Fashion-MNIST files with --data-dir)` };
   try {
-    await selectBackend({ backend: 'auto', gpu: false });
-    const data = await prepareDataset({ dataDir, env: NO_FETCH_ENV });
+    const data = await load(dataDir);
     const { result, precise, batchNorm } = await evaluateSavedRun(dir, data, DEFAULT_RECOMPUTE_IMAGES);
     return {
       images: precise!.images,

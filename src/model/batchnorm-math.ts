@@ -15,8 +15,8 @@
  *
  * The training-mode gradient of the book's (full) BatchNorm is written by hand (tf.customGrad)
  * rather than left to autodiff, which broadcasts and re-reduces per-channel terms several
- * times. Forward and backward are each two passes over the data, written with the per-channel
- * ops of ../engine/channel-ops.ts: forward the mean (tf.mean) and the sum of squared
+ * times. Forward is three passes over the data and backward two, written with the
+ * per-channel ops of ../engine/channel-ops.ts: forward the mean (tf.mean), the sum of squared
  * deviations, then y = (x - mean) * (gamma / sigma) + beta as one affine map per channel;
  * backward the sums of dy and dy * (x - mean), then dx as one affine map of x and dy per
  * channel. Each of those ops is one kernel pass on wasm and cpu, and the same formula in

@@ -17,7 +17,7 @@ import {
   GUIDE_REFERENCE,
   limitText,
   recipeDifferences,
-  TEST_ACC_WINDOW,
+  testAccLabel,
   type CheckResult,
   type Tolerances,
 } from './reproduce-figures';
@@ -81,19 +81,19 @@ export function verdictLabel(passed: boolean, differences: readonly string[]): s
 
 const recipe = (c: Comparison) => recipeText(c.args);
 
-function toleranceNotes(t: Tolerances): string[] {
+function toleranceNotes(t: Tolerances, epochs: number): string[] {
   const changed = (Object.keys(t) as (keyof Tolerances)[]).some((k) => t[k] !== DEFAULT_TOLERANCES[k]);
   return [
     `Tolerances: final loss ${limitText({ direction: 'max', limit: t.maxLoss })}, final train acc ` +
-      `${limitText({ direction: 'min', limit: t.minTrainAcc })}, test acc (best of the last ${TEST_ACC_WINDOW} epochs, ` +
-      `since at lr 1.0 it jumps between epochs) ${limitText({ direction: 'min', limit: t.minTestAcc })}` +
+      `${limitText({ direction: 'min', limit: t.minTrainAcc })}, ${testAccLabel(epochs)} ` +
+      `(at lr 1.0 it jumps between epochs) ${limitText({ direction: 'min', limit: t.minTestAcc })}` +
       (changed
         ? ` (set by flags; the defaults are ${DEFAULT_TOLERANCES.maxLoss}, ${DEFAULT_TOLERANCES.minTrainAcc} and ${DEFAULT_TOLERANCES.minTestAcc}).`
         : '.'),
     'The defaults are the PyTorch reference\'s figures with room for another framework\'s rounding ' +
       `(loss ${GUIDE_REFERENCE.loss} + 0.03, train acc ${GUIDE_REFERENCE.trainAcc} - 0.02). ` +
       'Test accuracy (inference, moving statistics) jumps between epochs at lr 1.0 (the book\'s runs ' +
-      'end at 0.807 and 0.708), so its limit is lower and only guards against broken moving statistics.',
+      `end at ${BOOK.custom.testAcc} and ${BOOK.builtin.testAcc}), so its limit is lower and only guards against broken moving statistics.`,
   ];
 }
 
@@ -138,7 +138,7 @@ export function reproduceMarkdown(r: Reproduction): string {
     '',
     ...checksTable(r.checks, recomputedRows(r)),
     '',
-    ...toleranceNotes(r.tolerances),
+    ...toleranceNotes(r.tolerances, r.comparison.args.epochs),
     `The PyTorch reference figures are those ${GUIDE_REFERENCE.source}.`,
     ...(r.recomputed
       ? [

@@ -77,8 +77,8 @@ export class ActivationProbe {
       outputs = batchStatisticsForward(model, batch.images, keep);
       const layers: PositionActivations[] = [];
       for (const position of POSITIONS) {
-        const pre = outputs.get(weightLayerName(position));
-        if (!pre) continue; // a variant without this weight layer (none today)
+        // Every variant has the four weight layers; the BatchNorm after one is optional.
+        const pre = outputs.get(weightLayerName(position))!;
         const post = outputs.get(batchNormName(position));
         layers.push({
           position,

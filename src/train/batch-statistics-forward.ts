@@ -15,11 +15,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { BN_POSITIONS, type BnPosition } from '../model/variant';
 
 /** The weight layers at BatchNorm positions 1..4, in order. */
 export const WEIGHT_LAYERS = ['conv1', 'conv2', 'dense1', 'dense2'] as const;
-export const POSITIONS = [1, 2, 3, 4] as const;
-export type Position = (typeof POSITIONS)[number];
+/** BatchNorm positions, as the model variant names them. */
+export const POSITIONS = BN_POSITIONS;
+export type Position = BnPosition;
 
 export const batchNormName = (position: Position): string => `bn${position}`;
 export const weightLayerName = (position: Position): string => WEIGHT_LAYERS[position - 1]!;

@@ -1,6 +1,7 @@
 /**
- * Batch assembly: images stay bytes in memory; a batch is gathered into reusable float
- * buffers (pixels scaled to [0, 1], labels one-hot) and handed to tfjs as one tensor each.
+ * Batch assembly: images stay bytes in memory; a batch is gathered into reusable buffers (the
+ * images' bytes, labels one-hot) and handed to tfjs as one tensor each, the engine scaling
+ * pixels to [0, 1].
  * Each step's batch is assembled on the main thread before its kernels run, so it is kept
  * to copies of each image's bytes; the engine turns them into floats (on every core, where
  * the project's wasm kernels run).

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
 import { MODEL_IMPLS } from '../model/impls';
-import { BN_MODES, BN_POSITIONS, bookVariant, isDropoutRate, isPositionList, variantConflict, type ModelVariant } from '../model/variant';
+import { BN_MODES, BN_POSITIONS, bookVariant, isDropoutRate, isPositionList, VARIANT_FIELDS, variantConflict, type ModelVariant } from '../model/variant';
 import { writeJsonAtomic } from '../util/atomic-file';
 
 export const RUN_FILE = 'run.json';
@@ -34,19 +34,7 @@ export interface RunRecord {
 }
 
 /** The fields whose values define what a run trains (the data dir may move). */
-export const DEFINING_FIELDS = [
-  'impl',
-  'bnLayers',
-  'noBias',
-  'freezeAffine',
-  'bnMode',
-  'dropout',
-  'epochs',
-  'batchSize',
-  'lr',
-  'seed',
-  'limit',
-] as const satisfies readonly (keyof RunArgs)[];
+export const DEFINING_FIELDS = [...VARIANT_FIELDS, 'epochs', 'batchSize', 'lr', 'seed', 'limit'] as const satisfies readonly (keyof RunArgs)[];
 export type DefiningField = (typeof DEFINING_FIELDS)[number];
 
 const isWhole = (min: number) => (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;

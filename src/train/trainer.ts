@@ -66,11 +66,15 @@ export function freshPosition(seed: number): RunPosition {
   };
 }
 
-function crossEntropyStep(model: LayersModel, optimizer: tf.Optimizer, images: tf.Tensor, oneHot: tf.Tensor, labels: tf.Tensor) {
+function crossEntropyStep(
+  model: LayersModel,
+  trained: tf.Variable[],
+  optimizer: tf.Optimizer,
+  images: tf.Tensor,
+  oneHot: tf.Tensor,
+  labels: tf.Tensor,
+) {
   let hits: tf.Scalar | undefined;
-  // The model's trainable weights, not every trainable variable alive: a layer that is not
-  // trainable (frozen gamma and beta) keeps its weights, however it was built or loaded.
-  const trained = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const loss = optimizer.minimize(() => {
     const logits = model.apply(images, { training: true }) as tf.Tensor2D;
     hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))) as tf.Scalar;
@@ -85,6 +89,9 @@ export async function train(loop: TrainLoop): Promise<TrainResult> {
   /** The newest checkpoint on disk, for what a divergence keeps. */
   let saved: RunPosition | undefined = loop.from && structuredClone(loop.from);
   const assembler = new BatchAssembler(loop.train, args.batchSize);
+  // The model's trainable weights, not every trainable variable alive: a layer that is not
+  // trainable (frozen gamma and beta) keeps its weights, however it was built or loaded.
+  const trained = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const batches = Math.ceil(loop.train.count / args.batchSize);
   const diverged = (epoch: number) => new TrainingDivergedError(epoch, files.dir, saved, args.lr);
   const commit = async (write: () => Promise<void>, epoch: number) => {
@@ -110,7 +117,7 @@ export async function train(loop: TrainLoop): Promise<TrainResult> {
     for (let b = position.nextBatch; b < batches; b++) {
       const size = Math.min(args.batchSize, loop.train.count - b * args.batchSize);
       const batch = assembler.gather(order, b * args.batchSize, size);
-      const step = crossEntropyStep(model, optimizer, batch.images, batch.oneHot, batch.labels);
+      const step = crossEntropyStep(model, trained, optimizer, batch.images, batch.oneHot, batch.labels);
       const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(step.loss, size)));
       const nextCorrect = tf.add(correct, step.hits);
       tf.dispose([lossSum, correct, step.loss, step.hits, batch.images, batch.oneHot, batch.labels]);

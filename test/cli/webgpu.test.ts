@@ -45,7 +45,10 @@ function assertRunsClose(runDir: string, refDir: string, label: string): void {
   assert.equal(a!.trainAcc, b!.trainAcc, `${label}: train acc`);
   assert.ok(Math.abs(a!.testAcc - b!.testAcc) <= 0.002, `${label}: test acc ${a!.testAcc} vs ${b!.testAcc}`);
   const ref = readJson(path.join(refDir, 'summary.json')).batchNorm;
-  readJson(path.join(runDir, 'summary.json')).batchNorm.forEach((layer: { gamma: number[]; movingVariance: number[] }, i: number) => {
+  const layers = readJson(path.join(runDir, 'summary.json')).batchNorm;
+  assert.equal(layers.length, ref.length, `${label}: BatchNorm layers`);
+  assert.ok(layers.length > 0, `${label}: the run has BatchNorm layers to compare`);
+  layers.forEach((layer: { gamma: number[]; movingVariance: number[] }, i: number) => {
     layer.gamma.forEach((v, c) => assertRelative(v, ref[i].gamma[c], 1e-4, `${label}: bn${i + 1} gamma[${c}]`));
     layer.movingVariance.forEach((v, c) => assertRelative(v, ref[i].movingVariance[c], 1e-4, `${label}: bn${i + 1} moving variance[${c}]`));
   });

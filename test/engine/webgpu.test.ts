@@ -138,6 +138,7 @@ test('a few steps of both BatchNorms on WebGPU equal the cpu backend\'s within 1
     assertRelative(webgpu!.loss, cpu.loss, `${impl} epoch loss`);
     assert.equal(webgpu!.trainAcc, cpu.trainAcc, `${impl} train acc`);
     assert.ok(Math.abs(webgpu!.testAcc - cpu.testAcc) <= 1 / 32, `${impl} test acc ${webgpu!.testAcc} vs ${cpu.testAcc}`);
+    assert.equal(webgpu!.weights.length, cpu.weights.length, `${impl}: the same weights on both backends`);
     webgpu!.weights.forEach((w, i) => assertWeightClose(w.values, cpu.weights[i]!.values, w.name));
   }
 });

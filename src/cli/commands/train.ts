@@ -12,7 +12,8 @@ import { addDirOptions, addTrainOptions, outputMode, runArgsFromFlags, validateT
 const RUN_DIR_HELP = `
 The run dir (--out, else runs/<UTC time>-<impl>) holds run.json (the arguments),
 checkpoint.json, model.json and weights.bin (the model after the last epoch), metrics.jsonl
-(one line per epoch), curves.svg and, at the end, summary.json. evaluate and inspect-params
+(one line per epoch), params.jsonl and activations.jsonl (each BatchNorm's gamma and beta, and
+what it receives and gives, from epoch 0), curves.svg and, at the end, summary.json. evaluate and inspect-params
 read it with --run (default: the newest run). Ctrl-C saves a checkpoint after the batch in
 flight and exits 130; --resume DIR continues with the run's own arguments.`;
 

@@ -1,6 +1,6 @@
 /**
  * The report of a sweep dir (sweep.json): final accuracy against learning rate, a series per
- * combination of the other swept arguments (seeds pooled), and every cell in a table.
+ * combination of the other swept arguments (a seed is one when seeds vary), and every cell in a table.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { Page } from './page';

@@ -69,7 +69,8 @@ export function sweepSpec(points: readonly SweepPoint[], title: string, layout: 
       width: layout.width,
       height: layout.height,
       layer: [
-        // With several seeds per learning rate, the line runs through their mean.
+        // A series holds one cell per learning rate (seeds are series of their own); the mean
+        // keeps the line single-valued should cells ever share a series and a learning rate.
         {
           mark: { type: 'line', strokeWidth: 1.5 },
           transform: [{ filter: "datum.status !== 'diverged'" }],
