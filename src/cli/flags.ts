@@ -3,6 +3,7 @@
  * which commander prints as one line naming the flag and the value; main maps it to exit 2.
  */
 import { InvalidArgumentError } from 'commander';
+import { isDropoutRate } from '../model/variant';
 
 export function wholeNumber(min: number): (value: string) => number {
   return (value: string) => {
@@ -49,7 +50,7 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
 /** A dropout rate: from 0 up to but not including 1 (at 1 nothing would pass). */
 export function dropoutRate(value: string): number {
   const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || parsed >= 1) {
+  if (value.trim() === '' || !isDropoutRate(parsed)) {
     throw new InvalidArgumentError('Expected a dropout rate from 0 up to but not including 1.');
   }
   return parsed;

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { BnlenetError } from '../errors';
 import { fileSystemError, fsErrorCode } from '../util/fs-errors';
 import { EXIT_STATUS, withExamples } from './help';
+import { VERSION } from './provenance';
 import { StopController } from './stop-controller';
 import { compareCommand } from './commands/compare';
 import { downloadCommand } from './commands/download';
@@ -17,7 +18,6 @@ import { reproduceCommand } from './commands/reproduce';
 import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 
-const VERSION: string = (require('../../../package.json') as { version: string }).version;
 
 /** Commander's own errors get the same "bnlenet: " prefix as the project's. */
 const OUTPUT = { outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'bnlenet: ')) };

@@ -10,7 +10,8 @@ import type { BackendInfo } from '../engine/backend';
 import type { Provenance } from '../report/reproduce-report';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
-const VERSION: string = (require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version;
+/** bnlenet's version, from its package.json: what --version prints and reports record. */
+export const VERSION: string = (require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version;
 
 /** The commit of the checkout at PACKAGE_ROOT; undefined outside a git checkout or without git. */
 function gitCommit(): string | undefined {

@@ -105,13 +105,8 @@ export async function loadWebgpu(
 }
 
 /** Loads (see loadWebgpu) and activates the WebGPU backend; returns the device line. */
-export async function activateWebgpu(
-  tf: Tf,
-  route: WebgpuRoute,
-  installed: (pkg: string) => boolean,
-  packages: Record<string, string>,
-): Promise<string> {
-  const adapter = await loadWebgpu(tf, route, installed, packages);
-  await startBackend(tf, adapter);
+export async function activateWebgpu(...args: Parameters<typeof loadWebgpu>): Promise<string> {
+  const adapter = await loadWebgpu(...args);
+  await startBackend(args[0], adapter);
   return webgpuDevice(adapter);
 }

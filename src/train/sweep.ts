@@ -16,9 +16,9 @@ import * as path from 'node:path';
 import { DataError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { learned } from './learning';
-import { readMetrics, SUMMARY_FILE } from './run-dir';
+import { readMetrics } from './run-dir';
 import { differingField, readRunRecord, type RunArgs } from './run-record';
-import type { PlannedRun } from './run-set';
+import { runProgress, type PlannedRun } from './run-set';
 
 /** The arguments a sweep takes lists of, from the outermost loop to the innermost. */
 export const SWEEP_AXES = ['impl', 'batchSize', 'dropout', 'seed', 'lr'] as const satisfies readonly (keyof RunArgs)[];
@@ -131,7 +131,7 @@ export async function readCellResult(setDir: string, planned: PlannedRun): Promi
   }
   const outcome = await readOutcome(cellDir);
   if (outcome) return { ...base, status: outcome.status, epochsDone, message: outcome.message };
-  const finished = await fs.access(path.join(cellDir, SUMMARY_FILE)).then(() => true, () => false);
+  const finished = (await runProgress(cellDir)) === 'done';
   const last = metrics[metrics.length - 1];
   if (!finished || !last) return { ...base, status: 'pending', epochsDone };
   const final = { loss: last.loss, trainAcc: last.trainAcc, testAcc: last.testAcc };
