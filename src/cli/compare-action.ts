@@ -26,6 +26,7 @@ import { throwIfInterrupted } from '../util/abort';
 import type { StopController } from './stop-controller';
 import { trainRun } from './train-action';
 import { outputMode, runArgsFromFlags, type TrainFlags } from './train-options';
+import { shellCommand } from '../util/shell-quote';
 
 /** The set of a new compare (or reproduce) run, or the one --resume continues. */
 export async function openVariantSet<S extends object>(
@@ -80,7 +81,7 @@ async function trainVariants(
             mirrors: flags.mirror,
             reporter: { label: planned.name, showChart: false },
             plan: { index, count: plan.runs.length },
-            resumeCommand: `bnlenet ${plan.kind} --resume ${dir}`,
+            resumeCommand: shellCommand('bnlenet', plan.kind, '--resume', dir),
           });
     runs[planned.args.impl as BatchNormImpl] = variantRun(outcome);
   }

@@ -15,6 +15,7 @@ import { PLAN_FILE, readRunSet } from '../train/run-set';
 import { writeFileAtomic } from '../util/atomic-file';
 import { fileSystemError } from '../util/fs-errors';
 import { readRunForReport, reportDataLoader } from './report-inputs';
+import { shellCommand } from '../util/shell-quote';
 
 export const REPORT_HTML = 'report.html';
 const SWEEP_FILE = 'sweep.json';
@@ -46,7 +47,7 @@ async function pageFor(dir: string, dataDir: string | undefined): Promise<Page> 
   if (await exists(planFile)) {
     const kind = (JSON.parse(await fs.readFile(planFile, 'utf8').catch(() => '{}')) as { kind?: string }).kind ?? 'compare';
     if (kind === 'sweep') {
-      throw new DataError(`${dir} has no ${SWEEP_FILE} yet`, `write it from the cells present with \`bnlenet sweep --collect --out ${dir}\``);
+      throw new DataError(`${dir} has no ${SWEEP_FILE} yet`, `write it from the cells present with \`${shellCommand('bnlenet', 'sweep', '--collect', '--out', dir)}\``);
     }
     const plan = await readRunSet(dir, kind);
     const load = reportDataLoader();
@@ -55,7 +56,7 @@ async function pageFor(dir: string, dataDir: string | undefined): Promise<Page> 
       const runDir = path.join(dir, planned.name);
       if (await exists(path.join(runDir, RUN_FILE))) runs.push(await readRunForReport(runDir, dataDir, load, planned.name));
     }
-    if (runs.length === 0) throw new DataError(`${dir} holds no run yet`, `continue it with \`bnlenet ${kind} --resume ${dir}\``);
+    if (runs.length === 0) throw new DataError(`${dir} holds no run yet`, `continue it with \`${shellCommand('bnlenet', kind, '--resume', dir)}\``);
     return comparePage(kind, dir, runs);
   }
   if (await exists(path.join(dir, RUN_FILE))) return runPage(await readRunForReport(dir, dataDir, reportDataLoader()));

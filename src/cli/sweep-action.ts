@@ -33,6 +33,7 @@ import {
 import { throwIfInterrupted } from '../util/abort';
 import type { StopController } from './stop-controller';
 import { givenOnCommandLine, outputMode, runArgsFromFlags, type SweepFlags, type TrainFlags } from './train-options';
+import { shellCommand } from '../util/shell-quote';
 
 const KIND = 'sweep';
 
@@ -44,6 +45,12 @@ export interface SweepRequest {
   collect: boolean;
   /** Selects the backend; called only when a cell is to train. */
   backend(): Promise<BackendInfo>;
+}
+
+/** The command that continues this sweep (this shard of it) after a stop. */
+function sweepResumeCommand(request: SweepRequest): string {
+  const shard = request.shard ? ['--shard', `${request.shard.index}/${request.shard.of}`] : [];
+  return shellCommand('bnlenet', 'sweep', '--out', request.dir, ...shard);
 }
 
 /** The flags of one cell: the lists' values, and for a cell without BatchNorm none of the BatchNorm flags. */
@@ -80,7 +87,7 @@ function planMismatch(plan: RunSetPlan, flags: SweepFlags): string | undefined {
 async function openSweep(request: SweepRequest): Promise<RunSetPlan> {
   const { dir, flags, command } = request;
   const hasPlan = () => fs.access(path.join(dir, PLAN_FILE)).then(() => true, () => false);
-  const rerun = `continue it with \`bnlenet sweep --out ${dir}\``;
+  const rerun = `continue it with \`${shellCommand('bnlenet', 'sweep', '--out', dir)}\``;
   if (await hasPlan()) {
     const plan = await readRunSet(dir, KIND);
     const named = DEFINING_FIELDS.some((field) => givenOnCommandLine(command, field));
@@ -141,14 +148,13 @@ async function trainCell(
   await clearOutcome(cellDir).catch(() => undefined);
   const started = (await runProgress(cellDir)) === 'started';
   const { trainRun } = require('./train-action') as typeof import('./train-action');
-  const shard = request.shard ? ` --shard ${request.shard.index}/${request.shard.of}` : '';
-  try {
+    try {
     await trainRun(stop, backend, {
       runDir: cellDir,
       args: started ? undefined : planned.args,
       mode: 'none',
       reporter: { showBar: outputMode(request.flags) === 'text' && Boolean(process.stderr.isTTY) },
-      resumeCommand: `bnlenet sweep --out ${request.dir}${shard}`,
+      resumeCommand: sweepResumeCommand(request),
       loadData,
     });
   } catch (err) {
@@ -213,7 +219,7 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
   } catch (err) {
     if (!(err instanceof InterruptedError)) throw err;
     await summarize();
-    throw new InterruptedError(err.message, `continue it with \`bnlenet sweep --out ${request.dir}${request.shard ? ` --shard ${request.shard.index}/${request.shard.of}` : ''}\``);
+    throw new InterruptedError(err.message, `continue it with \`${sweepResumeCommand(request)}\``);
   }
   const { summary, results } = await summarize();
   if (mode === 'json') out(JSON.stringify({ event: 'sweep', dir: request.dir, ...summary }));
@@ -229,7 +235,7 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
     throw new BnlenetError(
       `${unfinished.length} of ${answerable.length} cells ${request.collect ? 'failed or are pending' : 'failed'}: ${unfinished.map((r) => `${r.name} (${r.status})`).join(', ')}`,
       1,
-      `see ${path.join(request.dir, SWEEP_MD)}; rerun \`bnlenet sweep --out ${request.dir}\` to train them again`,
+      `see ${path.join(request.dir, SWEEP_MD)}; rerun \`${shellCommand('bnlenet', 'sweep', '--out', request.dir)}\` to train them again`,
     );
   }
   return summary;

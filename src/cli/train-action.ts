@@ -14,6 +14,7 @@ import type { DerivedFiles } from '../train/run-files';
 import type { RunArgs } from '../train/run-record';
 import { runTraining, type RunOutcome, type RunRequest } from '../train/run-training';
 import type { StopController } from './stop-controller';
+import { shellCommand } from '../util/shell-quote';
 
 export interface TrainRequest {
   runDir: string;
@@ -92,7 +93,7 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
     return outcome;
   } catch (err) {
     if (err instanceof InterruptedError && !err.hint) {
-      throw new InterruptedError(err.message, `continue it with \`${request.resumeCommand ?? `bnlenet train --resume ${runDir}`}\``);
+      throw new InterruptedError(err.message, `continue it with \`${request.resumeCommand ?? shellCommand('bnlenet', 'train', '--resume', runDir)}\``);
     }
     throw err;
   } finally {

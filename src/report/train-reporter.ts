@@ -17,6 +17,7 @@ import { terminalChart } from './plots/terminal-chart';
 import { ProgressLine } from './progress-line';
 import { outputWidth, wrapText } from './terminal-width';
 import { epochLine, finalLines, plural } from './train-lines';
+import { shellCommand } from '../util/shell-quote';
 
 export type OutputMode = 'text' | 'json' | 'quiet' | 'none';
 
@@ -180,7 +181,7 @@ export class TrainReporter {
         this.prose(`beta  (${which}): ${formatValues(bn.beta)}`);
       }
       this.prose(`saved to ${info.runDir}`);
-      this.prose(`charts: bnlenet report --run ${info.runDir}`);
+      this.prose(`charts: ${shellCommand('bnlenet', 'report', '--run', info.runDir)}`);
     }
   }
 

@@ -12,6 +12,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { DataError } from '../errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { weightsAreFinite } from './checkpoint';
+import { shellCommand } from '../util/shell-quote';
 
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -52,7 +53,7 @@ export interface ModelFiles {
 export async function readModelFiles(dir: string): Promise<ModelFiles> {
   const modelPath = path.join(dir, MODEL_FILE);
   const weightsPath = path.join(dir, WEIGHTS_FILE);
-  const hint = `bring the files up to date with \`bnlenet train --resume ${dir}\`, or choose another run with --run`;
+  const hint = `bring the files up to date with \`${shellCommand('bnlenet', 'train', '--resume', dir)}\`, or choose another run with --run`;
   let json: ModelFileJson;
   try {
     json = JSON.parse(await fs.readFile(modelPath, 'utf8')) as ModelFileJson;

@@ -12,6 +12,7 @@ import { writeJsonAtomic } from '../util/atomic-file';
 import { createEmptyDir, readMetrics, SUMMARY_FILE } from './run-dir';
 import { completeRunArgs, RUN_FILE, runRecordProblem, type RunArgs } from './run-record';
 import type { RunOutcome, Summary } from './run-training';
+import { shellCommand } from '../util/shell-quote';
 
 export const PLAN_FILE = 'plan.json';
 const FORMAT = 'bnlenet-set/1';
@@ -36,7 +37,7 @@ export interface RunSetPlan<Settings extends object = object> {
 export type RunProgress = 'done' | 'started' | 'not-started';
 
 export async function createRunSet<S extends object>(dir: string, kind: string, runs: PlannedRun[], settings: S): Promise<RunSetPlan<S>> {
-  await createEmptyDir(dir, `continue it with \`bnlenet ${kind} --resume ${dir}\``);
+  await createEmptyDir(dir, `continue it with \`${shellCommand('bnlenet', kind, '--resume', dir)}\``);
   const plan: RunSetPlan<S> = { format: FORMAT, kind, createdAt: new Date().toISOString(), runs, settings };
   await writeJsonAtomic(path.join(dir, PLAN_FILE), plan);
   return plan;
@@ -58,7 +59,7 @@ export async function readRunSet<S extends object>(dir: string, kind: string): P
     throw new DataError(`${file} is corrupt or of another format (expected ${FORMAT})`, `pass a dir made by \`bnlenet ${kind}\``);
   }
   if (plan.kind !== kind) {
-    throw new DataError(`${dir} was made by \`bnlenet ${plan.kind}\`, not \`bnlenet ${kind}\``, `continue it with \`bnlenet ${plan.kind} --resume ${dir}\``);
+    throw new DataError(`${dir} was made by \`bnlenet ${plan.kind}\`, not \`bnlenet ${kind}\``, `continue it with \`${shellCommand('bnlenet', plan.kind, '--resume', dir)}\``);
   }
   for (const run of plan.runs) {
     const problem = typeof run.name === 'string' && /^[\w.=,+-]+$/.test(run.name) ? runRecordProblem({ format: 'bnlenet-run/1', args: run.args }) : 'has a bad run name';
@@ -95,7 +96,7 @@ export async function readFinishedRun(runDir: string): Promise<RunOutcome> {
   try {
     summary = JSON.parse(await fs.readFile(file, 'utf8')) as Summary;
   } catch {
-    throw new DataError(`${file} is corrupt (not valid JSON)`, `rebuild it with \`bnlenet train --resume ${runDir}\` after removing it`);
+    throw new DataError(`${file} is corrupt (not valid JSON)`, `rebuild it with \`${shellCommand('bnlenet', 'train', '--resume', runDir)}\` after removing it`);
   }
   if (summary.format !== 'bnlenet-summary/1') throw new DataError(`${file} is of another format`);
   return { runDir, args: completeRunArgs(summary.args), summary, metrics: await readMetrics(runDir) };

@@ -26,6 +26,7 @@ import { createEmptyDir, SUMMARY_FILE } from './run-dir';
 import { RunFiles, type DerivedFiles } from './run-files';
 import { differingField, readRunRecord, writeRunRecord, type RunArgs } from './run-record';
 import { train, type TrainObserver } from './trainer';
+import { shellCommand } from '../util/shell-quote';
 
 export interface Summary {
   format: 'bnlenet-summary/1';
@@ -119,7 +120,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const checkpoint = resumed?.checkpoint;
   if (checkpoint && checkpoint.position.epoch > args.epochs) return finishComplete(request, files, args, checkpoint);
   if (!resumed) {
-    await createEmptyDir(runDir, `continue that run with \`bnlenet train --resume ${runDir}\``);
+    await createEmptyDir(runDir, `continue that run with \`${shellCommand('bnlenet', 'train', '--resume', runDir)}\``);
     await writeRunRecord(runDir, args);
   }
 

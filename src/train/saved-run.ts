@@ -14,6 +14,7 @@ import { MODEL_FILE, readModelFiles } from './model-files';
 import { readMetrics } from './run-dir';
 import { differingField, readRunRecord, type RunRecord } from './run-record';
 import { runSetAt } from './run-set';
+import { shellCommand, shellQuote } from '../util/shell-quote';
 
 export interface SavedRun {
   dir: string;
@@ -29,11 +30,11 @@ export async function openSavedRun(dir: string): Promise<SavedRun> {
     const shown = set.names.length > 4 ? [...set.names.slice(0, 3), '...'] : set.names;
     throw new DataError(
       `${dir} is a ${set.kind} dir, holding the runs ${shown.join(', ')}; these commands read one run`,
-      `pass one of them, e.g. --run ${path.join(dir, set.names[0] ?? '')}`,
+      `pass one of them, e.g. --run ${shellQuote(path.join(dir, set.names[0] ?? ''))}`,
     );
   }
   const record = await readRunRecord(dir);
-  const resume = `bnlenet train --resume ${dir}`;
+  const resume = shellCommand('bnlenet', 'train', '--resume', dir);
   const modelExists = await access(path.join(dir, MODEL_FILE)).then(() => true, () => false);
   const checkpoint = (await hasCheckpoint(dir)) ? await loadCheckpoint(dir) : undefined;
   if (!modelExists && !checkpoint?.position.metrics.length) {

@@ -66,3 +66,10 @@ test('the closing lines name the model\'s first BatchNorm layer, and a model wit
   assert.doesNotMatch(plain.text(), /gamma|beta/);
   assert.match(plain.text(), /^loss 0\.500, train acc/m);
 });
+
+test('the suggested report command quotes a run dir with spaces as a shell reads it back', () => {
+  const spaced = capture('text', { showChart: false });
+  spaced.reporter.finished({ ...END, runDir: "runs/dir with spaces/it's 2" });
+  assert.match(spaced.text(), /^charts: bnlenet report --run 'runs\/dir with spaces\/it'\\''s 2'$/m);
+  assert.match(spaced.text(), /^saved to runs\/dir with spaces\/it's 2$/m);
+});
