@@ -68,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(stop);
   try {
     await program.parseAsync(argv, { from: 'user' });
+    await stop.flushOutput();
     return 0;
   } catch (err) {
     return reportError(err, isVerbose(argv));
