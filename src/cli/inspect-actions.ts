@@ -21,15 +21,15 @@ export const PARAMS_SVG = 'params.svg';
  * `recomputeImages`, with each BatchNorm's statistics recomputed over that many of the run's
  * training images (evaluatePrecise). The run's files are only read.
  */
-export async function evaluateSavedRun(dir: string, data: FashionMnist, recomputeImages?: number) {
+export async function evaluateSavedRun(dir: string, data: FashionMnist, recomputeImages?: number, signal?: AbortSignal) {
   const run = await openSavedRun(dir);
   try {
     const { args } = run.record;
-    const result = await evaluateSplit(run.model, data.test);
+    const result = await evaluateSplit(run.model, data.test, { signal });
     const precise =
       recomputeImages === undefined
         ? undefined
-        : await evaluatePrecise(run.model, firstExamples(data.train, args.limit), data.test, recomputeImages, args.batchSize);
+        : await evaluatePrecise(run.model, firstExamples(data.train, args.limit), data.test, recomputeImages, args.batchSize, signal);
     // The moving statistics beside the recomputed ones, for the report's chart.
     const batchNorm = precise ? await readBatchNormParams(run.model) : [];
     return { args, epochsDone: run.epochsDone, result, precise, batchNorm };
@@ -45,11 +45,13 @@ export async function evaluateRun(
   json: boolean,
   recompute: number | true | undefined,
   backend: BackendRequest,
+  signal?: AbortSignal,
 ): Promise<void> {
   const dir = runFlag ?? (await newestRunDir());
   await selectBackend(backend);
-  const data = await prepareDataset({ dataDir });
-  const { args, epochsDone, result, precise } = await evaluateSavedRun(dir, data, recompute === true ? DEFAULT_RECOMPUTE_IMAGES : recompute);
+  const data = await prepareDataset({ dataDir, signal });
+  const images = recompute === true ? DEFAULT_RECOMPUTE_IMAGES : recompute;
+  const { args, epochsDone, result, precise } = await evaluateSavedRun(dir, data, images, signal);
   if (json) {
     const recomputed = precise && {
       testLossRecomputed: precise.evaluation.loss,

@@ -45,10 +45,10 @@ function buildProgram(stop: StopController): Command {
     downloadCommand(stop),
     trainCommand(stop),
     compareCommand(stop),
-    evaluateCommand(),
+    evaluateCommand(stop),
     inspectParamsCommand(),
     reproduceCommand(stop),
-    reportCommand(),
+    reportCommand(stop),
     sweepCommand(stop),
   ]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.

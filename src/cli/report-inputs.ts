@@ -33,12 +33,12 @@ async function readSummary(dir: string): Promise<Summary | undefined> {
 /** Loads a data dir for the recomputed statistics, once per report: a compare dir's runs share it. */
 export type ReportDataLoader = (dataDir: string) => Promise<FashionMnist>;
 
-export function reportDataLoader(): ReportDataLoader {
+export function reportDataLoader(signal?: AbortSignal): ReportDataLoader {
   const loaded = new Map<string, Promise<FashionMnist>>();
   return (dataDir) => {
     let data = loaded.get(dataDir);
     if (!data) {
-      data = selectBackend({ backend: 'auto', gpu: false }).then(() => prepareDataset({ dataDir, env: NO_FETCH_ENV }));
+      data = selectBackend({ backend: 'auto', gpu: false }).then(() => prepareDataset({ dataDir, env: NO_FETCH_ENV, signal }));
       loaded.set(dataDir, data);
     }
     return data;
@@ -46,7 +46,13 @@ export function reportDataLoader(): ReportDataLoader {
 }
 
 /** The run's files; `dataDir` (else the run's own) for the recomputed statistics. */
-export async function readRunForReport(dir: string, dataDir: string | undefined, load: ReportDataLoader, label?: string): Promise<RunReportData> {
+export async function readRunForReport(
+  dir: string,
+  dataDir: string | undefined,
+  load: ReportDataLoader,
+  label?: string,
+  signal?: AbortSignal,
+): Promise<RunReportData> {
   const { args } = await readRunRecord(dir);
   const summary = await readSummary(dir);
   const data: RunReportData = {
@@ -59,17 +65,17 @@ export async function readRunForReport(dir: string, dataDir: string | undefined,
     device: summary?.backend.device,
     examplesPerSec: summary?.examplesPerSec,
   };
-  if (hasBatchNorm(args.impl)) data.recomputed = await recompute(dir, dataDir ?? args.dataDir, load);
+  if (hasBatchNorm(args.impl)) data.recomputed = await recompute(dir, dataDir ?? args.dataDir, load, signal);
   return data;
 }
 
 /** Evaluates the run's model both ways, or says why it could not. */
-async function recompute(dir: string, dataDir: string, load: ReportDataLoader): Promise<RecomputedComparison | { skipped: string }> {
+async function recompute(dir: string, dataDir: string, load: ReportDataLoader, signal?: AbortSignal): Promise<RecomputedComparison | { skipped: string }> {
   const isDir = await fs.stat(dataDir).then((stat) => stat.isDirectory(), () => false);
   if (!isDir) return { skipped: `the data dir ${dataDir} does not exist (pass the Fashion-MNIST files with --data-dir)` };
   try {
     const data = await load(dataDir);
-    const { result, precise, batchNorm } = await evaluateSavedRun(dir, data, DEFAULT_RECOMPUTE_IMAGES);
+    const { result, precise, batchNorm } = await evaluateSavedRun(dir, data, DEFAULT_RECOMPUTE_IMAGES, signal);
     return {
       images: precise!.images,
       moving: result,

@@ -21,6 +21,11 @@ import { writesSettled } from '../util/atomic-file';
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 /** Longest wait for writes in flight before a forced exit. */
 const WRITE_GRACE_MS = 10_000;
+/**
+ * After `abortOnStop`'s abort, how long the command has to reach its next check before it is
+ * ended at once: a step that does not check (loading data, a chart) must not hold a stop.
+ */
+const QUIET_STOP_GRACE_MS = 1000;
 const OUTPUT_CLOSED = 'the output was closed (nothing reads stdout any more)';
 
 /**
@@ -42,6 +47,7 @@ export class StopController {
   private notice?: string;
   private beforeNotice?: () => void;
   private outputClosed = false;
+  private quietStopTimer?: NodeJS.Timeout;
   private readonly handler = (signal: NodeJS.Signals): void => this.onSignal(signal);
 
   /** Aborted by the first stop request once the command stops cleanly. */
@@ -68,6 +74,7 @@ export class StopController {
 
   dispose(): void {
     for (const name of SIGNALS) process.off(name, this.handler);
+    clearTimeout(this.quietStopTimer);
     if (active === this) active = undefined;
   }
 
@@ -83,7 +90,8 @@ export class StopController {
 
   /**
    * From now on the first stop request aborts `signal` with no notice: for a command that
-   * checks it often and has nothing to save, so its one line says where it stopped.
+   * checks it often and has nothing to save, so its one line says where it stopped. A command
+   * that has not reached a check a second later is ended at once (writes in flight finish).
    */
   abortOnStop(): void {
     this.notice = '';
@@ -113,7 +121,14 @@ export class StopController {
     }
     this.controller.abort(new InterruptedError(message));
     this.beforeNotice?.();
-    if (this.notice !== '') process.stderr.write(`\n${noticeLine}\n`);
+    if (this.notice !== '') {
+      process.stderr.write(`\n${noticeLine}\n`);
+      return;
+    }
+    this.quietStopTimer = setTimeout(() => {
+      process.stderr.write(`\nbnlenet: ${message}\n`);
+      void exitWhenWritesSettle();
+    }, QUIET_STOP_GRACE_MS).unref();
   }
 }
 
