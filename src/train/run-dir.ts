@@ -7,7 +7,7 @@ import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError, UsageError } from '../errors';
 import { writeFileAtomic } from '../util/atomic-file';
-import { fileSystemError } from '../util/fs-errors';
+import { describeFsError, fileSystemError } from '../util/fs-errors';
 import type { EpochMetrics } from './epoch-metrics';
 import { RUN_FILE } from './run-record';
 
@@ -33,6 +33,7 @@ export async function createEmptyDir(dir: string, resumeHint: string): Promise<v
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR') throw notADirectory(dir, await isFile(dir));
+    if (code === 'ENAMETOOLONG') throw new UsageError(`--out ${dir}: ${describeFsError(err)}`, 'choose a shorter name for --out');
     if (code !== 'ENOENT') throw fileSystemError(err, 'read', dir);
   }
   if (existing.length > 0) {

@@ -9,6 +9,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
+import { fileSystemError } from '../util/fs-errors';
 import { MODEL_IMPLS } from '../model/impls';
 import { BN_MODES, BN_POSITIONS, bookVariant, isDropoutRate, isPositionList, VARIANT_FIELDS, variantConflict, type ModelVariant } from '../model/variant';
 import { writeJsonAtomic } from '../util/atomic-file';
@@ -107,7 +108,7 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new DataError(`${file} is missing: that is not a bnlenet run dir`, 'pass a run dir made by `bnlenet train`');
     }
-    throw new DataError(`${file} cannot be read (${(err as Error).message})`);
+    throw fileSystemError(err, 'read', file);
   }
   let parsed: unknown;
   try {
