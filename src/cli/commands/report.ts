@@ -45,6 +45,6 @@ export function reportCommand(stop: StopController): Command {
   return withExamples(command, [
     ['the newest run, to <its dir>/report.html', 'bnlenet report'],
     ['a compare dir: both BatchNorms overlaid', 'bnlenet report --run runs/cmp'],
-    ['a sweep dir, to a file of your choice', 'bnlenet report --run runs/sweep --out sweep.html'],
+    ['a sweep dir, to a file of your choice', 'bnlenet report --run runs/lr --out sweep.html'],
   ]);
 }
