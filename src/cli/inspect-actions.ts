@@ -7,12 +7,14 @@ import { BnlenetError, UsageError } from '../errors';
 import { describeVariant } from '../model/variant';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { paramsTable } from '../report/params-table';
+import { formatFigure, plural } from '../report/train-lines';
 import { renderParamsSvg } from '../report/plots';
 import { evaluateSplit, type Evaluation } from '../train/evaluate';
 import { DEFAULT_RECOMPUTE_IMAGES, evaluatePrecise } from '../train/recompute-stats';
 import { newestRunDir } from '../train/run-dir';
 import { openSavedRun } from '../train/saved-run';
 import { writeFileAtomic } from '../util/atomic-file';
+import { shellCommand } from '../util/shell-quote';
 
 export const PARAMS_SVG = 'params.svg';
 
@@ -63,8 +65,8 @@ export async function evaluateRun(
     process.stdout.write(`${JSON.stringify(line)}\n`);
     return;
   }
-  process.stdout.write(`run ${dir} (${describeVariant(args)}, ${epochsDone} epochs)\n`);
-  const figures = (e: Evaluation) => `test loss ${e.loss.toFixed(3)}, test acc ${e.accuracy.toFixed(3)}`;
+  process.stdout.write(`run ${dir} (${describeVariant(args)}, ${plural(epochsDone, 'epoch')})\n`);
+  const figures = (e: Evaluation) => `test loss ${formatFigure(e.loss)}, test acc ${formatFigure(e.accuracy)}`;
   if (!precise) {
     process.stdout.write(`${figures(result)}\n`);
   } else if (precise.statistics.length === 0) {
@@ -85,6 +87,7 @@ export async function inspectRun(
   layer: number | 'all' | undefined,
   json: boolean,
   plot?: string | true,
+  allChannels = false,
 ): Promise<void> {
   const dir = runFlag ?? (await newestRunDir());
   // Reading weights needs no speed: the plain JavaScript backend loads fastest.
@@ -102,7 +105,7 @@ export async function inspectRun(
   const chosen = layer === 'all' ? all : [picked!];
   const plotFile = plot === undefined ? undefined : plot === true ? path.join(dir, PARAMS_SVG) : plot;
   if (plotFile) {
-    const title = `BatchNorm gamma and beta per channel (${describeVariant(run.record.args)}, ${run.epochsDone} epochs)`;
+    const title = `BatchNorm gamma and beta per channel (${describeVariant(run.record.args)}, ${plural(run.epochsDone, 'epoch')})`;
     await fs.mkdir(path.dirname(plotFile), { recursive: true });
     await writeFileAtomic(plotFile, await renderParamsSvg(chosen, { title }));
   }
@@ -111,8 +114,9 @@ export async function inspectRun(
     const plotted = plotFile ? { plot: plotFile } : {};
     process.stdout.write(`${JSON.stringify({ run: dir, impl, epochs: run.epochsDone, layers: chosen, ...plotted })}\n`);
   } else {
-    process.stdout.write(`run ${dir} (${describeVariant(run.record.args)}, ${run.epochsDone} epochs)\n`);
-    process.stdout.write(paramsTable(chosen));
+    process.stdout.write(`run ${dir} (${describeVariant(run.record.args)}, ${plural(run.epochsDone, 'epoch')})\n`);
+    const again = ['bnlenet', 'inspect-params', '--run', dir, '--layer', layer === undefined ? String(chosen[0]!.index) : String(layer), '--all-channels'];
+    process.stdout.write(paramsTable(chosen, { allChannels, allChannelsHint: `\`${shellCommand(...again)}\`` }));
     if (plotFile) process.stdout.write(`\ngamma and beta plotted to ${plotFile}\n`);
   }
 }

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { BnlenetError } from '../errors';
 import { fileSystemError, fsErrorCode } from '../util/fs-errors';
+import { fitLines, outputWidth } from '../report/terminal-width';
 import { EXIT_STATUS, withExamples } from './help';
 import { VERSION } from './provenance';
 import { StopController } from './stop-controller';
@@ -19,8 +20,16 @@ import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 
 
-/** Commander's own errors get the same "bnlenet: " prefix as the project's. */
-const OUTPUT = { outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'bnlenet: ')) };
+/**
+ * Commander's own errors get the same "bnlenet: " prefix as the project's. Help is laid out
+ * for the terminal's width (or $COLUMNS), and every line of it, the examples and prose after
+ * the options included, wrapped there at word boundaries.
+ */
+const OUTPUT = {
+  outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'bnlenet: ')),
+  writeOut: (text: string) => process.stdout.write(fitLines(text, outputWidth(process.stdout))),
+  getOutHelpWidth: () => outputWidth(process.stdout) ?? 80, // commander's own default
+};
 
 function buildProgram(stop: StopController): Command {
   const program = new Command('bnlenet')

@@ -32,7 +32,9 @@ import {
 } from '../train/sweep';
 import { throwIfInterrupted } from '../util/abort';
 import type { StopController } from './stop-controller';
-import { givenOnCommandLine, outputMode, runArgsFromFlags, type SweepFlags, type TrainFlags } from './train-options';
+import { flagOf, givenOnCommandLine, outputMode, runArgsFromFlags, type SweepFlags, type TrainFlags } from './train-options';
+import { outputWidth, wrapText } from '../report/terminal-width';
+import { formatFigure, plural } from '../report/train-lines';
 import { shellCommand } from '../util/shell-quote';
 
 const KIND = 'sweep';
@@ -71,11 +73,11 @@ export function requestedCells(flags: SweepFlags) {
 /** Why the plan in a dir is not the sweep the flags ask for, or undefined when it is. */
 function planMismatch(plan: RunSetPlan, flags: SweepFlags): string | undefined {
   const requested = requestedCells(flags);
-  if (requested.length !== plan.runs.length) return `${plan.runs.length} cells there, ${requested.length} asked for`;
+  if (requested.length !== plan.runs.length) return `${plural(plan.runs.length, 'cell')} there, ${requested.length} asked for`;
   for (const [i, run] of plan.runs.entries()) {
     const asked = requested[i]!;
     const field = run.name !== asked.name ? 'name' : differingField(run.args, asked.args);
-    if (field) return `cell ${i + 1} is ${run.name} there, ${asked.name} here${field !== 'name' ? ` (${field} differs)` : ''}`;
+    if (field) return `cell ${i + 1} is ${run.name} there, ${asked.name} here${field !== 'name' ? ` (${flagOf(field)} differs)` : ''}`;
   }
   return undefined;
 }
@@ -148,12 +150,18 @@ async function trainCell(
   await clearOutcome(cellDir).catch(() => undefined);
   const started = (await runProgress(cellDir)) === 'started';
   const { trainRun } = require('./train-action') as typeof import('./train-action');
-    try {
+  const values = cellLabel(planned.args, varyingAxes(axesOf(plan.runs)));
+  try {
     await trainRun(stop, backend, {
       runDir: cellDir,
       args: started ? undefined : planned.args,
       mode: 'none',
-      reporter: { showBar: outputMode(request.flags) === 'text' && Boolean(process.stderr.isTTY) },
+      // The progress line names the cell, and its time left counts the cells after it.
+      reporter: {
+        showBar: outputMode(request.flags) === 'text' && Boolean(process.stderr.isTTY),
+        label: `cell ${index + 1}/${plan.runs.length}${values ? ` ${values}` : ''}`,
+      },
+      plan: { index, count: plan.runs.length },
       resumeCommand: sweepResumeCommand(request),
       loadData,
     });
@@ -171,20 +179,26 @@ async function trainCell(
 function cellLine(result: CellResult, index: number, of: number, plan: RunSetPlan, before: boolean): string {
   const label = cellLabel(result.args, varyingAxes(axesOf(plan.runs)));
   const final = result.final
-    ? `, loss ${result.final.loss.toFixed(3)}, train acc ${result.final.trainAcc.toFixed(3)}, test acc ${result.final.testAcc.toFixed(3)}`
+    ? `, loss ${formatFigure(result.final.loss)}, train acc ${formatFigure(result.final.trainAcc)}, test acc ${formatFigure(result.final.testAcc)}`
     : '';
-  const message = result.message ? ` ${result.status === 'failed' ? `: ${result.message}` : result.message}` : '';
+  const message = result.message ? (result.status === 'failed' ? `: ${result.message}` : ` ${result.message}`) : '';
   return `cell ${index + 1}/${of}${label ? `: ${label}` : ''}: ${result.status}${message}${before ? ' (earlier)' : ''}${final}`;
 }
 
 export async function runSweep(stop: StopController, request: SweepRequest): Promise<SweepSummary> {
   const mode = outputMode(request.flags);
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  // Text lines are wrapped at word boundaries to a terminal's width (or $COLUMNS).
+  const width = mode === 'text' ? outputWidth(process.stdout) : undefined;
+  const out = (line: string) => process.stdout.write(line === '' ? '\n' : `${wrapText(line, width).join('\n')}\n`);
   const plan = await openSweep(request);
   const of = plan.runs.length;
   const mine = plan.runs.map((_, i) => i).filter((i) => !request.collect && inShard(i, request.shard));
   if (mode === 'text') {
-    const which = request.collect ? 'collecting' : request.shard ? `shard ${request.shard.index}/${request.shard.of}: ${mine.length} of ${of} cells` : `${of} cells`;
+    const which = request.collect
+      ? 'collecting'
+      : request.shard
+        ? `shard ${request.shard.index}/${request.shard.of}: ${mine.length} of ${plural(of, 'cell')}`
+        : plural(of, 'cell');
     out(`sweep in ${request.dir}: ${which}`);
   }
   const loadData = sharedData(request.flags, mode === 'text');

@@ -53,6 +53,8 @@ function positionList(value: string): BnPosition[] {
 /** commander's name for a defining field's flag (--no-bias sets `bias`). */
 const ATTRIBUTE: Partial<Record<DefiningField, string>> = { noBias: 'bias' };
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** The flag that sets a run argument, for messages: noBias -> --no-bias, batchSize -> --batch-size. */
+export const flagOf = (field: string): string => `--${kebab(field)}`;
 
 /**
  * Adds train's options to `command`: `impl` adds --impl (train, sweep; compare and reproduce

@@ -10,7 +10,7 @@ import type { EpochMetrics } from '../train/epoch-metrics';
 import type { RunArgs } from '../train/run-record';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { renderCompareSvg } from './plots';
-import { finalLines } from './train-lines';
+import { finalLines, formatFigure } from './train-lines';
 
 export const COMPARE_JSON = 'compare.json';
 export const COMPARE_SVG = 'compare.svg';
@@ -96,7 +96,7 @@ export async function writeCompareFiles(dir: string, comparison: Comparison): Pr
 
 /** One run's columns of the side-by-side table, with their widths, in the order shown. */
 const COLUMNS = [
-  { heading: 'loss', width: 7, cell: (m: EpochMetrics) => m.loss.toFixed(3) },
+  { heading: 'loss', width: 7, cell: (m: EpochMetrics) => formatFigure(m.loss) },
   { heading: 'train acc', width: 11, cell: (m: EpochMetrics) => m.trainAcc.toFixed(3) },
   { heading: 'test acc', width: 10, cell: (m: EpochMetrics) => m.testAcc.toFixed(3) },
   { heading: 'examples/sec', width: 14, cell: (m: EpochMetrics) => m.examplesPerSec.toFixed(1) },

@@ -7,7 +7,7 @@
  * everywhere.
  */
 import { CURVES_FILE } from './run-plots';
-import { recipeText } from './train-lines';
+import { formatFigure, recipeText } from './train-lines';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
 import { COMPARE_SVG, differencesText, type Comparison } from './compare';
 import { markdownTable as table } from './markdown';
@@ -60,7 +60,7 @@ function recomputedRows(r: Reproduction): string[][] {
   });
 }
 
-const fixed3 = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : 'n/a');
+const fixed3 = (value: number) => (Number.isFinite(value) ? formatFigure(value) : 'n/a');
 const verdict = (pass: boolean) => (pass ? 'pass' : 'FAIL');
 
 /** The checks as an aligned console table. */

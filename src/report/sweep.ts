@@ -18,6 +18,7 @@ import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../train/learning';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { renderSweepSvg } from './plots';
 import { markdownTable } from './markdown';
+import { formatFigure, plural } from './train-lines';
 
 export const SWEEP_JSON = 'sweep.json';
 export const SWEEP_MD = 'sweep.md';
@@ -98,7 +99,7 @@ export function buildSweepSummary(axes: SweepAxes, cells: readonly CellResult[])
   };
 }
 
-const fixed3 = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(3));
+const fixed3 = (v: number | undefined) => (v === undefined ? '-' : formatFigure(v));
 
 /** "ok", "diverged (in epoch 2)", "failed: <message>" */
 function statusText(cell: SweepSummary['cells'][number]): string {
@@ -114,7 +115,7 @@ export function limitText(limit: LearningRateLimit): string {
 
 export function countsText(summary: SweepSummary): string {
   const parts = CELL_STATUSES.filter((s) => summary.counts[s] > 0).map((s) => `${summary.counts[s]} ${s}`);
-  return `${summary.cells.length} cells: ${parts.join(', ')}`;
+  return `${plural(summary.cells.length, 'cell')}: ${parts.join(', ')}`;
 }
 
 /** The closing lines: counts and, per variant, the highest lr that learned. */
