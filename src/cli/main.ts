@@ -4,9 +4,10 @@
  * to the layers below; nothing here computes anything.
  */
 import { Command, CommanderError } from 'commander';
-import { BnlenetError } from '../errors';
+import { BnlenetError, InterruptedError } from '../errors';
 import { fileSystemError, fsErrorCode } from '../util/fs-errors';
 import { fitLines, outputWidth } from '../report/terminal-width';
+import { throwIfInterrupted } from '../util/abort';
 import { EXIT_STATUS, withExamples } from './help';
 import { VERSION } from './provenance';
 import { StopController } from './stop-controller';
@@ -78,8 +79,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
     await stop.flushOutput();
+    // A stop asked for after the command's last check (while it wrote its last files or
+    // lines): the work is complete, and the exit status still says it was interrupted.
+    throwIfInterrupted(stop.signal);
     return 0;
   } catch (err) {
+    if (err instanceof InterruptedError && stop.stopAlreadySaid) return 130;
     return reportError(err, isVerbose(argv));
   } finally {
     stop.dispose();

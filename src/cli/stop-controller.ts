@@ -48,7 +48,13 @@ export class StopController {
   private beforeNotice?: () => void;
   private outputClosed = false;
   private quietStopTimer?: NodeJS.Timeout;
+  /** True once this controller printed the stop's line itself (it is exiting): main prints no other. */
+  private said = false;
   private readonly handler = (signal: NodeJS.Signals): void => this.onSignal(signal);
+
+  get stopAlreadySaid(): boolean {
+    return this.said;
+  }
 
   /** Aborted by the first stop request once the command stops cleanly. */
   get signal(): AbortSignal {
@@ -115,8 +121,7 @@ export class StopController {
   private stop(message: string, noticeLine: string): void {
     if (this.notice === undefined || this.controller.signal.aborted) {
       this.beforeNotice?.();
-      process.stderr.write(`\nbnlenet: ${message}\n`);
-      void exitWhenWritesSettle();
+      this.say(message);
       return;
     }
     this.controller.abort(new InterruptedError(message));
@@ -125,10 +130,14 @@ export class StopController {
       process.stderr.write(`\n${noticeLine}\n`);
       return;
     }
-    this.quietStopTimer = setTimeout(() => {
-      process.stderr.write(`\nbnlenet: ${message}\n`);
-      void exitWhenWritesSettle();
-    }, QUIET_STOP_GRACE_MS).unref();
+    this.quietStopTimer = setTimeout(() => this.say(message), QUIET_STOP_GRACE_MS).unref();
+  }
+
+  /** The stop's one line, then the exit (once writes in flight have finished). */
+  private say(message: string): void {
+    if (!this.said) process.stderr.write(`\nbnlenet: ${message}\n`);
+    this.said = true;
+    void exitWhenWritesSettle();
   }
 }
 
