@@ -33,7 +33,17 @@ typedef v128_t vec;
 INLINE vec zero(void) { return wasm_f32x4_splat(0.0f); }
 INLINE vec load(const float* p) { return wasm_v128_load(p); }
 INLINE vec splat(const float* p) { return wasm_v128_load32_splat(p); }
+#ifdef RELAXED_SIMD
+// acc + a * b as f32x4.relaxed_madd (the relaxed build, wasm/build.sh): one fused multiply-add
+// on a CPU with FMA (V8 emits vfmadd231ps), a multiply and an add elsewhere, so its bits
+// depend on the CPU; it also needs no temporary register. clang-16 has the builtin but no
+// wasm_simd128.h wrapper for it.
+INLINE vec madd(vec acc, vec a, vec b) {
+  return (vec)__builtin_wasm_relaxed_madd_f32x4((__f32x4)a, (__f32x4)b, (__f32x4)acc);
+}
+#else
 INLINE vec madd(vec acc, vec a, vec b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+#endif
 
 // The first `lanes` (1..4) floats at p, the other lanes zero: never reads past them.
 INLINE vec load_part(const float* p, int lanes) {
@@ -734,10 +744,12 @@ INLINE void gemm_block(const float* a, int ram, int rak, const float* bp, const 
 #undef STORE
 }
 
+// Blocks of MR rows x 2 vectors: 8 accumulators, 2 B vectors, a splat and a temporary fit the
+// 15 xmm registers V8 gives a wasm function; 4 x 3 did not (V8 stored and reloaded 3
+// accumulators every k step, about half the speed on dense1's shapes).
 INLINE void gemm_rows(const float* a, int ram, int rak, const float* bp, const float* bias, float* c, int N, int K, int m, const int MR) {
   int V = (N + 3) / 4, v = 0;
-  for (; v + 3 <= V; v += 3) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 3);
-  if (V - v == 2) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 2);
+  for (; v + 2 <= V; v += 2) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 2);
   if (V - v == 1) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 1);
 }
 
