@@ -782,3 +782,14 @@ EXPORT(elementwise_binary)(const float* a, const float* b, float* y, int op, int
     default: elementwise_range(a, b, y, i, end, 3); break;
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// y = -x (the sign bit flipped), for the elements [chunk*per, chunk*per + per) of n (per a
+// multiple of 4). tfjs-backend-wasm's own Neg goes through XNNPACK's thread pool, whose
+// wake-up cost about 0.3 ms a call here, for the 2,560 numbers of the loss's [256, 10].
+
+EXPORT(negate)(const float* x, float* y, int n, int per, int chunk) {
+  int i = chunk * per, end = min_i(n, i + per);
+  for (; i + 4 <= end; i += 4) wasm_v128_store(y + i, wasm_f32x4_neg(load(x + i)));
+  if (i < end) store_part(y + i, wasm_f32x4_neg(load_part(x + i, end - i)), end - i);
+}

@@ -80,6 +80,7 @@ export const KERNEL_NAMES = [
   'pack_rows',
   'gemm',
   'elementwise_binary',
+  'negate',
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
