@@ -25,12 +25,17 @@ trap 'rm -rf "$tmp"' EXIT
 common=(--target=wasm32 -O3 -msimd128 -mbulk-memory -nostdlib -ffile-prefix-map="$here"=. -Wall -Wextra -Werror)
 link=(--no-entry --import-memory --max-memory=4294967296 -z stack-size=0 --global-base=0 --export-dynamic --strip-all)
 relaxed=(-mrelaxed-simd -DRELAXED_SIMD)
+# kernels.c in two parts (see its head): the filter gradient with clang's scheduler keeping the
+# source's order, the rest with clang's own.
+filter_grad=(-DFILTER_GRAD_PART -mllvm -pre-RA-sched=source -Wno-unused-function)  # the shared helpers it does not use
 build() {  # name, then extra compiler flags
   local name="$1"; shift
   (cd "$here" && "$CLANG" "${common[@]}" "$@" -matomics -c kernels.c -o "$tmp/$name.shared.o")
+  (cd "$here" && "$CLANG" "${common[@]}" "$@" "${filter_grad[@]}" -matomics -c kernels.c -o "$tmp/$name.shared.fg.o")
   (cd "$here" && "$CLANG" "${common[@]}" "$@" -c kernels.c -o "$tmp/$name.unshared.o")
-  "$WASM_LD" "${link[@]}" --shared-memory "$tmp/$name.shared.o" -o "$out/$name.shared.wasm"
-  "$WASM_LD" "${link[@]}" "$tmp/$name.unshared.o" -o "$out/$name.unshared.wasm"
+  (cd "$here" && "$CLANG" "${common[@]}" "$@" "${filter_grad[@]}" -c kernels.c -o "$tmp/$name.unshared.fg.o")
+  "$WASM_LD" "${link[@]}" --shared-memory "$tmp/$name.shared.o" "$tmp/$name.shared.fg.o" -o "$out/$name.shared.wasm"
+  "$WASM_LD" "${link[@]}" "$tmp/$name.unshared.o" "$tmp/$name.unshared.fg.o" -o "$out/$name.unshared.wasm"
 }
 build kernels
 build kernels.relaxed "${relaxed[@]}"

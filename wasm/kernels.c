@@ -6,6 +6,14 @@
 // globals would land on tfjs's data, so the linker puts the stack pointer at 0 and any stack
 // use would trap instead of writing there (the loader checks the module has no data).
 //
+// build.sh compiles this file twice and links the two objects into one module: once with
+// FILTER_GRAD_PART defined, for the filter gradient alone, with clang's instruction scheduler
+// keeping the source's order (-pre-RA-sched=source: by default clang loads all of a pixel's
+// x values first, and with conv1's 5 filter columns the 10 accumulators, 2 dy vectors and 5
+// splats overflow the 15 registers V8 gives a wasm function, which then spills accumulators
+// every pixel: twice as slow); once without it, for the rest, where clang's own order was as
+// fast or faster (5-15% on conv2 and the matrix products).
+//
 // Each exported kernel does one "chunk" of a job, given by its last argument; the caller
 // (src/engine/simd/) hands the chunks of a job to the threads that share the memory. Which
 // thread does which chunk does not change any result: a chunk writes only its own outputs
@@ -86,6 +94,7 @@ INLINE void rank1_update(vec* acc, const float* x, int stride, const float* w, c
 #undef MAC
 }
 
+#ifndef FILTER_GRAD_PART
 // ---------------------------------------------------------------------------------------
 // Convolution, stride 1, zero padding pt (top) and pl (left):
 //   y[n,oh,ow,co] = bias[co] + sum over kh,kw,ci of x[n, oh+kh-pt, ow+kw-pl, ci] * w[kh,kw,ci,co]
@@ -255,6 +264,9 @@ EXPORT(conv2d_input_grad)(const float* dy, const float* wt, float* dx, int N, in
   }
 }
 
+#endif  // !FILTER_GRAD_PART
+
+#ifdef FILTER_GRAD_PART
 // ---------------------------------------------------------------------------------------
 // Filter gradient of a stride-1 convolution without padding, for the images of one chunk:
 //   part[kh,kw,ci,co] = sum over n in the chunk, oh, ow of x[n, oh+kh, ow+kw, ci] * dy[n,oh,ow,co]
@@ -345,6 +357,8 @@ EXPORT(conv2d_filter_grad)(const float* x, const float* dy, float* partials, int
     }
   }
 }
+
+#else  // the rest of the kernels
 
 // out[r][c] = sum over k = 0..parts-1, in that order, of partials[k][r][c] (rows of Co4 floats),
 // for c < Co and the rows [chunk*per, chunk*per + per) of `rows`.
@@ -793,3 +807,4 @@ EXPORT(negate)(const float* x, float* y, int n, int per, int chunk) {
   for (; i + 4 <= end; i += 4) wasm_v128_store(y + i, wasm_f32x4_neg(load(x + i)));
   if (i < end) store_part(y + i, wasm_f32x4_neg(load_part(x + i, end - i)), end - i);
 }
+#endif  // FILTER_GRAD_PART
