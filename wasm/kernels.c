@@ -594,10 +594,15 @@ INLINE vec sigmoid_approx(vec x) {
 
 EXPORT(sigmoid)(const float* x, float* y, int n, int per, int chunk) {
   int i = chunk * per, end = min_i(n, i + per);
-  for (; i + 8 <= end; i += 8) {
+  // Four vectors a step: their divisions and polynomials overlap (2 a step was 3-6% slower on
+  // Node 24, 20% on Node 20).
+  for (; i + 16 <= end; i += 16) {
     vec a = sigmoid_approx(load(x + i)), b = sigmoid_approx(load(x + i + 4));
+    vec c = sigmoid_approx(load(x + i + 8)), d = sigmoid_approx(load(x + i + 12));
     wasm_v128_store(y + i, a);
     wasm_v128_store(y + i + 4, b);
+    wasm_v128_store(y + i + 8, c);
+    wasm_v128_store(y + i + 12, d);
   }
   for (; i + 4 <= end; i += 4) wasm_v128_store(y + i, sigmoid_approx(load(x + i)));
   if (i < end) store_part(y + i, sigmoid_approx(load_part(x + i, end - i)), end - i);
