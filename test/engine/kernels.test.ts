@@ -123,6 +123,22 @@ describe('Conv2DBackpropInput (wasm: a conv2d of the padded gradient with the fl
   }
 });
 
+describe('tf.conv2dTranspose with an outputShape that is not the input of a convolution giving dy', () => {
+  // x [1,8,8,8] as dy of a 4x4 input: a stride-1 'same' convolution of 4x4 gives 4x4, not 8x8.
+  // The stock kernel reads the 4x4 window the convolution implies; so must the project's.
+  const cases: [number[], number[], number[], Pad][] = [
+    [[1, 8, 8, 8], [8, 8, 8, 8], [1, 4, 4, 8], 'same'],
+    [[2, 6, 6, 3], [3, 3, 5, 3], [2, 3, 3, 5], 'valid'],
+  ];
+  for (const [x, filter, outputShape, pad] of cases) {
+    test(`x ${x} filter ${filter} outputShape ${outputShape} ${pad}`, async () => {
+      await compareBackends('conv2dTranspose', [randomInput(x, 60), randomInput(filter, 61)], (xt, w) =>
+        tf.conv2dTranspose(xt as tf.Tensor4D, w as tf.Tensor4D, outputShape as [number, number, number, number], 1, pad),
+      );
+    });
+  }
+});
+
 describe('Add, Sub, Multiply, RealDiv (channel-broadcast and small-broadcast fast paths)', () => {
   const ops: Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
     Add: tf.add,

@@ -4,7 +4,10 @@
  * with its channel axes swapped ([KH,KW,Co,Ci]), run by the backend's own Conv2D (XNNPACK
  * on wasm), much faster than wasm's stock loop; or, where the project's wasm kernels are
  * loaded, as their direct input gradient (../simd/conv.ts). Strided and channels-first cases
- * go to the stock kernel.
+ * go to the stock kernel, and so does a dy that is not the output of a convolution of
+ * inputShape (tf.conv2dTranspose lets its caller give any outputShape): the stock kernel reads
+ * only the window of dy that the convolution implies, and both paths here would read all of
+ * it.
  */
 import {
   backend_util,
@@ -12,6 +15,7 @@ import {
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
   type NamedAttrMap,
+  util,
 } from '@tensorflow/tfjs-core';
 import { inputGradient } from '../simd/conv';
 import { wasmKernels } from '../simd';
@@ -36,6 +40,7 @@ export function conv2DBackpropInputConfig(backendName: string): KernelConfig {
     const { filterHeight, filterWidth, inHeight, inWidth, outHeight, outWidth } = info;
     const pads = [filterHeight - 1 - top, inHeight - outHeight + top, filterWidth - 1 - left, inWidth - outWidth + left];
     if (
+      !util.arraysEqual(dy.shape, info.outShape) ||
       info.strideHeight !== 1 ||
       info.strideWidth !== 1 ||
       info.dataFormat !== 'channelsLast' ||
