@@ -6,6 +6,7 @@
  * everything stock.
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { countPath } from '../kernel-paths';
 import { disableLayerOps, enableLayerOps } from '../layer-ops';
 import { addConfig } from './add';
 import { avgPoolConfig } from './avg-pool';
@@ -72,6 +73,12 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
   cpu: LAYER_OP_KERNELS,
 };
 
+/** `config` with each call counted by the path it took (../kernel-paths.ts). */
+function counted(config: KernelConfig): KernelConfig {
+  const { kernelName, kernelFunc } = config;
+  return { ...config, kernelFunc: (args) => countPath(kernelName, () => kernelFunc(args)) };
+}
+
 const registered = new Map<string, KernelConfig>();
 
 /** Names of the kernels the project provides for `backendName`. */
@@ -89,7 +96,7 @@ export function registerProjectKernels(backendName: string, only?: readonly stri
     const k = `${backendName}/${name}`;
     if (registered.has(k)) continue;
     rememberStock(name, backendName);
-    const config = KERNELS[backendName][name](backendName);
+    const config = counted(KERNELS[backendName][name](backendName));
     if (getKernel(name, backendName)) unregisterKernel(name, backendName);
     registerKernel(config);
     registered.set(k, config);
