@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
 import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_SQUARES, CHANNEL_SUMS, channelAffine, channelSquares, channelSums } from '../../src/engine/channel-ops';
-import { unregisterProjectKernels } from '../../src/engine/kernels';
+import { unregisterProjectKernels } from '../../src/engine/kernels/registry';
 import type { KernelPath } from '../../src/engine/kernel-paths';
 import { compareBackends, randomInput, type Input, type PathsTaken } from './compare';
 

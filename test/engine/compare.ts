@@ -7,7 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { pauseWasmKernels } from '../../src/engine/simd';
+import { pauseWasmKernels } from '../../src/engine/wasm-kernels';
 import { pathCounts, resetPathCounts, type KernelPath } from '../../src/engine/kernel-paths';
 
 export interface Input {

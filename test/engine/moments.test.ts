@@ -1,14 +1,15 @@
 /**
- * tf.moments through the project's BnlenetMoments kernel and its gradient (wasm) against
- * tfjs-core's composed op with stock kernels on the cpu backend.
+ * tf.moments through the engine's batch moments (src/engine/batch-norm-training.ts: the mean
+ * and one pass of BnlenetChannelSquares) and their gradient (wasm) against tfjs-core's
+ * composed op with stock kernels on the cpu backend.
  */
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
-import { unregisterProjectKernels } from '../../src/engine/kernels';
-import { MOMENTS } from '../../src/engine/kernels/moments';
+import { unregisterProjectKernels } from '../../src/engine/kernels/registry';
+import { CHANNEL_SQUARES } from '../../src/engine/channel-ops';
 import { assertClose, randomInput, type Input, type Result } from './compare';
 
 before(async () => {
@@ -47,7 +48,7 @@ const cases: { shape: number[]; axes: number[] }[] = [
   { shape: [5, 3, 3, 7], axes: [0, 1, 2] },
 ];
 
-describe('tf.moments as one kernel with one gradient (wasm)', () => {
+describe('tf.moments as the batch moments of the training BatchNorm (wasm)', () => {
   for (const c of cases) {
     for (const use of ['both', 'mean', 'variance'] as Use[]) {
       test(`${JSON.stringify(c.shape)} axes ${c.axes}, gradient of ${use}`, async () => {
@@ -63,13 +64,13 @@ describe('tf.moments as one kernel with one gradient (wasm)', () => {
       });
     }
   }
-  test('runs the kernel for leading axes only; other axes and keepDims use tfjs-core', async () => {
+  test('runs the per-channel kernels for leading axes only; other axes and keepDims use tfjs-core', async () => {
     await tf.setBackend('wasm');
     const x = tf.tensor(randomInput([4, 5, 6], 3).values, [4, 5, 6]);
     const names = async (f: () => void) => (await tf.profile(f)).kernels.map((k) => k.name);
-    assert.ok((await names(() => tf.dispose(Object.values(tf.moments(x, [0, 1]))))).includes(MOMENTS));
-    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [2]))))).includes(MOMENTS));
-    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [0, 1], true))))).includes(MOMENTS));
+    assert.ok((await names(() => tf.dispose(Object.values(tf.moments(x, [0, 1]))))).includes(CHANNEL_SQUARES));
+    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [2]))))).includes(CHANNEL_SQUARES));
+    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [0, 1], true))))).includes(CHANNEL_SQUARES));
     const other = tf.moments(x, [2]);
     const reference = tf.mean(x, 2);
     assertClose({ shape: other.mean.shape, values: other.mean.dataSync() as Float32Array }, { shape: reference.shape, values: reference.dataSync() as Float32Array });

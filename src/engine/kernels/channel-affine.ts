@@ -2,7 +2,7 @@
  * The kernels of the per-channel ops of ../channel-ops.ts, and their gradients.
  *
  * BnlenetChannelAffine, y = (x - center) * scale + shift [+ plus * plusScale], is one pass
- * of the project's wasm kernel channel_affine (../simd/channels.ts), the same kernel the
+ * of the project's wasm kernel channel_affine (../wasm-kernels/channels.ts), the same kernel the
  * FusedBatchNorm replacement runs, or, without the wasm kernels (cpu, or wasm where they did
  * not load), one JavaScript loop with the same float32 operations in the same order.
  * BnlenetChannelSums, Σ a and Σ a (b - center) per channel, is one pass of column sums
@@ -13,10 +13,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { util, type GradConfig, type KernelBackend, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
 import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_SQUARES, CHANNEL_SUMS, channelAffine as channelAffineOp, channelSums as channelSumsOp } from '../channel-ops';
-import { channelAffine } from '../simd/channels';
-import { wasmKernels } from '../simd';
+import { channelAffineJob } from '../wasm-kernels/channels';
+import { wasmKernels } from '../wasm-kernels';
 import { gradientSums, squaredDeviationSums } from './column-sums';
-import { allocF32, f32 } from './heap';
+import { allocF32, f32 } from '../wasm-kernels/heap';
 
 /** The per-channel vector `t` as a float32 copy (C values), or C copies of `fallback`. */
 function channelValues(backend: KernelBackend, t: TensorInfo | undefined, C: number, fallback: number, what: string): Float32Array {
@@ -45,7 +45,7 @@ export function channelAffineConfig(backendName: string, plusTerm = false): Kern
     const kernels = wasmKernels(backend);
     if (kernels) {
       // The wasm kernel's two forms: b + (x - m) k, and (a + (x - m) b) + dy k.
-      return plus && q ? channelAffine(kernels, backend, x, m, q, s, plus, b) : channelAffine(kernels, backend, x, m, s, b);
+      return plus && q ? channelAffineJob(kernels, backend, x, m, q, s, plus, b) : channelAffineJob(kernels, backend, x, m, s, b);
     }
     const out = allocF32(backend, x.shape);
     const xs = f32(backend, x);

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
 import { KernelPool } from './pool';
 
-/** Where the built modules are: wasm/ at the package root (this file is dist/src/engine/simd/). */
+/** Where the built modules are: wasm/ at the package root (this file is dist/src/engine/wasm-kernels/). */
 export const WASM_DIR = path.resolve(__dirname, '..', '..', '..', '..', 'wasm');
 export const MODULE_FILES = { shared: 'kernels.shared.wasm', unshared: 'kernels.unshared.wasm' } as const;
 

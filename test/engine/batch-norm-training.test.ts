@@ -1,15 +1,16 @@
 /**
  * tf.batchNorm of tf.moments of the same x (the built-in BatchNorm layer in training) as the
- * kernel BnlenetBatchNormTrain with its one-pass gradient (wasm), against tfjs-core's ops
- * and autodiff with stock kernels on the cpu backend.
+ * engine's training BatchNorm (src/engine/batch-norm-training.ts, the from-scratch
+ * BatchNorm's too) with its one-pass gradient (wasm), against tfjs-core's ops and autodiff
+ * with stock kernels on the cpu backend.
  */
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
-import { unregisterProjectKernels } from '../../src/engine/kernels';
-import { BATCH_NORM_TRAIN } from '../../src/engine/kernels/batch-norm-train';
+import { unregisterProjectKernels } from '../../src/engine/kernels/registry';
+import { CHANNEL_AFFINE } from '../../src/engine/channel-ops';
 import { assertClose, randomInput, type Input, type Result } from './compare';
 
 before(async () => {
@@ -39,7 +40,7 @@ async function valueAndGrads(backendName: string, ins: Input[]): Promise<Result[
   return out;
 }
 
-describe('batch norm of the batch moments as one kernel (wasm)', () => {
+describe('batch norm of the batch moments as the training BatchNorm (wasm)', () => {
   for (const shape of [[8, 24, 24, 6], [8, 8, 8, 16], [16, 120], [16, 84], [7, 24, 24, 6], [1, 8, 8, 16], [257, 84], [5, 3, 3, 7], [3, 5]]) {
     test(`x ${JSON.stringify(shape)}: y, dx, dgamma, dbeta`, async () => {
       const C = shape[shape.length - 1];
@@ -63,10 +64,10 @@ describe('batch norm of the batch moments as one kernel (wasm)', () => {
     const { mean, variance } = tf.moments(x, [0, 1, 2]) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
     const given = tf.onesLike(variance) as tf.Tensor1D;
     const names = async (f: () => tf.Tensor) => (await tf.profile(() => tf.dispose(f()))).kernels.map((k) => k.name);
-    assert.ok((await names(() => tf.batchNorm4d(x, mean, variance, beta, gamma, EPS))).includes(BATCH_NORM_TRAIN));
-    assert.ok(!(await names(() => tf.batchNorm4d(other, mean, variance, beta, gamma, EPS))).includes(BATCH_NORM_TRAIN));
-    assert.ok(!(await names(() => tf.batchNorm4d(x, mean, given, beta, gamma, EPS))).includes(BATCH_NORM_TRAIN));
-    assert.ok(!(await names(() => tf.batchNorm4d(x, mean, variance, undefined, gamma, EPS))).includes(BATCH_NORM_TRAIN));
+    assert.ok((await names(() => tf.batchNorm4d(x, mean, variance, beta, gamma, EPS))).includes(CHANNEL_AFFINE));
+    assert.ok(!(await names(() => tf.batchNorm4d(other, mean, variance, beta, gamma, EPS))).includes(CHANNEL_AFFINE));
+    assert.ok(!(await names(() => tf.batchNorm4d(x, mean, given, beta, gamma, EPS))).includes(CHANNEL_AFFINE));
+    assert.ok(!(await names(() => tf.batchNorm4d(x, mean, variance, undefined, gamma, EPS))).includes(CHANNEL_AFFINE));
     tf.dispose([x, other, gamma, beta, mean, variance, given]);
   });
 });
