@@ -10,7 +10,8 @@ import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
 import { unregisterProjectKernels } from '../../src/engine/kernels/registry';
 import { CHANNEL_SQUARES } from '../../src/engine/channel-ops';
-import { assertClose, randomInput, type Input, type Result } from './compare';
+import type { KernelPath } from '../../src/engine/kernel-paths';
+import { assertClose, assertPaths, randomInput, type Input, type PathsTaken, type Result } from './compare';
 
 before(async () => {
   await selectBackend({ backend: 'cpu', gpu: false });
@@ -37,15 +38,16 @@ async function momentsAndGrad(backendName: string, ins: Input[], axes: number[],
   return out;
 }
 
-const cases: { shape: number[]; axes: number[] }[] = [
-  { shape: [8, 24, 24, 6], axes: [0, 1, 2] }, // LeNet BN 1
-  { shape: [8, 8, 8, 16], axes: [0, 1, 2] }, // LeNet BN 2
-  { shape: [16, 120], axes: [0] }, // LeNet BN 3
-  { shape: [5, 7, 3], axes: [1, 0] },
-  { shape: [7, 24, 24, 6], axes: [0, 1, 2] },
-  { shape: [1, 8, 8, 16], axes: [0, 1, 2] },
-  { shape: [257, 84], axes: [0] },
-  { shape: [5, 3, 3, 7], axes: [0, 1, 2] },
+/** Shapes and axes, and the path of the squared deviations' sums (a wasm job from 8192 elements). */
+const cases: { shape: number[]; axes: number[]; sums: KernelPath }[] = [
+  { shape: [8, 24, 24, 6], axes: [0, 1, 2], sums: 'simd' }, // LeNet BN 1
+  { shape: [8, 8, 8, 16], axes: [0, 1, 2], sums: 'simd' }, // LeNet BN 2
+  { shape: [16, 120], axes: [0], sums: 'js' }, // LeNet BN 3
+  { shape: [5, 7, 3], axes: [1, 0], sums: 'js' },
+  { shape: [7, 24, 24, 6], axes: [0, 1, 2], sums: 'simd' },
+  { shape: [1, 8, 8, 16], axes: [0, 1, 2], sums: 'js' },
+  { shape: [257, 84], axes: [0], sums: 'simd' },
+  { shape: [5, 3, 3, 7], axes: [0, 1, 2], sums: 'js' },
 ];
 
 describe('tf.moments as the batch moments of the training BatchNorm (wasm)', () => {
@@ -57,7 +59,8 @@ describe('tf.moments as the batch moments of the training BatchNorm (wasm)', () 
         const xIn = randomInput(c.shape, 7);
         xIn.values = xIn.values.map((v) => 3 + 2 * v);
         const ins = [xIn, randomInput(C, 8), randomInput(C, 9)];
-        const actual = await momentsAndGrad('wasm', ins, c.axes, use);
+        const paths: PathsTaken = { [CHANNEL_SQUARES]: [c.sums, c.sums] };
+        const actual = await assertPaths('wasm', paths, 0, () => momentsAndGrad('wasm', ins, c.axes, use));
         const expected = await momentsAndGrad('cpu', ins, c.axes, use);
         await tf.setBackend('wasm');
         ['mean', 'variance', 'dx'].forEach((label, i) => assertClose(actual[i], expected[i], 1e-4, label));
