@@ -4,7 +4,7 @@
  * - tf.fused.conv2d (Conv2D with a bias): runs the FusedConv2D kernel as a plain kernel call
  *   with a gradient of one lazy closure per input (kernels/fused-conv2d-gradient.ts), so the
  *   first layer no longer computes a gradient for the input images;
- * - tf.moments over leading axes: the batch moments of batch-norm-training.ts;
+ * - tf.moments over every axis but the last: the batch moments of batch-norm-training.ts;
  * - tf.batchNorm, batchNorm2d, batchNorm4d of the moments of the same x (the built-in
  *   BatchNorm in training): the training BatchNorm of batch-norm-training.ts with those
  *   moments, the same function and gradient the from-scratch BatchNorm runs.
@@ -84,11 +84,11 @@ function fusedConv2d(args: FusedConv2dArgs): Tensor | undefined {
 /** For each mean the moments op returned: the x and axes it is of, and the variance returned with it. */
 const momentsSources = new WeakMap<Tensor, { x: Tensor; axes: number[]; variance: Tensor }>();
 
-/** tf.moments of float32 over leading axes, without keepDims. */
+/** tf.moments of float32 over every axis but the last (a BatchNorm's), without keepDims. */
 function moments(x: Tensor | TensorLike, axis: number | number[] | null = null, keepDims = false) {
   if (keepDims || !(x instanceof tf.Tensor) || x.dtype !== 'float32') return undefined;
   const axes = util.parseAxisParam(axis ?? (null as unknown as number[]), x.shape).sort((p, q) => p - q);
-  if (!leadingAxes(x.shape, axes)) return undefined;
+  if (axes.length !== x.rank - 1 || !leadingAxes(x.shape, axes)) return undefined;
   const { mean, variance } = batchMoments(x, axes);
   momentsSources.set(mean, { x, axes, variance });
   return { mean, variance };

@@ -39,7 +39,7 @@ async function momentsAndGrad(backendName: string, ins: Input[], axes: number[],
 }
 
 /** Shapes and axes, and the path of the squared deviations' sums (a wasm job from 8192 elements). */
-const cases: { shape: number[]; axes: number[]; sums: KernelPath }[] = [
+const cases: { shape: number[]; axes: number[]; sums?: KernelPath }[] = [
   { shape: [8, 24, 24, 6], axes: [0, 1, 2], sums: 'simd' }, // LeNet BN 1
   { shape: [8, 8, 8, 16], axes: [0, 1, 2], sums: 'simd' }, // LeNet BN 2
   { shape: [16, 120], axes: [0], sums: 'js' }, // LeNet BN 3
@@ -48,6 +48,8 @@ const cases: { shape: number[]; axes: number[]; sums: KernelPath }[] = [
   { shape: [1, 8, 8, 16], axes: [0, 1, 2], sums: 'js' },
   { shape: [257, 84], axes: [0], sums: 'simd' },
   { shape: [5, 3, 3, 7], axes: [0, 1, 2], sums: 'js' },
+  // Leading axes that leave more than the channel axis: tfjs-core's moments.
+  { shape: [4, 5, 6], axes: [0] },
 ];
 
 describe('tf.moments as the batch moments of the training BatchNorm (wasm)', () => {
@@ -59,7 +61,7 @@ describe('tf.moments as the batch moments of the training BatchNorm (wasm)', () 
         const xIn = randomInput(c.shape, 7);
         xIn.values = xIn.values.map((v) => 3 + 2 * v);
         const ins = [xIn, randomInput(C, 8), randomInput(C, 9)];
-        const paths: PathsTaken = { [CHANNEL_SQUARES]: [c.sums, c.sums] };
+        const paths: PathsTaken = c.sums ? { [CHANNEL_SQUARES]: [c.sums, c.sums] } : {};
         const actual = await assertPaths('wasm', paths, 0, () => momentsAndGrad('wasm', ins, c.axes, use));
         const expected = await momentsAndGrad('cpu', ins, c.axes, use);
         await tf.setBackend('wasm');
@@ -67,12 +69,13 @@ describe('tf.moments as the batch moments of the training BatchNorm (wasm)', () 
       });
     }
   }
-  test('runs the per-channel kernels for leading axes only; other axes and keepDims use tfjs-core', async () => {
+  test('runs the per-channel kernels for every axis but the last only; other axes and keepDims use tfjs-core', async () => {
     await tf.setBackend('wasm');
     const x = tf.tensor(randomInput([4, 5, 6], 3).values, [4, 5, 6]);
     const names = async (f: () => void) => (await tf.profile(f)).kernels.map((k) => k.name);
     assert.ok((await names(() => tf.dispose(Object.values(tf.moments(x, [0, 1]))))).includes(CHANNEL_SQUARES));
     assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [2]))))).includes(CHANNEL_SQUARES));
+    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [0]))))).includes(CHANNEL_SQUARES));
     assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [0, 1], true))))).includes(CHANNEL_SQUARES));
     const other = tf.moments(x, [2]);
     const reference = tf.mean(x, 2);
