@@ -7,7 +7,7 @@
  * one kernel pass per step on wasm and cpu, and the same formula in plain tfjs-core ops on
  * every other backend:
  *
- *   forward:  mean (tf.mean), the sum of squared deviations, then
+ *   forward:  the mean and the sum of squared deviations (channelMoments), then
  *             y = (x - mean) * (gamma / sigma) + beta as one affine map per channel;
  *   backward: the sums of dy and dy * (x - mean) in one pass, then dx as one affine map of x
  *             and dy per channel.
@@ -17,7 +17,7 @@
  * batch-norm gradient), so nothing differentiates them separately.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { channelAffine, channelSquares, channelSums } from './channel-ops';
+import { channelAffine, channelMoments, channelSums } from './channel-ops';
 
 export interface BatchStatistics {
   mean: tf.Tensor1D;
@@ -30,14 +30,12 @@ function countOver(x: tf.Tensor, axes: readonly number[]): number {
   return axes.reduce((n, axis) => n * x.shape[axis]!, 1);
 }
 
-/** The batch mean and biased variance of x over `axes` (every axis but the channel one). */
+/** The batch mean and biased variance of x over `axes`: every axis but the channel one. */
 export function batchMoments(x: tf.Tensor, axes: number[]): BatchStatistics {
-  return tf.tidy(() => {
-    const mean = tf.mean(x, axes) as tf.Tensor1D;
-    // The biased variance, mean((x - mean)^2), its sum taken in one pass.
-    const variance = tf.div(channelSquares(x, mean), countOver(x, axes)) as tf.Tensor1D;
-    return { mean, variance };
-  });
+  if (axes.length !== x.rank - 1 || axes.some((axis, i) => axis !== i)) {
+    throw new Error(`batch moments are over every axis but the last, got axes [${axes}] of rank ${x.rank}`);
+  }
+  return channelMoments(x);
 }
 
 /**

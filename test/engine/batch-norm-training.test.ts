@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
 import { unregisterProjectKernels } from '../../src/engine/kernels/registry';
-import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_SQUARES, CHANNEL_SUMS } from '../../src/engine/channel-ops';
+import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_MOMENTS, CHANNEL_SUMS } from '../../src/engine/channel-ops';
 import type { KernelPath } from '../../src/engine/kernel-paths';
 import { assertClose, assertPaths, randomInput, type Input, type PathsTaken, type Result } from './compare';
 
@@ -64,7 +64,7 @@ describe('batch norm of the batch moments as the training BatchNorm (wasm)', () 
       gamma.values = gamma.values.map((v) => 1 + 0.5 * v);
       const ins = [x, gamma, randomInput([C], 13), randomInput(shape, 14)];
       const paths: PathsTaken = {
-        [CHANNEL_SQUARES]: [sums, sums],
+        [CHANNEL_MOMENTS]: [sums, sums],
         [CHANNEL_SUMS]: [sums, sums],
         [CHANNEL_AFFINE]: [affine, affine],
         [CHANNEL_AFFINE_PLUS]: [affine, affine],

@@ -8,8 +8,8 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
-import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_SQUARES, CHANNEL_SUMS, channelAffine, channelSquares, channelSums } from '../../src/engine/channel-ops';
-import { unregisterProjectKernels } from '../../src/engine/kernels/registry';
+import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_MOMENTS, CHANNEL_SQUARES, CHANNEL_SUMS, channelAffine, channelMoments, channelSquares, channelSums } from '../../src/engine/channel-ops';
+import { registerProjectKernels, unregisterProjectKernels } from '../../src/engine/kernels/registry';
 import type { KernelPath } from '../../src/engine/kernel-paths';
 import { compareBackends, randomInput, type Input, type PathsTaken } from './compare';
 
@@ -126,6 +126,32 @@ describe('per-channel ops as kernels (wasm) against tfjs-core ops (cpu)', () => 
         1e-4,
         { ...squares, ...affine },
       );
+    });
+  }
+  for (const [shape, , sumsPath] of SHAPES) {
+    test(`${JSON.stringify(shape)}: channelMoments, one kernel with the bytes of tf.mean and channelSquares`, async () => {
+      const { x, perChannel } = inputs(shape, 41);
+      const moments = (xs: tf.Tensor) => {
+        const { mean, variance } = channelMoments(xs);
+        return tf.concat([mean, variance]);
+      };
+      await compareBackends('moments', [x, perChannel(1), perChannel(2)], (xs, w1, w2) =>
+        valueAndGrads((a) => tf.concat([tf.mul(channelMoments(a).mean, w1), tf.mul(channelMoments(a).variance, w2)]), tf.ones([2 * w1.size]), xs),
+        1e-4,
+        { [CHANNEL_MOMENTS]: [sumsPath, 'js'] },
+      );
+      await tf.setBackend('wasm');
+      const t = tf.tensor(x.values, x.shape);
+      const fused = moments(t);
+      unregisterProjectKernels('wasm', [CHANNEL_MOMENTS]);
+      try {
+        const composed = moments(t);
+        assert.deepEqual(Array.from(fused.dataSync()), Array.from(composed.dataSync()));
+        tf.dispose(composed);
+      } finally {
+        registerProjectKernels('wasm', [CHANNEL_MOMENTS]);
+      }
+      tf.dispose([t, fused]);
     });
   }
   test('the ops run their kernels on wasm, and tfjs-core ops where none is registered (cpu here)', async () => {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
 import { unregisterProjectKernels } from '../../src/engine/kernels/registry';
-import { CHANNEL_SQUARES } from '../../src/engine/channel-ops';
+import { CHANNEL_MOMENTS } from '../../src/engine/channel-ops';
 import type { KernelPath } from '../../src/engine/kernel-paths';
 import { assertClose, assertPaths, randomInput, type Input, type PathsTaken, type Result } from './compare';
 
@@ -61,7 +61,7 @@ describe('tf.moments as the batch moments of the training BatchNorm (wasm)', () 
         const xIn = randomInput(c.shape, 7);
         xIn.values = xIn.values.map((v) => 3 + 2 * v);
         const ins = [xIn, randomInput(C, 8), randomInput(C, 9)];
-        const paths: PathsTaken = c.sums ? { [CHANNEL_SQUARES]: [c.sums, c.sums] } : {};
+        const paths: PathsTaken = c.sums ? { [CHANNEL_MOMENTS]: [c.sums, c.sums] } : {};
         const actual = await assertPaths('wasm', paths, 0, () => momentsAndGrad('wasm', ins, c.axes, use));
         const expected = await momentsAndGrad('cpu', ins, c.axes, use);
         await tf.setBackend('wasm');
@@ -73,10 +73,10 @@ describe('tf.moments as the batch moments of the training BatchNorm (wasm)', () 
     await tf.setBackend('wasm');
     const x = tf.tensor(randomInput([4, 5, 6], 3).values, [4, 5, 6]);
     const names = async (f: () => void) => (await tf.profile(f)).kernels.map((k) => k.name);
-    assert.ok((await names(() => tf.dispose(Object.values(tf.moments(x, [0, 1]))))).includes(CHANNEL_SQUARES));
-    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [2]))))).includes(CHANNEL_SQUARES));
-    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [0]))))).includes(CHANNEL_SQUARES));
-    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [0, 1], true))))).includes(CHANNEL_SQUARES));
+    assert.ok((await names(() => tf.dispose(Object.values(tf.moments(x, [0, 1]))))).includes(CHANNEL_MOMENTS));
+    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [2]))))).includes(CHANNEL_MOMENTS));
+    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [0]))))).includes(CHANNEL_MOMENTS));
+    assert.ok(!(await names(() => tf.dispose(Object.values(tf.moments(x, [0, 1], true))))).includes(CHANNEL_MOMENTS));
     const other = tf.moments(x, [2]);
     const reference = tf.mean(x, 2);
     assertClose({ shape: other.mean.shape, values: other.mean.dataSync() as Float32Array }, { shape: reference.shape, values: reference.dataSync() as Float32Array });

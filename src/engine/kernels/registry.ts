@@ -34,7 +34,7 @@ import {
   type GradConfig,
   type KernelConfig,
 } from '@tensorflow/tfjs-core';
-import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_SQUARES, CHANNEL_SUMS } from '../channel-ops';
+import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_MOMENTS, CHANNEL_SQUARES, CHANNEL_SUMS } from '../channel-ops';
 import { countPath } from '../kernel-paths';
 import { disableLayerOps, enableLayerOps } from '../layer-ops';
 import { avgPoolConfig } from './avg-pool';
@@ -45,6 +45,8 @@ import {
   channelAffineConfig,
   channelAffineGradient,
   channelAffinePlusGradient,
+  channelMomentsConfig,
+  channelMomentsGradient,
   channelSquaresConfig,
   channelSquaresGradient,
   channelSumsConfig,
@@ -105,6 +107,8 @@ const KERNELS: Record<string, KernelEntry> = {
   [CHANNEL_AFFINE_PLUS]: { on: WASM_AND_CPU, config: (b) => channelAffineConfig(b, true), gradient: () => channelAffinePlusGradient },
   [CHANNEL_SUMS]: { on: WASM_AND_CPU, config: channelSumsConfig, gradient: () => channelSumsGradient },
   [CHANNEL_SQUARES]: { on: WASM_AND_CPU, config: channelSquaresConfig, gradient: () => channelSquaresGradient },
+  // On wasm only: on cpu, tfjs's own Mean (which the composed form runs there) rounds otherwise.
+  [CHANNEL_MOMENTS]: { on: WASM, config: channelMomentsConfig, gradient: () => channelMomentsGradient },
 };
 
 /** `config` with each call counted by the path it took (../kernel-paths.ts). */
