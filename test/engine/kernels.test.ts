@@ -416,6 +416,15 @@ describe('Square', () => {
   }
 });
 
+describe('Neg', () => {
+  // The loss's [256, 10], sizes that end mid-vector and past one chunk (32,768 floats).
+  for (const shape of [[256, 10], [3, 5], [33000]]) {
+    test(`${JSON.stringify(shape)}`, async () => {
+      await compareBackends('neg', [randomInput(shape, 44)], (x) => tf.neg(x), 0, { Neg: ['simd', 'stock'] });
+    });
+  }
+});
+
 describe('AvgPool (one pass when the windows tile the input)', () => {
   const cases: [number[], number, number, Pad, KernelPath][] = [
     [[256, 24, 24, 6], 2, 2, 'valid', 'simd'], // LeNet pool 1 at batch 256

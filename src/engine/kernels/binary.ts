@@ -1,5 +1,5 @@
 /**
- * Add, Sub, Multiply and RealDiv, and Square as x * x.
+ * Add, Sub, Multiply and RealDiv, Square as x * x, and Neg.
  *
  * Add, Sub, Multiply and RealDiv where one float32 operand repeats along the other
  * (channel broadcast, see broadcast.ts). XNNPACK broadcasts by calling its kernel once per
@@ -15,10 +15,13 @@
  * Small float32 outputs (the loss's [256,10] op [256,1], the optimizer's and the moving
  * averages' updates of small variables) run as one JavaScript loop, which beats a kernel call
  * into XNNPACK at that size. Larger ones with no period, and other dtypes, go to the stock
- * kernel. Square runs as x * x in the wasm kernels where they are loaded, else stock.
+ * kernel. Square runs as x * x in the wasm kernels where they are loaded, else stock; so
+ * does Neg, whose stock kernel runs through XNNPACK's thread pool, whose wake-up cost about
+ * 0.3 ms a call on this workplace's 2-core machine (more under load): more than the loss's
+ * whole [256, 10] takes to negate.
  */
-import { backend_util, Multiply, Square, util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { elementwiseBinary, periodicBinary, type BinaryOp } from '../wasm-kernels/elementwise';
+import { backend_util, Multiply, Neg, Square, util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { elementwiseBinary, negate, periodicBinary, type BinaryOp } from '../wasm-kernels/elementwise';
 import { wasmKernels } from '../wasm-kernels';
 import { periodOf } from './broadcast';
 import { allocF32, f32 } from '../wasm-kernels/heap';
@@ -210,5 +213,13 @@ export function squareConfig(backendName: string): KernelConfig {
     const kernels = wasmKernels(backend);
     if (!kernels || x.dtype !== 'float32') return runStock(Square, backendName, backend, inputs, attrs);
     return elementwiseBinary(kernels, backend, Multiply, x, x);
+  });
+}
+
+export function negConfig(backendName: string): KernelConfig {
+  return defineKernel<NamedAttrMap>(Neg, backendName, (inputs, attrs, backend) => {
+    const kernels = wasmKernels(backend);
+    if (!kernels || inputs.x.dtype !== 'float32') return runStock(Neg, backendName, backend, inputs, attrs);
+    return negate(kernels, backend, inputs.x);
   });
 }

@@ -22,6 +22,7 @@ import {
   Identity,
   Mean,
   Multiply,
+  Neg,
   RealDiv,
   Sigmoid,
   Square,
@@ -40,7 +41,7 @@ import { disableLayerOps, enableLayerOps } from '../layer-ops';
 import { avgPoolConfig } from './avg-pool';
 import { avgPoolGradConfig } from './avg-pool-grad';
 import { batchMatMulConfig, fusedMatMulConfig } from './batch-mat-mul';
-import { broadcastBinaryConfig, squareConfig } from './binary';
+import { broadcastBinaryConfig, negConfig, squareConfig } from './binary';
 import {
   channelAffineConfig,
   channelAffineGradient,
@@ -91,6 +92,7 @@ const KERNELS: Record<string, KernelEntry> = {
   [Multiply]: { on: WASM, config: (b) => broadcastBinaryConfig(Multiply, b) },
   [RealDiv]: { on: WASM, config: (b) => broadcastBinaryConfig(RealDiv, b) },
   [Square]: { on: WASM, config: squareConfig },
+  [Neg]: { on: WASM, config: negConfig },
   [Sum]: { on: WASM, config: (b) => leadingReduceConfig(Sum, b, false) },
   [Mean]: { on: WASM, config: (b) => leadingReduceConfig(Mean, b, true) },
   [BatchMatMul]: { on: WASM, config: batchMatMulConfig },
