@@ -35,16 +35,16 @@ export interface PrepareOptions {
 
 export async function prepareDataset(options: PrepareOptions): Promise<FashionMnist> {
   const env = options.env ?? process.env;
-  const spec = datasetSpec(env);
   // Bad mirrors and settings are usage errors: report them before touching the disk.
   const planned = planSources(options.mirrors ?? [], env);
-  // A test data set is built by the test suite, never fetched (test-data.ts).
-  const sources = spec.testManifest === undefined ? planned : [];
   const http = { ...httpOptionsFromEnv(env), ...options.http };
   const dataDir = path.resolve(options.dataDir);
+  const spec = datasetSpec(dataDir, env);
   await openDataDir(dataDir);
   await removeStaleTempFiles(dataDir, spec.files.map((file) => file.name));
   const work = async (signal: AbortSignal): Promise<FashionMnist> => {
+    // A test data set is built by the test suite, never fetched (test-data.ts).
+    const sources = spec.testManifest === undefined ? planned : [];
     const ctx = { dataDir, sources, http, signal, onEvent: options.onEvent ?? (() => {}) };
     // Checking the cached copies in parallel lets the four gunzips share the thread pool.
     const cached: (Outcome | undefined)[] = options.force

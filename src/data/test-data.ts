@@ -1,12 +1,13 @@
 /**
  * A smaller data set for the test suite: the first few thousand Fashion-MNIST images, cut by
- * the suite (test/helpers/fixture-data.ts) and described by a manifest of their digests. The
- * environment variable BNLENET_TEST_DATA_MANIFEST names that manifest; only then does the tool
- * take any data set other than the real one, and it verifies the smaller files by the same code
- * (the SHA-256 of their decompressed bytes, their exact sizes, their structure) with the
- * manifest's digests. Without the variable nothing changes: the real files are checked against
- * the digests in fashion-mnist-files.ts. A test data set is never fetched: where its files are
- * missing or bad, the suite builds them again.
+ * the suite (test/helpers/fixture-data.ts) into a dir of their own, beside a manifest of their
+ * digests. The environment variable BNLENET_TEST_DATA_MANIFEST names that manifest, and only
+ * for the data dir that holds it does the tool take any data set other than the real one; it
+ * verifies the smaller files by the same code (the SHA-256 of their decompressed bytes, their
+ * exact sizes, their structure) with the manifest's digests. Every other data dir, and every
+ * data dir without the variable, is checked as before against the real digests in
+ * fashion-mnist-files.ts. A test data set is never fetched: where its files are missing or
+ * bad, the suite builds them again.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -30,11 +31,12 @@ export function idxSize(kind: DatasetFile['kind'], count: number): number {
   return kind === 'images' ? 16 + count * IMAGE_ROWS * IMAGE_COLS : 8 + count;
 }
 
-/** The data set to use: the real one, or the test data set the environment names. */
-export function datasetSpec(env: NodeJS.ProcessEnv = process.env): DatasetSpec {
+/** The data set `dataDir` must hold: the real one, or the test data set whose manifest the environment names in that dir. */
+export function datasetSpec(dataDir: string, env: NodeJS.ProcessEnv = process.env): DatasetSpec {
   const manifestPath = env[TEST_DATA_VARIABLE];
   if (manifestPath === undefined || manifestPath === '') return FASHION_MNIST;
   const file = path.resolve(manifestPath);
+  if (path.dirname(file) !== path.resolve(dataDir)) return FASHION_MNIST;
   const fail = (problem: string): never => {
     throw new DataError(`${TEST_DATA_VARIABLE} names ${file}, which ${problem}`, `unset ${TEST_DATA_VARIABLE} to use the real data set (it is for the test suite only)`);
   };

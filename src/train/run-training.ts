@@ -187,7 +187,7 @@ async function finishComplete(request: RunRequest, files: RunFiles, args: RunArg
     }
     await files.catchUp(checkpoint, args, model);
     const metrics = checkpoint.position.metrics;
-    const trainSize = datasetSpec().splitSizes.train;
+    const trainSize = datasetSpec(args.dataDir).splitSizes.train;
     const examples = Math.min(args.limit ?? trainSize, trainSize);
     const summary = await summarize(args, request.backend, model, metrics, checkpoint.position.trainSecondsTotal, examples);
     await files.writeSummary(summary);

@@ -13,8 +13,9 @@ import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
 import { readJson } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const RECIPE = ['--limit', '512', '--batch-size', '128', '--seed', '11', '--backend', 'wasm', ...DATA];
 const LOGS = ['params.jsonl', 'activations.jsonl'];
 

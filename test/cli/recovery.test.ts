@@ -14,8 +14,9 @@ import * as path from 'node:path';
 import { runCli, type CliResult } from '../helpers/cli';
 import { readJson, readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const RECIPE = ['--limit', '512', '--batch-size', '128', '--seed', '7', '--backend', 'wasm', ...DATA];
 
 function assertOneLine(result: CliResult, code: number, pattern: RegExp): void {
@@ -149,6 +150,6 @@ test('a hand-edited run.json is validated: against its schema, and against the c
   const bad = edit('bad', (r) => (r.args.lr = -1));
   assertOneLine(await runCli(['inspect-params', '--run', bad]), 1, /run\.json has args\.lr = -1, expected a finite number > 0/);
   // The data dir may move: changing it is not an edit of what the run trains.
-  const moved = edit('moved', (r) => (r.args.dataDir = '/usr/share/datasets/fashion-mnist/.'));
+  const moved = edit('moved', (r) => (r.args.dataDir = `${FIXTURE_DIR}/.`));
   assert.equal((await runCli(['inspect-params', '--run', moved])).code, 0);
 });

@@ -13,8 +13,9 @@ import { runCli, type CliResult } from '../helpers/cli';
 import { browserAvailable, withReportPage } from '../helpers/browser';
 import { readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const EPOCHS = 2;
 
 let root: string;

@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import { runCli, type CliResult } from '../helpers/cli';
 import { readJson, readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 
 /** Runs the CLI and sends `signals` (one after another, `gapMs` apart) once stdout matches `when`. */
 function runAndSignal(args: string[], when: RegExp, signals: NodeJS.Signals[], gapMs = 0): Promise<CliResult> {

@@ -13,8 +13,9 @@ import { after, before, test } from 'node:test';
 import { assertOneLineError, runCli, type CliResult } from '../helpers/cli';
 import { jsonLines, readJson, readMetrics } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const SMALL = ['--limit', '512', '--batch-size', '32', '--epochs', '1', '--backend', 'wasm', ...DATA];
 /** 4 cells: BatchNorm and none, at lr 1 and at 1e37, where the weights overflow float32. */
 const LISTS = ['--impl', 'custom,none', '--lr', '1,1e37', '--seed', '2'];

@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import { BIN, runCli } from '../helpers/cli';
 import { readJson } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const CONTRACT_LINE = /^(\[\w+\] )?(epoch \d+\/\d+: loss|loss \d|\d+(\.\d)? examples\/sec on )/;
 
 /** Visible text: ANSI escapes removed, split at carriage returns and newlines. */

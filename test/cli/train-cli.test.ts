@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
 import { readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const SMALL = ['--limit', '1024', '--epochs', '2', '--backend', 'wasm', ...DATA];
 const EPOCH_LINE = /^epoch (\d+)\/(\d+): loss (\d+\.\d{3}), train acc (\d\.\d{3}), test acc (\d\.\d{3}), (\d+\.\d) examples\/sec$/;
 

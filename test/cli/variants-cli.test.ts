@@ -11,31 +11,10 @@ import * as path from 'node:path';
 import { assertOneLineError, runCli } from '../helpers/cli';
 import { readJson, readMetrics } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const SMALL = ['--limit', '256', '--epochs', '1', '--batch-size', '64', '--backend', 'wasm', ...DATA, '--quiet'];
-
-test('impossible combinations are usage errors: exit 2, one line naming the flag', async (t) => {
-  const out = path.join(tempDir(t), 'never');
-  const cases: [string[], RegExp][] = [
-    [['train', '--impl', 'none', '--bn-layers', '1,2'], /--bn-layers cannot go with --impl none/],
-    [['train', '--impl', 'none', '--no-bias'], /--no-bias cannot go with --impl none/],
-    [['train', '--impl', 'none', '--freeze-affine'], /--freeze-affine cannot go with --impl none/],
-    [['train', '--bn-layers', '5'], /--bn-layers.*'5'.*Expected one of 1, 2, 3, 4/],
-    [['train', '--bn-layers', '1,1'], /--bn-layers.*"1" is given twice/],
-    [['train', '--dropout', '1'], /--dropout.*Expected a dropout rate from 0 up to but not including 1/],
-    [['train', '--dropout', '-0.1'], /--dropout.*Expected a dropout rate/],
-    [['train', '--bn-mode', 'half'], /--bn-mode.*Allowed choices are full, center, scale/],
-    [['train', '--impl', 'builtin', '--bn-mode', 'center'], /--bn-mode center needs --impl custom: the built-in BatchNorm/],
-    [['compare', '--bn-mode', 'scale'], /compare trains custom and builtin BatchNorm; --bn-mode scale needs --impl custom/],
-    [['train', '--resume', out, '--dropout', '0.5'], /--dropout cannot be changed when resuming/],
-    [['train', '--resume', out, '--no-bias'], /--no-bias cannot be changed when resuming/],
-  ];
-  for (const [args, expected] of cases) {
-    const argv = args.includes('--resume') ? args : [...args, '--out', out];
-    assertOneLineError(await runCli([...argv, ...DATA]), 2, expected);
-  }
-});
 
 test('each variant is saved as trained: run.json and summary.json name it, evaluate and inspect-params restore it', async (t) => {
   const dir = tempDir(t);

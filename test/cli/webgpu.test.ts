@@ -16,8 +16,9 @@ import { REPO_ROOT, runCli, type CliResult } from '../helpers/cli';
 import { jsonLines, readJson, readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
 import { webgpuAdapterOrSkip } from '../helpers/webgpu-stack';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 /** A run of 10 batches of 32: long enough to interrupt after the first, short on lavapipe. */
 const RUN = ['--impl', 'custom', '--limit', '320', '--batch-size', '32', '--epochs', '1', '--seed', '2', ...DATA];
 const SLOW = { timeoutMs: 900_000 };

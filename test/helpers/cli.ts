@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main';
-import { FIXTURE_DIR, FIXTURE_ENV, fixtureDataDir } from './fixture-data';
+import { FIXTURE_ENV, fixtureDataDir } from './fixture-data';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(REPO_ROOT, 'bin', 'bnlenet.js');
@@ -33,17 +33,17 @@ export interface CliOptions {
 }
 
 /**
- * Where the arguments name the test data set's dir (helpers/fixture-data.ts), the environment
- * names its manifest, and the set is built first if missing; other runs see the real data set.
+ * Every CLI run of the tests sees the test data set's manifest (helpers/fixture-data.ts), built
+ * first if missing: a run whose data dir is that set's dir takes it; every other data dir is
+ * checked against the real digests as a user's is.
  */
-async function fixtureEnv(args: readonly string[]): Promise<NodeJS.ProcessEnv> {
-  if (!args.some((arg) => arg === FIXTURE_DIR || arg.startsWith(`${FIXTURE_DIR}${path.sep}`))) return {};
+async function fixtureEnv(): Promise<Record<string, string>> {
   await fixtureDataDir();
   return FIXTURE_ENV;
 }
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const env = { ...process.env, ...(await fixtureEnv(args)), ...options.env };
+  const env = { ...process.env, ...(await fixtureEnv()), ...options.env };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
@@ -96,7 +96,7 @@ export async function runMain(args: string[], options: MainOptions = {}): Promis
     cwd: process.cwd(),
     env: { ...process.env },
   };
-  const env = { ...(await fixtureEnv(args)), ...options.env };
+  const env = { ...(await fixtureEnv()), ...options.env };
   try {
     for (const [name, value] of Object.entries(env)) {
       if (value === undefined) delete process.env[name];

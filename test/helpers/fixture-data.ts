@@ -2,8 +2,9 @@
  * The test data set: the first FIXTURE_SIZES.train training and FIXTURE_SIZES.test test images
  * of the real Fashion-MNIST (./data, verified by the tool's own code first), written as the four
  * IDX .gz files under their original names, with a manifest of their digests
- * (src/data/test-data.ts). The CLI takes it when BNLENET_TEST_DATA_MANIFEST names the manifest,
- * and verifies its files as it verifies the real ones; loading it costs milliseconds where the
+ * (src/data/test-data.ts). The CLI takes it as the data in FIXTURE_DIR when
+ * BNLENET_TEST_DATA_MANIFEST names the manifest, and verifies its files as it verifies the real
+ * ones; loading it costs milliseconds where the
  * real files cost over a second per process, and an epoch evaluates 1,024 test images instead
  * of 10,000.
  *
@@ -28,7 +29,7 @@ export const FIXTURE_ENV: Readonly<Record<string, string>> = { [TEST_DATA_VARIAB
 /** Builds the test data set from the real one in `sourceDir`, replacing any old copy. */
 export async function buildFixtureData(sourceDir = path.join(REPO_ROOT, 'data')): Promise<void> {
   // The real files verified by the real code, against the digests in fashion-mnist-files.ts.
-  const real = await prepareDataset({ dataDir: sourceDir, env: { ...process.env, [TEST_DATA_VARIABLE]: '' } });
+  const real = await prepareDataset({ dataDir: sourceDir });
   const building = `${FIXTURE_DIR}.${process.pid}.tmp`;
   rmSync(building, { recursive: true, force: true });
   mkdirSync(building, { recursive: true });
