@@ -77,7 +77,7 @@ const metricsOf = (dir: string) => readMetrics(dir).map(({ epoch, loss, trainAcc
 
 test('Ctrl-C mid-epoch checkpoints and exits 130; --resume ends with the same weights and metrics', async (t) => {
   const dir = tempDir(t);
-  const args = ['--limit', '8192', '--epochs', '2', '--seed', '5', '--backend', 'wasm', ...DATA];
+  const args = ['--limit', '4096', '--batch-size', '128', '--epochs', '2', '--seed', '5', '--backend', 'wasm', ...DATA];
   const whole = path.join(dir, 'whole');
   const cut = path.join(dir, 'cut');
   const uninterrupted = await runCli(['train', ...args, '--quiet', '--out', whole]);
@@ -102,7 +102,7 @@ test('Ctrl-C mid-epoch checkpoints and exits 130; --resume ends with the same we
 
 test('SIGTERM checkpoints and exits 130 too', async (t) => {
   const out = path.join(tempDir(t), 'run');
-  const result = await trainAndSignal(['--limit', '8192', '--epochs', '2', '--backend', 'wasm', ...DATA, '--out', out], 'SIGTERM');
+  const result = await trainAndSignal(['--limit', '4096', '--batch-size', '128', '--epochs', '2', '--backend', 'wasm', ...DATA, '--out', out], 'SIGTERM');
   assert.equal(result.code, 130, result.stderr);
   assert.match(result.stderr, /SIGTERM/);
   assert.ok(existsSync(path.join(out, 'checkpoint.json')));
