@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runMain, type CliResult } from '../helpers/cli';
 import { listDir, tempDir } from '../helpers/temp-dir';
 import { FIXTURE_DIR } from '../helpers/fixture-data';
 
@@ -57,7 +57,7 @@ test('a read-only --out fails at once, naming the path and "read-only file syste
   // Some kernels ignore ro on the first bind: remount to be sure.
   execFileSync('mount', ['-o', 'remount,bind,ro', readOnly]);
   const out = path.join(readOnly, 'run');
-  const result = await runCli(['train', ...SMALL, '--out', out]);
+  const result = await runMain(['train', ...SMALL, '--out', out]);
   assertOneLine(result, 1, new RegExp(`cannot create ${out}: read-only file system`));
   assert.match(result.stderr, /choose a directory you can write to/);
   assert.doesNotMatch(result.stdout, /epoch/, 'failed before training');
@@ -69,7 +69,7 @@ test('a full disk names the file it could not write, and leaves no temporary fil
   if (!small) return;
   const out = path.join(small, 'run');
   mkdirSync(out);
-  const result = await runCli(['train', ...SMALL, '--out', out]);
+  const result = await runMain(['train', ...SMALL, '--out', out]);
   assertOneLine(result, 1, /cannot write .*run\/checkpoint\.json: no space left on device/);
   assert.match(result.stderr, /free some space/);
   if (existsSync(out)) assert.ok(!listDir(out).some((f) => f.endsWith('.tmp')), listDir(out).join(', '));
