@@ -77,7 +77,8 @@ export interface MainOptions {
 /**
  * Runs `main(args)` in this process, as bin/bnlenet.js does, and returns its exit status and what
  * it wrote to stdout and stderr (not terminals, as under a spawned test). process.stdout and
- * process.stderr are swapped for the call only (the test runner keeps its own references), so
+ * process.stderr (and argv, the environment and the working dir) are swapped for the call only
+ * (the test runner keeps its own references to the streams), so
  * calls must not overlap: node:test runs a file's tests one after another.
  */
 export async function runMain(args: string[], options: MainOptions = {}): Promise<CliResult> {
@@ -95,6 +96,7 @@ export async function runMain(args: string[], options: MainOptions = {}): Promis
     stderr: Object.getOwnPropertyDescriptor(process, 'stderr')!,
     cwd: process.cwd(),
     env: { ...process.env },
+    argv: process.argv,
   };
   const env = { ...(await fixtureEnv()), ...options.env };
   try {
@@ -103,6 +105,8 @@ export async function runMain(args: string[], options: MainOptions = {}): Promis
       else process.env[name] = value;
     }
     if (options.cwd) process.chdir(options.cwd);
+    // What a spawned CLI sees: the command it records (reproduce's report) comes from here.
+    process.argv = [process.execPath, BIN, ...args];
     for (const name of ['stdout', 'stderr'] as const) {
       Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => streams[name] });
     }
@@ -112,6 +116,7 @@ export async function runMain(args: string[], options: MainOptions = {}): Promis
     Object.defineProperty(process, 'stdout', saved.stdout);
     Object.defineProperty(process, 'stderr', saved.stderr);
     process.chdir(saved.cwd);
+    process.argv = saved.argv;
     for (const name of Object.keys(process.env)) if (!(name in saved.env)) delete process.env[name];
     Object.assign(process.env, saved.env);
   }
