@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runCli, runMain, type CliResult } from '../helpers/cli';
 import { readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
 import { TEST_DATA_VARIABLE } from '../../src/data';
@@ -41,23 +41,23 @@ test('bad data: a truncated file with no other source is one line naming the fil
   for (const f of listDir(FIXTURE_DIR)) copyFileSync(path.join(FIXTURE_DIR, f), path.join(data, f));
   truncateSync(path.join(data, 't10k-images-idx3-ubyte.gz'), 1000);
   const env = { BNLENET_SYSTEM_DATA_DIR: '', BNLENET_PUBLIC_MIRRORS: '', [TEST_DATA_VARIABLE]: path.join(data, path.basename(FIXTURE_MANIFEST)) };
-  const result = await runCli(['train', '--data-dir', data, '--out', path.join(dir, 'run'), '--limit', '256'], { cwd: dir, env });
+  const result = await runMain(['train', '--data-dir', data, '--out', path.join(dir, 'run'), '--limit', '256'], { cwd: dir, env });
   assert.equal(result.code, 1);
   assert.match(result.stderr, /t10k-images-idx3-ubyte\.gz/);
   assert.match(result.stderr, /corrupt gzip|truncated/);
   assert.doesNotMatch(result.stderr, /\n\s+at /);
   assert.ok(!existsSync(path.join(dir, 'run')), 'no run dir');
-  const verbose = await runCli(['train', '--verbose', '--data-dir', data, '--limit', '256'], { cwd: dir, env });
+  const verbose = await runMain(['train', '--verbose', '--data-dir', data, '--limit', '256'], { cwd: dir, env });
   assert.match(verbose.stderr, /\n\s+at /, '--verbose shows the stack');
 });
 
 test('--resume of a dir that is not a run, or whose checkpoint is corrupt, is one clear line', async (t) => {
   const dir = tempDir(t);
-  const notARun = await runCli(['train', '--resume', dir, ...DATA]);
+  const notARun = await runMain(['train', '--resume', dir, ...DATA]);
   assertOneLineError(notARun, 1, /run\.json is missing/);
   writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ format: 'bnlenet-run/1', createdAt: '', args: { impl: 'custom', epochs: 1, batchSize: 256, lr: 1, seed: 0, dataDir: FIXTURE_DIR } }));
   writeFileSync(path.join(dir, 'checkpoint.json'), '{"format": "bnlenet-checkpoint/1", "posit');
-  assertOneLineError(await runCli(['train', '--resume', dir]), 1, /checkpoint .*checkpoint\.json is corrupt/);
+  assertOneLineError(await runMain(['train', '--resume', dir]), 1, /checkpoint .*checkpoint\.json is corrupt/);
 });
 
 /** Starts a training process and sends `signal` once it has printed its first epoch line. */
@@ -80,7 +80,7 @@ test('Ctrl-C mid-epoch checkpoints and exits 130; --resume ends with the same we
   const args = ['--limit', '4096', '--batch-size', '128', '--epochs', '2', '--seed', '5', '--backend', 'wasm', ...DATA];
   const whole = path.join(dir, 'whole');
   const cut = path.join(dir, 'cut');
-  const uninterrupted = await runCli(['train', ...args, '--quiet', '--out', whole]);
+  const uninterrupted = await runMain(['train', ...args, '--quiet', '--out', whole]);
   assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
 
   const interrupted = await trainAndSignal([...args, '--out', cut], 'SIGINT');
@@ -91,7 +91,7 @@ test('Ctrl-C mid-epoch checkpoints and exits 130; --resume ends with the same we
   assert.ok(checkpoint.position.nextBatch > 0 && checkpoint.position.nextBatch < 32, 'stopped mid-epoch');
   assert.ok(!listDir(cut).some((f) => f.endsWith('.tmp')), 'no temporary files');
 
-  const resumed = await runCli(['train', '--resume', cut]);
+  const resumed = await runMain(['train', '--resume', cut]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /resuming at epoch 2, batch \d+/);
   assert.match(resumed.stdout, /^epoch 2\/2: /m);
