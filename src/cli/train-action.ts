@@ -73,6 +73,7 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
           batchSize: args.batchSize,
           lr: args.lr,
           seed: args.seed,
+          ...(args.testLimit === undefined ? {} : { testLimit: args.testLimit }),
           resumedAt,
         }),
     });

@@ -1,14 +1,15 @@
 /**
- * --help as people read it: the top level lists the exit statuses; every command has an
- * Examples section whose flags are all real options of that command (so examples cannot rot
- * when a flag is renamed); no description breaks mid-sentence.
+ * --help as people read it (through main, in this process, as bin/bnlenet.js calls it): the
+ * top level lists the exit statuses; every command has an Examples section whose flags are all
+ * real options of that command (so examples cannot rot when a flag is renamed); no description
+ * breaks mid-sentence.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { runCli } from '../helpers/cli';
+import { runMain } from '../helpers/cli';
 
 async function help(args: string[]): Promise<string> {
-  const result = await runCli([...args, '--help'], { env: { COLUMNS: '100' } });
+  const result = await runMain([...args, '--help'], { env: { COLUMNS: '100' } });
   assert.equal(result.code, 0, result.stderr);
   return result.stdout;
 }
@@ -51,12 +52,12 @@ test('at 40 columns every --help line fits, broken only between words', async ()
   const top = await help([]);
   const commands = [...top.matchAll(/^  ([a-z-]+) \[options\]/gm)].map((m) => m[1]!);
   for (const args of [[], ...commands.map((c) => [c])]) {
-    const narrow = await runCli([...args, '--help'], { env: { COLUMNS: '40' } });
+    const narrow = await runMain([...args, '--help'], { env: { COLUMNS: '40' } });
     assert.equal(narrow.code, 0, narrow.stderr);
-    const wide = await runCli([...args, '--help'], { env: { COLUMNS: '1000' } });
+    const wide = await runMain([...args, '--help'], { env: { COLUMNS: '1000' } });
     const words = (text: string) => text.split(/\s+/).filter(Boolean);
     assert.deepEqual(words(narrow.stdout), words(wide.stdout), `${args[0] ?? 'bnlenet'}: the same words, none cut`);
-    const tooWide = narrow.stdout.split('\n').filter((l) => l.length > 40 && l.trim().includes(' '));
+    const tooWide = narrow.stdout.split('\n').filter((l: string) => l.length > 40 && l.trim().includes(' '));
     assert.deepEqual(tooWide, [], `${args[0] ?? 'bnlenet'} --help at 40 columns`);
   }
 });
