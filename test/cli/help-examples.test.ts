@@ -4,7 +4,8 @@
  * real CLI as `bnlenet` on PATH, all in one fresh working dir with ./data holding the data set,
  * so that examples that name each other's dirs (`--out runs/cmp`, then `--run runs/cmp/builtin`)
  * find them. An example that starts training runs on small data: its --limit and --epochs set
- * to 256 and 1 (added where absent) -- except one that sets its own tolerances, which must pass
+ * to 256 and 1 (added where absent), its test accuracy on 1000 test images (--test-limit) --
+ * except one that sets its own tolerances, which must pass
  * as printed. Examples that need what this machine lacks (a GPU, a mirror on the network) are
  * named and left out.
  */
@@ -63,7 +64,9 @@ function onSmallData(line: string, interrupted: boolean): string {
   if (!TRAINS.has(command!) || continues || /--help/.test(line) || /--min-|--max-loss/.test(line)) return line;
   const pipe = line.indexOf(' | ');
   let [head, tail] = pipe < 0 ? [line, ''] : [line.slice(0, pipe), line.slice(pipe)];
-  for (const [flag, value] of interrupted ? [['--limit', '512'], ['--epochs', '2']] : [['--limit', '256'], ['--epochs', '1']]) {
+  const small = interrupted ? [['--limit', '512'], ['--epochs', '2']] : [['--limit', '256'], ['--epochs', '1']];
+  // Each epoch's test accuracy on 1000 images, not 10,000: the examples' runs cost seconds.
+  for (const [flag, value] of [...small, ['--test-limit', '1000']]) {
     const given = new RegExp(`${flag} \\S+`);
     head = given.test(head) ? head.replace(given, `${flag} ${value}`) : `${head} ${flag} ${value}`;
   }
