@@ -21,7 +21,7 @@ import { ActivationProbe } from './activation-probe';
 import { hasCheckpoint, loadCheckpoint, type LoadedCheckpoint } from './checkpoint';
 import { EpochLogs, logsHoldEpoch } from './epoch-logs';
 import type { EpochMetrics } from './epoch-metrics';
-import { learned } from './learning';
+import { learned } from './no-learning';
 import { createEmptyDir, SUMMARY_FILE } from './run-dir';
 import { RunFiles, type DerivedFiles } from './run-files';
 import { differingField, readRunRecord, writeRunRecord, type RunArgs } from './run-record';

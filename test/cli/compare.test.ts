@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { selectBackend } from '../../src/engine';
 import { buildLeNet } from '../../src/model/lenet';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import { runCli, type CliResult } from '../helpers/cli';
 import { assertSamePoints, chartPoints, expectedPoints, jsonLines, readJson, readMetrics, SMALL_RUN } from '../helpers/run-files';
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import { differingField, readRunRecord, runRecordProblem, type RunArgs } from '../../src/train/run-record';
 import { tempDir } from '../helpers/temp-dir';
 

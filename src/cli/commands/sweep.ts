@@ -5,14 +5,15 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../errors';
-import { variantConflict } from '../../model/variant';
+import { differingField, runArgsProblem, SWEEP_AXES } from '../../model/run-args';
 import { defaultRunDir } from '../../train/run-dir';
-import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/learning';
-import { cellLabel, SWEEP_AXES, type Shard } from '../../train/sweep';
+import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/no-learning';
+import type { PlannedRun } from '../../train/run-set';
+import { cellLabel, type Shard } from '../../train/sweep';
 import { pathValue } from '../flags';
 import { withExamples } from '../help';
 import type { StopController } from '../stop-controller';
-import { addTrainOptions, validateBackendFlags, type SweepFlags } from '../train-options';
+import { addTrainOptions, flagsGiven, validateBackendFlags, type SweepFlags } from '../train-options';
 
 interface SweepCommandFlags extends SweepFlags {
   shard?: Shard;
@@ -58,6 +59,30 @@ Exit status: 0 when none of the cells this command was to train failed or is pen
 (diverged and no-learning cells are results), 1 otherwise, naming them; 2 for a usage error;
 130 when interrupted.`;
 
+/**
+ * Each cell is checked as train checks its run (runArgsProblem, the one validation): a problem
+ * every cell has is train's line as it is; one that only some cells have names the first.
+ * Two cells that would train the same run (a BatchNorm setting listed with --impl none, which
+ * has no BatchNorm) are refused too.
+ */
+function validateCells(cells: readonly PlannedRun[]): void {
+  const problems = cells.map((cell) => runArgsProblem(cell.args));
+  const index = problems.findIndex((problem) => problem !== undefined);
+  if (index >= 0) {
+    const shared = problems.every((problem) => problem === problems[index]);
+    throw new UsageError(shared ? problems[index]! : `cell ${cellLabel(cells[index]!.args, SWEEP_AXES)}: ${problems[index]}`);
+  }
+  for (const [i, cell] of cells.entries()) {
+    const twin = cells.slice(0, i).find((other) => differingField(other.args, cell.args) === undefined);
+    if (twin) {
+      throw new UsageError(
+        `cells ${twin.name} and ${cell.name} would train the same run: --impl none has no BatchNorm, so the BatchNorm settings that tell them apart do not apply`,
+        'sweep --impl none in a sweep of its own',
+      );
+    }
+  }
+}
+
 export function sweepCommand(stop: StopController): Command {
   const command = new Command('sweep')
     .summary('train every combination of several learning rates, models, seeds, batch sizes or dropouts')
@@ -73,11 +98,15 @@ export function sweepCommand(stop: StopController): Command {
     .action(async (flags: SweepCommandFlags, cmd: Command) => {
       validateBackendFlags(flags);
       if (flags.collect && !flags.out) throw new UsageError('--collect needs --out: the sweep dir to summarize');
-      const { requestedCells, runSweep } = require('../sweep-action') as typeof import('../sweep-action');
-      for (const cell of requestedCells(flags)) {
-        const conflict = variantConflict(cell.args);
-        if (conflict) throw new UsageError(`cell ${cellLabel(cell.args, [...SWEEP_AXES])}: ${conflict}`);
+      const [ignored] = flags.collect ? flagsGiven(cmd) : [];
+      if (ignored) {
+        throw new UsageError(
+          `${ignored} cannot go with --collect: --collect trains nothing, it summarizes the cells in --out as they were trained`,
+          `drop ${ignored}; to train cells with it, run the sweep without --collect`,
+        );
       }
+      const { requestedCells, runSweep } = require('../sweep-action') as typeof import('../sweep-action');
+      validateCells(requestedCells(flags));
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
       await runSweep(stop, {
         flags,
