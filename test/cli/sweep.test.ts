@@ -114,6 +114,38 @@ test('a cell that fails is named and fails the sweep (exit 1); a rerun tries it 
   assert.ok(!existsSync(path.join(dir, '1-lr=1', 'outcome.json')), 'the failure is forgotten');
 });
 
+test('sweep refuses what train refuses, with the same line (exit 2): each cell is checked by the one validation', async (t) => {
+  const dir = tempDir(t);
+  // [sweep's flags, the pattern]; train is given the same flags, one value per list.
+  const cases: [string[], RegExp][] = [
+    [['--impl', 'none', '--bn-layers', '1'], /^bnlenet: --bn-layers cannot go with --impl none/],
+    [['--impl', 'none', '--dropout', '0,0.5', '--no-bias'], /^bnlenet: --no-bias cannot go with --impl none/],
+    [['--impl', 'none', '--bn-momentum', '0.5'], /^bnlenet: --bn-momentum 0\.5 cannot go with --impl none/],
+    [['--impl', 'builtin', '--bn-running-var', 'unbiased'], /^bnlenet: --bn-running-var unbiased needs --impl custom/],
+    [['--lr', '0.1', '--lr', '1'], /--lr.*Expected --lr once; it is given more than once/],
+    [['--dropout', '0x0'], /--dropout.*'0x0'.*Expected a dropout rate/],
+    [['--dropout', ' 0.5'], /--dropout.*' 0\.5'.*Expected a dropout rate/],
+    [['--bn-eps', '1e-5x'], /--bn-eps.*Expected a finite number > 0/],
+  ];
+  for (const [args, expected] of cases) {
+    const single = args.map((arg) => (arg === '0,0.5' ? '0.5' : arg));
+    const [train, sweep] = [await runCli(['train', ...single, '--out', path.join(dir, 'x'), ...DATA]), await runCli(['sweep', ...args, '--out', path.join(dir, 'x'), ...DATA])];
+    assertOneLineError(sweep, 2, expected);
+    // Train's line, word for word (but for a list flag's placeholder and the item a list names, and train's pointer to sweep's lists).
+    const trainLine = train.stderr.split('\n')[0]!.replace(' (bnlenet sweep takes a comma-separated list.)', '');
+    assert.equal(sweep.stderr.split('\n')[0]!.replace(',...>', '>').replace(/ "[^"]*": Expected/, ' Expected'), trainLine, args.join(' '));
+  }
+  // A mixed sweep applies BatchNorm flags to its BatchNorm cells; listing a BatchNorm setting would make the --impl none cells twins.
+  assertOneLineError(
+    await runCli(['sweep', '--impl', 'custom,none', '--bn-momentum', '0.5,0.9', '--out', path.join(dir, 'x'), ...DATA]),
+    2,
+    /cells 3-impl=none,bn-momentum=0\.5 and 4-impl=none,bn-momentum=0\.9 would train the same run/,
+  );
+  // --collect trains nothing: a run argument with it would be silently ignored, so it is refused.
+  assertOneLineError(await runCli(['sweep', '--collect', '--lr', '5', '--out', whole]), 2, /--lr cannot go with --collect: --collect trains nothing/);
+  assert.ok(!existsSync(path.join(dir, 'x')), 'nothing written');
+});
+
 test('bad lists, shards and combinations are usage errors (exit 2, one line); collecting a dir without a sweep fails', async (t) => {
   const dir = tempDir(t);
   const cases: [string[], RegExp][] = [
