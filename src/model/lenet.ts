@@ -3,7 +3,7 @@
  * LeNet-BN (7.5):
  *   conv 6@5x5 -> BN -> sigmoid -> avgpool 2/2 -> conv 16@5x5 -> BN -> sigmoid -> avgpool 2/2
  *   -> flatten (256) -> dense 120 -> BN -> sigmoid -> dense 84 -> BN -> sigmoid -> dense 10
- * and the variants of the chapter's exercises (model/variant.ts): BatchNorm at some positions
+ * and the variants of the chapter's exercises (model/run-args.ts): BatchNorm at some positions
  * only or none (the plain LeNet of 6.6), no bias before a BatchNorm, frozen gamma and beta, a
  * lite BatchNorm, dropout after the sigmoids of dense1 and dense2; and the BatchNorm settings
  * (momentum, epsilon, a biased or unbiased moving variance).

@@ -33,7 +33,7 @@ export interface Summary {
   backend: BackendInfo;
   versions: Record<string, string>;
   final: EpochMetrics;
-  /** False when the final training accuracy stayed near chance (see learning.ts). */
+  /** False when the final training accuracy stayed near chance (see no-learning.ts). */
   learned: boolean;
   examplesPerSec: number;
   trainSeconds: number;

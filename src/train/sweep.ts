@@ -4,7 +4,7 @@
  *
  * A cell's status follows from its files, so that a sweep can be rerun, sharded over
  * machines and collected from their dirs:
- *   ok           summary.json, and the run learned (learning.ts)
+ *   ok           summary.json, and the run learned (no-learning.ts)
  *   no-learning  summary.json, final train accuracy below NO_LEARNING_BELOW
  *   diverged     outcome.json says so: the loss or weights became non-finite (final; the
  *                run's last finite checkpoint stays, and retraining would diverge again)

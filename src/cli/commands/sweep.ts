@@ -1,11 +1,12 @@
 /**
- * `bnlenet sweep`: train's options, where --impl, --lr, --seed, --batch-size and --dropout
- * take comma-separated lists; one run (a cell) per combination, in --out. Flags are checked
- * here, before TensorFlow.js loads; the work is in ../sweep-action.
+ * `bnlenet sweep`: train's options, where the table's sweep axes (model/run-args.ts: --impl,
+ * --batch-size, --dropout, the BatchNorm settings, --seed, --lr) take comma-separated lists;
+ * one run (a cell) per combination, in --out. Flags are checked here, each cell by the one
+ * validation train uses, before TensorFlow.js loads; the work is in ../sweep-action.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../errors';
-import { differingField, runArgsProblem, SWEEP_AXES } from '../../model/run-args';
+import { differingField, RUN_ARG_NAMES, RUN_ARGS, runArgsProblem, SWEEP_AXES } from '../../model/run-args';
 import { defaultRunDir } from '../../train/run-dir';
 import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/no-learning';
 import type { PlannedRun } from '../../train/run-set';
@@ -27,12 +28,33 @@ function shardValue(value: string): Shard {
   return { index, of };
 }
 
+const LISTED = SWEEP_AXES.map((axis) => RUN_ARGS[axis].flag);
+const BATCHNORM_ONLY = RUN_ARG_NAMES.filter((name) => RUN_ARGS[name].batchNormOnly).map((name) => RUN_ARGS[name].flag);
+
+/** Fills lines up to `width` word by word (the lists above make this paragraph's length vary with the table). */
+function fill(text: string, width: number): string {
+  const lines = [''];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (lines[last] !== '' && lines[last]!.length + 1 + word.length > width) lines.push(word);
+    else lines[last] = lines[last] === '' ? word : `${lines[last]} ${word}`;
+  }
+  return lines.join('\n');
+}
+
+const LISTS_HELP = fill(
+  `Trains every combination of the list values (${LISTED.join(', ')}; the last varying fastest) as a cell: ` +
+    'an ordinary run dir in <dir>, named after its values, e.g. <dir>/03-impl=none,lr=3 (evaluate and ' +
+    `inspect-params take it with --run). The other flags apply to every cell; ${BATCHNORM_ONLY.join(', ')} ` +
+    'only to the cells with BatchNorm (an --impl none cell is the plain LeNet). Each cell is checked as train ' +
+    'checks a run: what train refuses, sweep refuses (exit 2), and so is a list that would make two cells the ' +
+    'same run. A flag given twice is refused (give a list instead). --collect takes no run arguments: it ' +
+    'trains nothing, so they are refused rather than ignored.',
+  90,
+);
+
 const HELP = `
-Trains every combination of the list values (impl, batch size, dropout, seed and lr, lr
-varying fastest) as a cell: an ordinary run dir in <dir>, named after its values, e.g.
-<dir>/03-impl=none,lr=3 (evaluate and inspect-params take it with --run). The other flags
-apply to every cell; --bn-layers, --no-bias, --freeze-affine and --bn-mode only to the cells
-with BatchNorm (an --impl none cell is the plain LeNet).
+${LISTS_HELP}
 
 Each cell ends as one of:
   ok           trained every epoch; final train accuracy >= ${NO_LEARNING_BELOW}
@@ -87,8 +109,8 @@ export function sweepCommand(stop: StopController): Command {
   const command = new Command('sweep')
     .summary('train every combination of several learning rates, models, seeds, batch sizes or dropouts')
     .description(
-      "Train one run per combination of the list values (train's options, where --impl, --lr, " +
-        '--seed, --batch-size and --dropout take comma-separated lists) and summarize which learned.',
+      `Train one run per combination of the list values (train's options, where ${LISTED.join(', ')} ` +
+        'take comma-separated lists) and summarize which learned.',
     );
   addTrainOptions(command, { impl: true, lists: true })
     .option('--out <dir>', 'sweep dir to create, or to continue (default: runs/<UTC time>-sweep)', pathValue)
