@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertOneLineError, runCli, type CliResult } from '../helpers/cli';
-import { jsonLines, readJson, readMetrics } from '../helpers/run-files';
+import { jsonLines, readJson, readMetrics, withFlag } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
 
 const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
@@ -75,7 +75,7 @@ test('two shards into one dir, then --collect: the same statuses and finals as o
 
 test('Ctrl-C stops the running cell (exit 130); rerunning with the same --out skips the finished cell and resumes', async (t) => {
   const dir = path.join(tempDir(t), 'cut');
-  const args = ['sweep', '--lr', '0.5,1', ...SMALL, '--epochs', '2', '--out', dir];
+  const args = ['sweep', '--lr', '0.5,1', ...withFlag(SMALL, '--epochs', '2'), '--out', dir];
   let sent = false;
   const stopped = await runCli(args, {
     onStdout: (stdout, child) => {
@@ -98,7 +98,7 @@ test('Ctrl-C stops the running cell (exit 130); rerunning with the same --out sk
 
 test('a cell that fails is named and fails the sweep (exit 1); a rerun tries it again', async (t) => {
   const dir = path.join(tempDir(t), 'failing');
-  const args = ['sweep', '--lr', '1,2', ...SMALL, '--limit', '256', '--out', dir, '--quiet'];
+  const args = ['sweep', '--lr', '1,2', ...withFlag(SMALL, '--limit', '256'), '--out', dir, '--quiet'];
   assert.equal((await runCli([...args, '--shard', '2/2'])).code, 0);
   // A file where cell 1's run dir must go: its run cannot start.
   writeFileSync(path.join(dir, '1-lr=1'), 'in the way');

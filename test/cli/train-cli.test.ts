@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
-import { readMetrics } from '../helpers/run-files';
+import { readMetrics, withFlag } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
 
 const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
@@ -90,12 +90,12 @@ test('evaluate gives the test accuracy the run reported for its last epoch', asy
 });
 
 test('--json prints JSON lines only; --quiet only the closing lines', async (t) => {
-  const json = await runCli(['train', ...SMALL, '--epochs', '1', '--json', '--out', path.join(tempDir(t), 'r')]);
+  const json = await runCli(['train', ...withFlag(SMALL, '--epochs', '1'), '--json', '--out', path.join(tempDir(t), 'r')]);
   assert.equal(json.code, 0, json.stderr);
   const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(events.map((e) => e.event), ['start', 'epoch', 'end']);
   assert.equal(events[1].epoch, 1);
-  const quiet = await runCli(['train', ...SMALL, '--epochs', '1', '--quiet', '--out', path.join(tempDir(t), 'r')]);
+  const quiet = await runCli(['train', ...withFlag(SMALL, '--epochs', '1'), '--quiet', '--out', path.join(tempDir(t), 'r')]);
   assert.equal(quiet.code, 0, quiet.stderr);
   const lines = quiet.stdout.trim().split('\n');
   assert.equal(lines.length, 2, quiet.stdout);

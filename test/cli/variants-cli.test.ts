@@ -81,6 +81,17 @@ test('each variant is saved as trained: run.json and summary.json name it, evalu
   assert.match(lite.stdout, /\(LeNet-BN \(custom BatchNorm at 1,2; center only\), 1 epochs\)/);
 });
 
+/** A 2-epoch train run sent SIGINT once its first epoch's line is out. */
+async function trainStoppedAfterEpoch1(argv: string[]) {
+  let sent = false;
+  return runCli(argv, {
+    onStdout: (stdout, child) => {
+      if (!sent && /^epoch 1\/2/m.test(stdout)) child.kill('SIGINT');
+      sent ||= /^epoch 1\/2/m.test(stdout);
+    },
+  });
+}
+
 test('--resume restores the variant: an interrupted run with dropout ends with the weights of one never interrupted', async (t) => {
   const dir = tempDir(t);
   const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--backend', 'wasm', ...DATA];
@@ -88,13 +99,7 @@ test('--resume restores the variant: an interrupted run with dropout ends with t
   const whole = path.join(dir, 'whole');
   const cut = path.join(dir, 'cut');
   assert.equal((await runCli(['train', ...recipe, ...variant, '--quiet', '--out', whole])).code, 0);
-  let sent = false;
-  const stopped = await runCli(['train', ...recipe, ...variant, '--out', cut], {
-    onStdout: (stdout, child) => {
-      if (!sent && /^epoch 1\/2/m.test(stdout)) child.kill('SIGINT');
-      sent ||= /^epoch 1\/2/m.test(stdout);
-    },
-  });
+  const stopped = await trainStoppedAfterEpoch1(['train', ...recipe, ...variant, '--out', cut]);
   assert.equal(stopped.code, 130, stopped.stderr);
   assert.ok(readMetrics(cut).length < 2, 'stopped before the end');
   const resumed = await runCli(['train', '--resume', cut]);
@@ -145,13 +150,7 @@ test('the BatchNorm settings (--bn-momentum, --bn-eps, --bn-running-var) are rec
 
   // Stopped in epoch 2 and resumed: the moving statistics (in weights.bin) end as those of the run never stopped.
   const cut = path.join(dir, 'cut');
-  let sent = false;
-  const stopped = await runCli(['train', ...recipe, ...settings, '--out', cut], {
-    onStdout: (stdout, child) => {
-      if (!sent && /^epoch 1\/2/m.test(stdout)) child.kill('SIGINT');
-      sent ||= /^epoch 1\/2/m.test(stdout);
-    },
-  });
+  const stopped = await trainStoppedAfterEpoch1(['train', ...recipe, ...settings, '--out', cut]);
   assert.equal(stopped.code, 130, stopped.stderr);
   assert.equal((await runCli(['train', '--resume', cut, '--quiet'])).code, 0);
   assert.ok(readFileSync(path.join(cut, 'weights.bin')).equals(readFileSync(path.join(whole, 'weights.bin'))), 'same weights and moving statistics, byte for byte');
