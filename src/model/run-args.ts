@@ -406,10 +406,10 @@ export function withoutBatchNorm(args: RunArgs): RunArgs {
   return plain as unknown as RunArgs;
 }
 
-/** How `value` of this argument reads on a command line: "--no-bias", "--bn-mode center", "--bn-layers". */
+/** How `value` of this argument reads in a message: "--no-bias", "--bn-mode center"; a list by its flag alone ("--bn-layers"). */
 function flagText(name: RunArgName, value: unknown): string {
   const entry = spec(name);
-  if (!entry.parse || name === 'bnLayers') return entry.flag;
+  if (!entry.parse || Array.isArray(value)) return entry.flag;
   return `${entry.flag} ${String(value)}`;
 }
 
