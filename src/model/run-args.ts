@@ -47,6 +47,8 @@ export interface RunArgs extends ModelVariant {
   seed: number;
   /** Train on the first N training examples only; undefined for all. */
   limit?: number;
+  /** Evaluate on the first N test images only (--test-limit); undefined for all. */
+  testLimit?: number;
   dataDir: string;
 }
 
@@ -354,6 +356,17 @@ export const RUN_ARGS: RunArgTable = {
     variant: false,
     defining: true,
     stored: { ok: isWhole(1), expected: 'a whole number >= 1, or absent for all examples', absent: 'undefined' },
+    schema: NUMBER,
+  },
+  testLimit: {
+    flag: '--test-limit',
+    valueName: 'n',
+    parse: whole(1),
+    fallback: () => undefined,
+    help: 'measure test accuracy on the first N test images only (default: all 10,000)',
+    variant: false,
+    defining: true,
+    stored: { ok: isWhole(1), expected: 'a whole number >= 1, or absent for all test images', absent: 'undefined' },
     schema: NUMBER,
   },
   dataDir: {
