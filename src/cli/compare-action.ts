@@ -20,7 +20,7 @@ import {
 } from '../report/compare';
 import { outputWidth, wrapText } from '../report/terminal-width';
 import type { OutputMode } from '../report/train-reporter';
-import { createRunSet, readFinishedRun, readRunSet, runProgress, type RunSetPlan } from '../train/run-set';
+import { createRunSet, readFinishedRun, readRunSet, runProgress, type RunSetPlan } from '../train/store/run-set';
 import type { RunOutcome } from '../train/run-training';
 import { throwIfInterrupted } from '../util/abort';
 import type { StopController } from './stop-controller';

@@ -10,11 +10,11 @@ import { paramsTable } from '../report/params-table';
 import { renderParamsSvg } from '../report/plots';
 import { evaluateSplit, type Evaluation } from '../train/evaluate';
 import { DEFAULT_RECOMPUTE_IMAGES, evaluatePrecise } from '../train/recompute-stats';
-import { newestRunDir } from '../train/run-dir';
-import { openSavedRun } from '../train/saved-run';
+import { PARAMS_SVG } from '../train/store/layout';
+import { newestRunDir } from '../train/store/run-dir';
+import { openSavedRun } from '../train/store/saved-run';
 import { writeFileAtomic } from '../util/atomic-file';
 
-export const PARAMS_SVG = 'params.svg';
 
 /**
  * Opens a run's model and evaluates the test set with its moving statistics and, with

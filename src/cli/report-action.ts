@@ -9,15 +9,13 @@ import { renderPage, type Page } from '../report/html/page';
 import type { SweepCell } from '../report/html/report-data';
 import { comparePage, runPage } from '../report/html/run-report';
 import { sweepPage } from '../report/html/sweep-report';
-import { newestRunDir } from '../train/run-dir';
-import { RUN_FILE } from '../train/run-record';
-import { PLAN_FILE, readRunSet } from '../train/run-set';
+import { PLAN_FILE, REPORT_HTML, RUN_FILE, SWEEP_JSON as SWEEP_FILE } from '../train/store/layout';
+import { newestRunDir } from '../train/store/run-dir';
+import { readRunSet } from '../train/store/run-set';
 import { writeFileAtomic } from '../util/atomic-file';
 import { fileSystemError } from '../util/fs-errors';
 import { readRunForReport, reportDataLoader } from './report-inputs';
 
-export const REPORT_HTML = 'report.html';
-const SWEEP_FILE = 'sweep.json';
 
 const exists = (file: string) => fs.access(file).then(() => true, () => false);
 

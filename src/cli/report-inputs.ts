@@ -12,10 +12,11 @@ import { BnlenetError } from '../errors';
 import { hasBatchNorm } from '../model/impls';
 import type { RecomputedComparison, RunReportData } from '../report/html/report-data';
 import type { ActivationsRecord } from '../train/activation-probe';
-import { ACTIVATIONS_LOG, PARAMS_LOG, readEpochLog, type ParamsRecord } from '../train/epoch-logs';
+import { readEpochLog, type ParamsRecord } from '../train/store/epoch-logs';
+import { ACTIVATIONS_LOG, PARAMS_LOG, SUMMARY_FILE } from '../train/store/layout';
+import { readMetrics } from '../train/store/metrics-file';
 import { DEFAULT_RECOMPUTE_IMAGES } from '../train/recompute-stats';
-import { readMetrics, SUMMARY_FILE } from '../train/run-dir';
-import { readRunRecord } from '../train/run-record';
+import { readRunRecord } from '../train/store/run-record-file';
 import type { Summary } from '../train/run-training';
 import { evaluateSavedRun } from './inspect-actions';
 
@@ -48,14 +49,15 @@ export function reportDataLoader(): ReportDataLoader {
 /** The run's files; `dataDir` (else the run's own) for the recomputed statistics. */
 export async function readRunForReport(dir: string, dataDir: string | undefined, load: ReportDataLoader, label?: string): Promise<RunReportData> {
   const { args } = await readRunRecord(dir);
+  const repair = `repair it with \`bnlenet train --resume ${dir}\``;
   const summary = await readSummary(dir);
   const data: RunReportData = {
     dir,
     label,
     args,
     metrics: await readMetrics(dir),
-    params: await readEpochLog<ParamsRecord>(dir, PARAMS_LOG),
-    activations: await readEpochLog<ActivationsRecord>(dir, ACTIVATIONS_LOG),
+    params: await readEpochLog<ParamsRecord>(dir, PARAMS_LOG, args, repair),
+    activations: await readEpochLog<ActivationsRecord>(dir, ACTIVATIONS_LOG, args, repair),
     device: summary?.backend.device,
     examplesPerSec: summary?.examplesPerSec,
   };

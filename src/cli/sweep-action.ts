@@ -15,17 +15,16 @@ import { createDownloadReporter } from '../report/download-progress';
 import { buildSweepSummary, sweepLines, SWEEP_JSON, SWEEP_MD, SWEEP_SVG, writeSweepFiles, type SweepSummary } from '../report/sweep';
 import { TrainingDivergedError } from '../train/divergence';
 import { DEFINING_FIELDS, differingField } from '../train/run-record';
-import { createRunSet, PLAN_FILE, readRunSet, runProgress, type RunSetPlan } from '../train/run-set';
+import { clearOutcome, recordOutcome, type CellOutcome } from '../train/store/cell-outcome';
+import { PLAN_FILE } from '../train/store/layout';
+import { createRunSet, readRunSet, runProgress, type RunSetPlan } from '../train/store/run-set';
 import {
   axesOf,
   cellLabel,
-  clearOutcome,
   inShard,
   readCellResult,
-  recordOutcome,
   sweepRuns,
   varyingAxes,
-  type CellOutcome,
   type CellResult,
   type Shard,
   type SweepAxes,

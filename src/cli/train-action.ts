@@ -10,7 +10,7 @@ import { InterruptedError } from '../errors';
 import { createDownloadReporter } from '../report/download-progress';
 import { curvesFile } from '../report/run-plots';
 import { TrainReporter, type OutputMode, type ReporterOptions } from '../report/train-reporter';
-import type { DerivedFiles } from '../train/run-files';
+import type { DerivedFiles } from '../train/store/run-store';
 import type { RunArgs } from '../train/run-record';
 import { runTraining, type RunOutcome, type RunRequest } from '../train/run-training';
 import type { StopController } from './stop-controller';

@@ -8,12 +8,12 @@ import type { BatchNormParams } from '../model/batchnorm-params';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
 import type { EpochMetrics } from '../train/epoch-metrics';
 import type { RunArgs } from '../train/run-record';
+import { COMPARE_JSON, COMPARE_SVG } from '../train/store/layout';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { renderCompareSvg } from './plots';
 import { finalLines } from './train-lines';
 
-export const COMPARE_JSON = 'compare.json';
-export const COMPARE_SVG = 'compare.svg';
+export { COMPARE_JSON, COMPARE_SVG };
 
 /** What compare needs of one finished run. */
 export interface VariantRun {

@@ -15,13 +15,12 @@ import {
   type SweepAxis,
 } from '../train/sweep';
 import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../train/learning';
+import { SWEEP_JSON, SWEEP_MD, SWEEP_SVG } from '../train/store/layout';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { renderSweepSvg } from './plots';
 import { markdownTable } from './markdown';
 
-export const SWEEP_JSON = 'sweep.json';
-export const SWEEP_MD = 'sweep.md';
-export const SWEEP_SVG = 'sweep.svg';
+export { SWEEP_JSON, SWEEP_MD, SWEEP_SVG };
 
 /** Per variant (the cells that differ only in lr and seed): the highest lr at which every cell learned. */
 export interface LearningRateLimit {

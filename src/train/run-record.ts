@@ -1,20 +1,16 @@
 /**
- * run.json: the arguments that define a run, written when the run starts and read back by
- * --resume, evaluate, inspect-params and report. The file is validated field by field when
- * read, since a user may have edited it: a bad field is one line naming it.
+ * The arguments that define a run, as run.json records them (the store, store/run-record-file.ts,
+ * writes and reads the file): their checks field by field, since a user may have edited the
+ * file, so that a bad field is one line naming it.
  *
  * The model variant (model/variant.ts) is part of the arguments. Records written before the
  * variants existed lack those fields; they are the book's LeNet-BN, and read back as such.
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { DataError } from '../errors';
 import { MODEL_IMPLS } from '../model/impls';
 import { BN_MODES, BN_POSITIONS, bookVariant, isDropoutRate, isPositionList, VARIANT_FIELDS, variantConflict, type ModelVariant } from '../model/variant';
-import { writeJsonAtomic } from '../util/atomic-file';
 
-export const RUN_FILE = 'run.json';
-const FORMAT = 'bnlenet-run/1';
+export const RUN_FORMAT = 'bnlenet-run/1';
+const FORMAT = RUN_FORMAT;
 
 /** The arguments that define a run (the model variant among them); resuming reuses them. */
 export interface RunArgs extends ModelVariant {
@@ -95,35 +91,6 @@ export function completeRunArgs(args: RunArgs): RunArgs {
     if (rule.variant && completed[field] === undefined) completed[field] = book[field as keyof ModelVariant];
   }
   return completed as unknown as RunArgs;
-}
-
-export async function readRunRecord(dir: string): Promise<RunRecord> {
-  const file = path.join(dir, RUN_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new DataError(`${file} is missing: that is not a bnlenet run dir`, 'pass a run dir made by `bnlenet train`');
-    }
-    throw new DataError(`${file} cannot be read (${(err as Error).message})`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new DataError(`${file} is corrupt (not valid JSON)`, 'restore it, or start a new run');
-  }
-  const problem = runRecordProblem(parsed);
-  if (problem) throw new DataError(`${file} ${problem}`, 'restore the file as the run wrote it, or start a new run');
-  const record = parsed as RunRecord;
-  return { ...record, args: completeRunArgs(record.args) };
-}
-
-export async function writeRunRecord(dir: string, args: RunArgs): Promise<void> {
-  const record: RunRecord = { format: FORMAT, createdAt: new Date().toISOString(), args };
-  await writeJsonAtomic(path.join(dir, RUN_FILE), record);
 }
 
 /** The first defining field on which two runs' arguments differ, or undefined; records older than the variants count as the book's. */

@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { BATCHNORM_IMPLS } from '../../model/impls';
-import { defaultRunDir } from '../../train/run-dir';
+import { defaultRunDir } from '../../train/store/run-dir';
 import type { StopController } from '../stop-controller';
 import { addDirOptions, addTrainOptions, validateTrainFlags, type TrainFlags } from '../train-options';
 import { withExamples } from '../help';

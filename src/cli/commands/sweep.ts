@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../errors';
 import { variantConflict } from '../../model/variant';
-import { defaultRunDir } from '../../train/run-dir';
+import { defaultRunDir } from '../../train/store/run-dir';
 import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/learning';
 import { cellLabel, SWEEP_AXES, type Shard } from '../../train/sweep';
 import { pathValue } from '../flags';

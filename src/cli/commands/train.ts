@@ -4,7 +4,7 @@
  * stays fast.
  */
 import { Command } from 'commander';
-import { defaultRunDir } from '../../train/run-dir';
+import { defaultRunDir } from '../../train/store/run-dir';
 import { withExamples } from '../help';
 import type { StopController } from '../stop-controller';
 import { addDirOptions, addTrainOptions, outputMode, runArgsFromFlags, validateTrainFlags, type TrainFlags } from '../train-options';

@@ -9,12 +9,10 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { DataError } from '../errors';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
+import { DataError } from '../../errors';
+import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-file';
 import { weightsAreFinite } from './checkpoint';
-
-export const MODEL_FILE = 'model.json';
-export const WEIGHTS_FILE = 'weights.bin';
+import { MODEL_FILE, WEIGHTS_FILE } from './layout';
 
 /** What model.json says of its weights. */
 export interface ModelMarker {
@@ -25,7 +23,7 @@ export interface ModelMarker {
 
 type ModelFileJson = tf.io.ModelJSON & { bnlenet?: ModelMarker };
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Writes weights.bin, then model.json naming them; `epoch` is how many epochs they have seen. */
 export async function writeModelFiles(dir: string, artifacts: tf.io.ModelArtifacts & { weightData: ArrayBuffer }, epoch: number): Promise<void> {
@@ -90,13 +88,4 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     },
     marker: json.bnlenet,
   };
-}
-
-/** Reads only model.json's marker (cheap); undefined when there is no model or no marker. */
-export async function readModelMarker(dir: string): Promise<ModelMarker | undefined> {
-  try {
-    return (JSON.parse(await fs.readFile(path.join(dir, MODEL_FILE), 'utf8')) as ModelFileJson).bnlenet;
-  } catch {
-    return undefined;
-  }
 }

@@ -7,13 +7,14 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DataError } from '../errors';
-import { writeJsonAtomic } from '../util/atomic-file';
-import { createEmptyDir, readMetrics, SUMMARY_FILE } from './run-dir';
-import { completeRunArgs, RUN_FILE, runRecordProblem, type RunArgs } from './run-record';
-import type { RunOutcome, Summary } from './run-training';
+import { DataError } from '../../errors';
+import { writeJsonAtomic } from '../../util/atomic-file';
+import { completeRunArgs, RUN_FORMAT, runRecordProblem, type RunArgs } from '../run-record';
+import type { RunOutcome, Summary } from '../run-training';
+import { PLAN_FILE, RUN_FILE, SUMMARY_FILE } from './layout';
+import { readMetrics } from './metrics-file';
+import { createEmptyDir } from './run-dir';
 
-export const PLAN_FILE = 'plan.json';
 const FORMAT = 'bnlenet-set/1';
 
 export interface PlannedRun {
@@ -42,27 +43,37 @@ export async function createRunSet<S extends object>(dir: string, kind: string, 
   return plan;
 }
 
+/** How to get past a plan.json that cannot be read, for each kind of set. */
+function planWayOut(dir: string, kind: string): string {
+  return kind === 'sweep'
+    ? `restore it, or remove it and rerun \`bnlenet sweep --out ${dir}\` with the sweep's own lists: plan.json is rebuilt from the cells that match them`
+    : `restore it, or start a new \`bnlenet ${kind}\` in another dir`;
+}
+
 export async function readRunSet<S extends object>(dir: string, kind: string): Promise<RunSetPlan<S>> {
   const file = path.join(dir, PLAN_FILE);
   let plan: RunSetPlan<S>;
   try {
     plan = JSON.parse(await fs.readFile(file, 'utf8')) as RunSetPlan<S>;
   } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR';
-    throw new DataError(
-      `${file} is ${missing ? `missing: that is not a bnlenet ${kind} dir` : 'corrupt (not valid JSON)'}`,
-      `pass a dir made by \`bnlenet ${kind}\``,
-    );
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new DataError(`${file} is missing: that is not a bnlenet ${kind} dir`, `pass a dir made by \`bnlenet ${kind}\``);
+    }
+    throw new DataError(`${file} is corrupt (not valid JSON)`, planWayOut(dir, kind));
   }
-  if (plan.format !== FORMAT || !Array.isArray(plan.runs) || typeof plan.settings !== 'object') {
-    throw new DataError(`${file} is corrupt or of another format (expected ${FORMAT})`, `pass a dir made by \`bnlenet ${kind}\``);
+  if (typeof plan !== 'object' || plan === null || plan.format !== FORMAT || !Array.isArray(plan.runs) || typeof plan.settings !== 'object' || plan.settings === null) {
+    throw new DataError(`${file} is corrupt or of another format (expected ${FORMAT})`, planWayOut(dir, kind));
   }
   if (plan.kind !== kind) {
     throw new DataError(`${dir} was made by \`bnlenet ${plan.kind}\`, not \`bnlenet ${kind}\``, `continue it with \`bnlenet ${plan.kind} --resume ${dir}\``);
   }
   for (const run of plan.runs) {
-    const problem = typeof run.name === 'string' && /^[\w.=,+-]+$/.test(run.name) ? runRecordProblem({ format: 'bnlenet-run/1', args: run.args }) : 'has a bad run name';
-    if (problem) throw new DataError(`${file}: run ${JSON.stringify(run.name)} ${problem.replace(/^has args/, 'has')}`, 'restore plan.json as the command wrote it');
+    const problem =
+      typeof run === 'object' && run !== null && typeof run.name === 'string' && /^[\w.=,+-]+$/.test(run.name)
+        ? runRecordProblem({ format: RUN_FORMAT, args: run.args })
+        : 'has a bad run name';
+    if (problem) throw new DataError(`${file}: run ${JSON.stringify(run?.name)} ${problem.replace(/^has args/, 'has')}`, planWayOut(dir, kind));
     run.args = completeRunArgs(run.args);
   }
   return plan;
@@ -88,15 +99,31 @@ export async function runProgress(runDir: string): Promise<RunProgress> {
   return (await exists(RUN_FILE)) ? 'started' : 'not-started';
 }
 
-/** A finished run as its files record it (summary.json and metrics.jsonl). */
+/** A finished run as its files record it (summary.json and metrics.jsonl), each checked. */
 export async function readFinishedRun(runDir: string): Promise<RunOutcome> {
   const file = path.join(runDir, SUMMARY_FILE);
+  const hint = `remove it and rebuild it from the checkpoint with \`bnlenet train --resume ${runDir}\``;
   let summary: Summary;
   try {
     summary = JSON.parse(await fs.readFile(file, 'utf8')) as Summary;
   } catch {
-    throw new DataError(`${file} is corrupt (not valid JSON)`, `rebuild it with \`bnlenet train --resume ${runDir}\` after removing it`);
+    throw new DataError(`${file} is corrupt (not valid JSON)`, hint);
   }
-  if (summary.format !== 'bnlenet-summary/1') throw new DataError(`${file} is of another format`);
+  const problem = summaryProblem(summary);
+  if (problem) throw new DataError(`${file} ${problem}`, hint);
+  const record = runRecordProblem({ format: RUN_FORMAT, args: summary.args });
+  if (record) throw new DataError(`${file} ${record}`, hint);
   return { runDir, args: completeRunArgs(summary.args), summary, metrics: await readMetrics(runDir) };
+}
+
+const isNumber = (v: unknown) => typeof v === 'number';
+
+/** What is wrong with a parsed summary.json, or undefined. */
+function summaryProblem(summary: Partial<Summary> | null): string | undefined {
+  if (typeof summary !== 'object' || summary === null) return 'is not a JSON object';
+  if (summary.format !== 'bnlenet-summary/1') return 'is of another format';
+  const final = summary.final as Partial<Record<string, unknown>> | undefined;
+  if (typeof final !== 'object' || final === null || !['loss', 'trainAcc', 'testAcc'].every((k) => isNumber(final[k]))) return 'has no final loss and accuracies';
+  if (!isNumber(summary.examplesPerSec) || typeof summary.backend?.device !== 'string' || !Array.isArray(summary.batchNorm)) return 'is incomplete';
+  return undefined;
 }
