@@ -14,10 +14,12 @@ import { hasBatchNorm } from '../model/impls';
 import { createDownloadReporter } from '../report/download-progress';
 import { buildSweepSummary, sweepLines, SWEEP_JSON, SWEEP_MD, SWEEP_SVG, writeSweepFiles, type SweepSummary } from '../report/sweep';
 import { TrainingDivergedError } from '../train/divergence';
-import { DEFINING_FIELDS, differingField } from '../train/run-record';
+import { DEFINING_FIELDS, differingField, type DefiningField } from '../train/run-record';
+import { lockCell } from '../train/store/cell-lock';
 import { clearOutcome, recordOutcome, type CellOutcome } from '../train/store/cell-outcome';
-import { PLAN_FILE } from '../train/store/layout';
-import { createRunSet, readRunSet, runProgress, type RunSetPlan } from '../train/store/run-set';
+import { CELL_LOCK_SUFFIX, PLAN_FILE } from '../train/store/layout';
+import { readRunRecord } from '../train/store/run-record-file';
+import { createRunSet, readRunSet, runProgress, writeRunSetPlan, type RunSetPlan } from '../train/store/run-set';
 import {
   axesOf,
   cellLabel,
@@ -28,6 +30,7 @@ import {
   type CellResult,
   type Shard,
   type SweepAxes,
+  SWEEP_AXES,
 } from '../train/sweep';
 import { throwIfInterrupted } from '../util/abort';
 import type { StopController } from './stop-controller';
@@ -60,14 +63,27 @@ export function requestedCells(flags: SweepFlags) {
   return sweepRuns(sweepAxesOf(flags), (cell) => runArgsFromFlags(cellFlags(flags, cell), cell.impl));
 }
 
-/** Why the plan in a dir is not the sweep the flags ask for, or undefined when it is. */
-function planMismatch(plan: RunSetPlan, flags: SweepFlags): string | undefined {
-  const requested = requestedCells(flags);
-  if (requested.length !== plan.runs.length) return `${plan.runs.length} cells there, ${requested.length} asked for`;
+const flagOf = (field: string) => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * Why the plan in a dir is not the sweep the flags ask for, or undefined when it is. Only
+ * the flags given on the command line are compared (the others are the plan's own), and the
+ * answer names the first that differs.
+ */
+function planMismatch(plan: RunSetPlan, flags: SweepFlags, command: Command): string | undefined {
+  const given = (field: DefiningField) => givenOnCommandLine(command, field);
+  const there = axesOf(plan.runs);
+  const asked = sweepAxesOf(flags);
+  const axes = Object.fromEntries(SWEEP_AXES.map((axis) => [axis, given(axis) ? asked[axis] : there[axis]])) as SweepAxes;
+  const requested = sweepRuns(axes, (cell) => runArgsFromFlags(cellFlags(flags, cell), cell.impl));
+  const list = SWEEP_AXES.find((axis) => JSON.stringify(axes[axis]) !== JSON.stringify(there[axis]));
+  if (list) {
+    const counts = requested.length !== plan.runs.length ? `${plan.runs.length} cells there, ${requested.length} asked for: ` : '';
+    return `${counts}${flagOf(list)} lists ${there[list].join(',')} there, ${axes[list].join(',')} here`;
+  }
   for (const [i, run] of plan.runs.entries()) {
-    const asked = requested[i]!;
-    const field = run.name !== asked.name ? 'name' : differingField(run.args, asked.args);
-    if (field) return `cell ${i + 1} is ${run.name} there, ${asked.name} here${field !== 'name' ? ` (${field} differs)` : ''}`;
+    const field = DEFINING_FIELDS.find((f) => given(f) && JSON.stringify(run.args[f]) !== JSON.stringify(requested[i]!.args[f]));
+    if (field) return `${flagOf(field)} is ${JSON.stringify(run.args[field])} there, ${JSON.stringify(requested[i]!.args[field])} here`;
   }
   return undefined;
 }
@@ -83,19 +99,47 @@ async function openSweep(request: SweepRequest): Promise<RunSetPlan> {
   if (await hasPlan()) {
     const plan = await readRunSet(dir, KIND);
     const named = DEFINING_FIELDS.some((field) => givenOnCommandLine(command, field));
-    const mismatch = named && !request.collect ? planMismatch(plan, flags) : undefined;
+    const mismatch = named && !request.collect ? planMismatch(plan, flags, command) : undefined;
     if (mismatch) throw new UsageError(`--out ${dir} holds another sweep: ${mismatch}`, `${rerun} (its own lists), or choose a new --out`);
     return plan;
   }
   if (request.collect) throw new DataError(`${dir} holds no sweep (no ${PLAN_FILE})`, 'pass the --out of a sweep');
   const entries = await fs.readdir(dir).catch(() => []);
-  if (entries.length > 0) throw new UsageError(`--out ${dir} already holds files, and no sweep`, 'choose a new directory');
+  if (entries.length > 0) return rebuildPlan(request, entries);
   try {
     return await createRunSet(dir, KIND, requestedCells(flags), { axes: sweepAxesOf(flags) });
   } catch (err) {
     if (await hasPlan()) return readRunSet(dir, KIND);
     throw err;
   }
+}
+
+/**
+ * A dir that holds files but no plan.json (deleted by hand): when every entry is a cell of the
+ * sweep the flags ask for (its dir named as that cell, its run.json that cell's arguments) or a
+ * file of the sweep's summary, plan.json is written again from the flags, and the sweep goes on.
+ */
+async function rebuildPlan(request: SweepRequest, entries: string[]): Promise<RunSetPlan> {
+  const { dir, flags } = request;
+  const requested = requestedCells(flags);
+  const own = new Set([SWEEP_JSON, SWEEP_MD, SWEEP_SVG, ...requested.flatMap((run) => [run.name, `${run.name}${CELL_LOCK_SUFFIX}`])]);
+  const strangers = entries.filter((entry) => !own.has(entry) && !entry.startsWith('.'));
+  const cells = requested.filter((run) => entries.includes(run.name));
+  const mismatched = [];
+  for (const run of cells) {
+    const record = await readRunRecord(path.join(dir, run.name)).catch(() => undefined);
+    if (record && differingField(record.args, run.args)) mismatched.push(run.name);
+  }
+  if (strangers.length > 0 || cells.length === 0 || mismatched.length > 0) {
+    const why = mismatched.length > 0 ? `cell ${mismatched[0]} was trained with other arguments` : `${[...strangers, ...entries][0]} is not a cell of the sweep asked for`;
+    throw new UsageError(
+      `--out ${dir} already holds files, and no sweep (no ${PLAN_FILE}): ${why}`,
+      `choose a new directory, or pass the lists and flags its sweep was started with: ${PLAN_FILE} is then rebuilt from its cells`,
+    );
+  }
+  const plan = await writeRunSetPlan(dir, KIND, requested, { axes: sweepAxesOf(flags) });
+  process.stderr.write(`bnlenet: ${dir} had no ${PLAN_FILE}; rebuilt it from the flags, which match its ${cells.length} cell dirs\n`);
+  return plan;
 }
 
 /** One line, whatever the error: a cell's failure goes into a table cell. */
@@ -195,19 +239,41 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
     await writeSweepFiles(request.dir, summary);
     return { summary, results };
   };
+  /** Cells another process was training when this one came to them: neither trained nor failed here. */
+  const busy = new Map<number, number>();
   try {
     for (const index of mine) {
       throwIfInterrupted(stop.signal);
       const planned = plan.runs[index]!;
-      const before = await readCellResult(request.dir, planned);
-      const done = before.status === 'ok' || before.status === 'no-learning' || before.status === 'diverged';
-      if (!done) {
-        const outcome = await trainCell(stop, request, plan, index, loadData, (backend ??= await request.backend()));
-        if (outcome) unrecorded.set(planned.name, outcome);
+      const cellDir = path.join(request.dir, planned.name);
+      const lock = await lockCell(cellDir);
+      if (!lock.held) {
+        busy.set(index, lock.pid);
+        const label = cellLabel(planned.args, varyingAxes(axesOf(plan.runs)));
+        const line = `cell ${index + 1}/${of}${label ? `: ${label}` : ''}: skipped, being trained by another bnlenet (pid ${lock.pid}) in this dir`;
+        if (mode === 'json') out(JSON.stringify({ event: 'cell', index: index + 1, of, name: planned.name, status: 'busy', pid: lock.pid }));
+        if (mode === 'text') out(line);
+        continue;
       }
-      const result = done ? before : await resultOf(planned);
-      if (mode === 'json') out(JSON.stringify({ event: 'cell', index: index + 1, of, ...result, earlier: done }));
-      if (mode === 'text') out(cellLine(result, index, of, plan, done));
+      try {
+        // Read under the lock: another process may have finished the cell meanwhile.
+        const before = await readCellResult(request.dir, planned);
+        const done = before.status === 'ok' || before.status === 'no-learning' || before.status === 'diverged';
+        if (before.broken) {
+          // Its files do not read back (a truncated checkpoint, an outcome.json that is not one): start it again.
+          if (mode === 'text') out(`cell ${index + 1}/${of}: ${planned.name} is broken (${before.message}); training it again from the start`);
+          await fs.rm(cellDir, { recursive: true, force: true });
+        }
+        if (!done) {
+          const outcome = await trainCell(stop, request, plan, index, loadData, (backend ??= await request.backend()));
+          if (outcome) unrecorded.set(planned.name, outcome);
+        }
+        const result = done ? before : await resultOf(planned);
+        if (mode === 'json') out(JSON.stringify({ event: 'cell', index: index + 1, of, ...result, earlier: done }));
+        if (mode === 'text') out(cellLine(result, index, of, plan, done));
+      } finally {
+        await lock.release();
+      }
     }
   } catch (err) {
     if (!(err instanceof InterruptedError)) throw err;
@@ -215,20 +281,35 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
     throw new InterruptedError(err.message, `continue it with \`bnlenet sweep --out ${request.dir}${request.shard ? ` --shard ${request.shard.index}/${request.shard.of}` : ''}\``);
   }
   const { summary, results } = await summarize();
+  // This command answers for the cells it was to train (all of them when collecting), and a
+  // shard speaks only of its own.
+  const answerable = request.collect ? results : results.filter((_, i) => mine.includes(i) && !busy.has(i));
+  const spoken = request.shard && !request.collect ? buildSweepSummary(axesOf(plan.runs), answerable) : summary;
   if (mode === 'json') out(JSON.stringify({ event: 'sweep', dir: request.dir, ...summary }));
   else {
     if (mode === 'text') out('');
-    for (const line of sweepLines(summary)) out(line);
+    const shard = request.shard && `shard ${request.shard.index}/${request.shard.of}`;
+    if (spoken !== summary && answerable.length === 0) out(`${shard} holds none of the sweep's ${of} cells`);
+    else {
+      if (spoken !== summary) out(`${shard}, its ${answerable.length} cells:`);
+      for (const line of sweepLines(spoken)) out(line);
+    }
     if (mode === 'text') out(`saved ${SWEEP_JSON}, ${SWEEP_MD} and ${SWEEP_SVG} in ${request.dir}`);
   }
-  // This command answers for the cells it was to train (all of them when collecting).
-  const answerable = request.collect ? results : results.filter((_, i) => mine.includes(i));
   const unfinished = answerable.filter((r) => r.status === 'failed' || r.status === 'pending');
   if (unfinished.length > 0) {
     throw new BnlenetError(
       `${unfinished.length} of ${answerable.length} cells ${request.collect ? 'failed or are pending' : 'failed'}: ${unfinished.map((r) => `${r.name} (${r.status})`).join(', ')}`,
       1,
       `see ${path.join(request.dir, SWEEP_MD)}; rerun \`bnlenet sweep --out ${request.dir}\` to train them again`,
+    );
+  }
+  if (busy.size > 0) {
+    const pids = [...new Set(busy.values())].join(', ');
+    throw new BnlenetError(
+      `${busy.size} of ${mine.length} cells were being trained by another bnlenet sweep in ${request.dir} (pid ${pids}) and were left to it`,
+      1,
+      `rerun \`bnlenet sweep --out ${request.dir}\` once it has finished, to collect them`,
     );
   }
   return summary;

@@ -61,7 +61,7 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
       loadData: request.loadData ?? ((dataDir, signal) => prepareDataset({ dataDir, mirrors: request.mirrors, onEvent, signal })),
       observer: reporter.observer(),
       derived: curvesOnly(),
-      onStart: ({ args, examples, resumedAt }) =>
+      onStart: ({ args, examples, resumedAt, repairs }) => {
         reporter.started({
           runDir,
           impl: args.impl,
@@ -73,8 +73,11 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
           lr: args.lr,
           seed: args.seed,
           resumedAt,
-        }),
+        });
+        for (const repair of repairs) reporter.note(`repaired ${repair}`);
+      },
     });
+    if (outcome.recovered) for (const repair of outcome.repairs ?? []) reporter.note(`repaired ${repair}`);
     if (outcome.recovered) {
       reporter.note(`every epoch of ${runDir} had been trained; its model, metrics and summary were brought up to date from its checkpoint`);
     }

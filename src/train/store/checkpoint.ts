@@ -219,7 +219,6 @@ function checkpointShapeProblem(parsed: CheckpointFile): string | undefined {
   const position = parsed.position as Partial<RunPosition> | undefined;
   if (typeof position !== 'object' || position === null) return 'no position';
   if (!isCount(position.epoch) || position.epoch! < 1 || !isCount(position.nextBatch) || !Array.isArray(position.metrics)) return 'a bad position';
-  if (position.metrics.length !== position.epoch! - 1) return 'a position whose metrics do not match its epoch';
   if (typeof parsed.model?.weightData !== 'string' || !Array.isArray(parsed.model.weightSpecs)) return 'no model weights';
   if (!Array.isArray(parsed.optimizer)) return 'no optimizer state';
   if (parsed.logDigests !== undefined) {

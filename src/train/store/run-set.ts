@@ -38,6 +38,11 @@ export type RunProgress = 'done' | 'started' | 'not-started';
 
 export async function createRunSet<S extends object>(dir: string, kind: string, runs: PlannedRun[], settings: S): Promise<RunSetPlan<S>> {
   await createEmptyDir(dir, `continue it with \`bnlenet ${kind} --resume ${dir}\``);
+  return writeRunSetPlan(dir, kind, runs, settings);
+}
+
+/** Writes plan.json into an existing dir (a new set's, or one whose plan.json was lost). */
+export async function writeRunSetPlan<S extends object>(dir: string, kind: string, runs: PlannedRun[], settings: S): Promise<RunSetPlan<S>> {
   const plan: RunSetPlan<S> = { format: FORMAT, kind, createdAt: new Date().toISOString(), runs, settings };
   await writeJsonAtomic(path.join(dir, PLAN_FILE), plan);
   return plan;
