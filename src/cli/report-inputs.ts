@@ -18,7 +18,7 @@ import { readMetrics } from '../train/store/metrics-file';
 import { DEFAULT_RECOMPUTE_IMAGES } from '../train/recompute-stats';
 import { readRunRecord } from '../train/store/run-record-file';
 import type { Summary } from '../train/run-training';
-import { evaluateSavedRun } from './inspect-actions';
+import { evaluateSavedRun } from '../train/evaluate-saved';
 
 /** Sources off: only the data dir itself is read, nothing is copied or downloaded. */
 const NO_FETCH_ENV = { ...process.env, BNLENET_SYSTEM_DATA_DIR: '', BNLENET_PUBLIC_MIRRORS: '' };

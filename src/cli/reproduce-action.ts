@@ -24,7 +24,7 @@ import {
 } from '../report/reproduce-report';
 import { DEFAULT_RECOMPUTE_IMAGES } from '../train/recompute-stats';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
-import { evaluateSavedRun } from './inspect-actions';
+import { evaluateSavedRun } from '../train/evaluate-saved';
 import { openVariantSet, trainAndCompare } from './compare-action';
 import { provenance } from './provenance';
 import type { StopController } from './stop-controller';
