@@ -12,14 +12,14 @@ import type { BackendInfo } from '../engine/backend';
 import { BnlenetError, DataError, InterruptedError, UsageError } from '../errors';
 import { hasBatchNorm } from '../model/impls';
 import { createDownloadReporter } from '../report/download-progress';
-import { buildSweepSummary, sweepLines, SWEEP_JSON, SWEEP_MD, SWEEP_SVG, writeSweepFiles, type SweepSummary } from '../report/sweep';
-import { TrainingDivergedError } from '../train/divergence';
+import { sweepLines, sweepMarkdown, sweepSvg, SWEEP_JSON, SWEEP_MD, SWEEP_SVG } from '../report/sweep';
+import { trainRunSet, type RunSetTrained } from '../train/run-set-training';
+import { writeSweepFiles } from '../train/store/set-files';
+import { buildSweepSummary, type SweepSummary } from '../train/sweep-summary';
 import { DEFINING_FIELDS, differingField, type DefiningField } from '../train/run-record';
-import { lockCell } from '../train/store/cell-lock';
-import { clearOutcome, recordOutcome, type CellOutcome } from '../train/store/cell-outcome';
 import { CELL_LOCK_SUFFIX, PLAN_FILE } from '../train/store/layout';
 import { readRunRecord } from '../train/store/run-record-file';
-import { createRunSet, readRunSet, runProgress, writeRunSetPlan, type RunSetPlan } from '../train/store/run-set';
+import { createRunSet, readRunSet, writeRunSetPlan, type RunSetPlan } from '../train/store/run-set';
 import {
   axesOf,
   cellLabel,
@@ -32,7 +32,6 @@ import {
   type SweepAxes,
   SWEEP_AXES,
 } from '../train/sweep';
-import { throwIfInterrupted } from '../util/abort';
 import type { StopController } from './stop-controller';
 import { givenOnCommandLine, outputMode, runArgsFromFlags, type SweepFlags, type TrainFlags } from './train-options';
 
@@ -142,9 +141,6 @@ async function rebuildPlan(request: SweepRequest, entries: string[]): Promise<Ru
   return plan;
 }
 
-/** One line, whatever the error: a cell's failure goes into a table cell. */
-const oneLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-
 /** A data loader that loads each data dir once for all the cells. */
 function sharedData(flags: SweepFlags, text: boolean) {
   const loads = new Map<string, Promise<FashionMnist>>();
@@ -164,45 +160,6 @@ function sharedData(flags: SweepFlags, text: boolean) {
     }
     return load;
   };
-}
-
-/**
- * Trains (or resumes) one cell. A diverged or failed run is recorded as the cell's outcome,
- * not thrown; an outcome that cannot be recorded (the cell's dir cannot be written) is
- * returned, for this command's summary to show.
- */
-async function trainCell(
-  stop: StopController,
-  request: SweepRequest,
-  plan: RunSetPlan,
-  index: number,
-  loadData: ReturnType<typeof sharedData>,
-  backend: BackendInfo,
-): Promise<CellOutcome | undefined> {
-  const planned = plan.runs[index]!;
-  const cellDir = path.join(request.dir, planned.name);
-  await clearOutcome(cellDir).catch(() => undefined);
-  const started = (await runProgress(cellDir)) === 'started';
-  const { trainRun } = require('./train-action') as typeof import('./train-action');
-  const shard = request.shard ? ` --shard ${request.shard.index}/${request.shard.of}` : '';
-  try {
-    await trainRun(stop, backend, {
-      runDir: cellDir,
-      args: started ? undefined : planned.args,
-      mode: 'none',
-      reporter: { showBar: outputMode(request.flags) === 'text' && Boolean(process.stderr.isTTY) },
-      resumeCommand: `bnlenet sweep --out ${request.dir}${shard}`,
-      loadData,
-    });
-  } catch (err) {
-    if (err instanceof InterruptedError) throw err;
-    const outcome: CellOutcome =
-      err instanceof TrainingDivergedError
-        ? { status: 'diverged', message: `in epoch ${err.epoch}`, epoch: err.epoch }
-        : { status: 'failed', message: oneLine(err) };
-    return recordOutcome(cellDir, outcome).then(() => undefined, () => outcome);
-  }
-  return undefined;
 }
 
 function cellLine(result: CellResult, index: number, of: number, plan: RunSetPlan, before: boolean): string {
@@ -226,63 +183,56 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
   }
   const loadData = sharedData(request.flags, mode === 'text');
   let backend: BackendInfo | undefined;
-  /** Outcomes that could not be written into their cell's dir, by cell name. */
-  const unrecorded = new Map<string, CellOutcome>();
-  const resultOf = async (planned: RunSetPlan['runs'][number]): Promise<CellResult> => {
-    const result = await readCellResult(request.dir, planned);
-    const outcome = unrecorded.get(planned.name);
-    return outcome && result.status === 'pending' ? { ...result, status: outcome.status, message: outcome.message } : result;
-  };
+  const shardFlag = request.shard ? ` --shard ${request.shard.index}/${request.shard.of}` : '';
+  const label = (args: CellResult['args']) => cellLabel(args, varyingAxes(axesOf(plan.runs)));
+  let trained: RunSetTrained | undefined;
   const summarize = async () => {
-    const results = await Promise.all(plan.runs.map(resultOf));
+    const results = trained ? await trained.results() : await Promise.all(plan.runs.map((planned) => readCellResult(request.dir, planned)));
     const summary = buildSweepSummary(axesOf(plan.runs), results);
-    await writeSweepFiles(request.dir, summary);
+    await writeSweepFiles(request.dir, summary, sweepMarkdown(summary), await sweepSvg(summary));
     return { summary, results };
   };
-  /** Cells another process was training when this one came to them: neither trained nor failed here. */
-  const busy = new Map<number, number>();
   try {
-    for (const index of mine) {
-      throwIfInterrupted(stop.signal);
-      const planned = plan.runs[index]!;
-      const cellDir = path.join(request.dir, planned.name);
-      const lock = await lockCell(cellDir);
-      if (!lock.held) {
-        busy.set(index, lock.pid);
-        const label = cellLabel(planned.args, varyingAxes(axesOf(plan.runs)));
-        const line = `cell ${index + 1}/${of}${label ? `: ${label}` : ''}: skipped, being trained by another bnlenet (pid ${lock.pid}) in this dir`;
-        if (mode === 'json') out(JSON.stringify({ event: 'cell', index: index + 1, of, name: planned.name, status: 'busy', pid: lock.pid }));
-        if (mode === 'text') out(line);
-        continue;
-      }
-      try {
-        // Read under the lock: another process may have finished the cell meanwhile.
-        const before = await readCellResult(request.dir, planned);
-        const done = before.status === 'ok' || before.status === 'no-learning' || before.status === 'diverged';
-        if (before.broken) {
-          // Its files do not read back (a truncated checkpoint, an outcome.json that is not one): start it again.
-          if (mode === 'text') out(`cell ${index + 1}/${of}: ${planned.name} is broken (${before.message}); training it again from the start`);
-          await fs.rm(cellDir, { recursive: true, force: true });
-        }
-        if (!done) {
-          const outcome = await trainCell(stop, request, plan, index, loadData, (backend ??= await request.backend()));
-          if (outcome) unrecorded.set(planned.name, outcome);
-        }
-        const result = done ? before : await resultOf(planned);
-        if (mode === 'json') out(JSON.stringify({ event: 'cell', index: index + 1, of, ...result, earlier: done }));
-        if (mode === 'text') out(cellLine(result, index, of, plan, done));
-      } finally {
-        await lock.release();
-      }
-    }
+    trained = await trainRunSet({
+      dir: request.dir,
+      plan,
+      indices: mine,
+      failures: 'record',
+      signal: stop.signal,
+      train: async (run, args) => {
+        // TensorFlow.js is loaded only when a cell trains.
+        const { trainRun } = require('./reported-run') as typeof import('./reported-run');
+        return trainRun(stop, (backend ??= await request.backend()), {
+          runDir: run.runDir,
+          args,
+          mode: 'none',
+          reporter: { showBar: mode === 'text' && Boolean(process.stderr.isTTY) },
+          resumeCommand: `bnlenet sweep --out ${request.dir}${shardFlag}`,
+          loadData,
+        });
+      },
+      onBusy: (run, pid) => {
+        const named = label(run.planned.args);
+        if (mode === 'json') out(JSON.stringify({ event: 'cell', index: run.index + 1, of, name: run.planned.name, status: 'busy', pid }));
+        if (mode === 'text') out(`cell ${run.index + 1}/${of}${named ? `: ${named}` : ''}: skipped, being trained by another bnlenet (pid ${pid}) in this dir`);
+      },
+      onBroken: (run, why) => {
+        if (mode === 'text') out(`cell ${run.index + 1}/${of}: ${run.planned.name} is broken (${why}); training it again from the start`);
+      },
+      onResult: (run, result, earlier) => {
+        if (mode === 'json') out(JSON.stringify({ event: 'cell', index: run.index + 1, of, ...result, earlier }));
+        if (mode === 'text') out(cellLine(result, run.index, of, plan, earlier));
+      },
+    });
   } catch (err) {
     if (!(err instanceof InterruptedError)) throw err;
     await summarize();
-    throw new InterruptedError(err.message, `continue it with \`bnlenet sweep --out ${request.dir}${request.shard ? ` --shard ${request.shard.index}/${request.shard.of}` : ''}\``);
+    throw new InterruptedError(err.message, `continue it with \`bnlenet sweep --out ${request.dir}${shardFlag}\``);
   }
   const { summary, results } = await summarize();
   // This command answers for the cells it was to train (all of them when collecting), and a
   // shard speaks only of its own.
+  const busy = trained?.busy ?? new Map<number, number>();
   const answerable = request.collect ? results : results.filter((_, i) => mine.includes(i) && !busy.has(i));
   const spoken = request.shard && !request.collect ? buildSweepSummary(axesOf(plan.runs), answerable) : summary;
   if (mode === 'json') out(JSON.stringify({ event: 'sweep', dir: request.dir, ...summary }));

@@ -10,7 +10,8 @@ import { CURVES_FILE } from './run-plots';
 import { recipeText } from './train-lines';
 import { REPRODUCE_JSON, REPRODUCE_MD } from '../train/store/layout';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
-import { COMPARE_SVG, differencesText, type Comparison } from './compare';
+import type { Comparison } from '../train/comparison';
+import { COMPARE_SVG, differencesText } from './compare';
 import { markdownTable as table } from './markdown';
 import {
   BOOK,
@@ -21,7 +22,7 @@ import {
   testAccLabel,
   type CheckResult,
   type Tolerances,
-} from './reproduce-figures';
+} from '../train/reproduce-checks';
 
 export { REPRODUCE_MD as REPORT_FILE, REPRODUCE_JSON as REPORT_JSON };
 

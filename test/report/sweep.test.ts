@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { bookVariant } from '../../src/model/variant';
 import { renderSweepSvg } from '../../src/report/plots';
-import { buildSweepSummary, sweepLines, sweepMarkdown, writeSweepFiles } from '../../src/report/sweep';
+import { sweepLines, sweepMarkdown, sweepSvg } from '../../src/report/sweep';
+import { writeSweepFiles } from '../../src/train/store/set-files';
+import { buildSweepSummary } from '../../src/train/sweep-summary';
 import type { RunArgs } from '../../src/train/run-record';
 import type { CellResult, CellStatus, SweepAxes } from '../../src/train/sweep';
 import { tempDir } from '../helpers/temp-dir';
@@ -71,7 +73,7 @@ test('sweep.md has the learning-rate limits and one table row per cell; sweep.sv
   assert.equal(md.split('\n').filter((l) => l.startsWith('| [')).length, 12);
 
   const dir = tempDir(t);
-  await writeSweepFiles(dir, summary);
+  await writeSweepFiles(dir, summary, md, await sweepSvg(summary));
   assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'sweep.json'), 'utf8')), JSON.parse(JSON.stringify(summary)));
   const points = byRole(parseSvgDocument(readFileSync(path.join(dir, 'sweep.svg'), 'utf8')), 'point');
   // 11 cells have a status to plot (the pending one has none), in two panels.

@@ -43,7 +43,7 @@ export function trainCommand(stop: StopController): Command {
       validateTrainFlags(flags, cmd, [flags.impl]);
       // Loaded here, not at the top: they pull in TensorFlow.js.
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
-      const { trainRun } = require('../train-action') as typeof import('../train-action');
+      const { trainRun } = require('../reported-run') as typeof import('../reported-run');
       const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
       await trainRun(stop, backend, {
         runDir: flags.resume ?? flags.out ?? defaultRunDir(flags.impl),

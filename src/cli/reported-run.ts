@@ -1,5 +1,5 @@
 /**
- * The part of `train` (and of compare and reproduce, run by run) that needs TensorFlow.js,
+ * One training run wired to its reporter (`train`'s, and each run of compare, reproduce and sweep),
  * loaded lazily by the commands: wires the data layer, the training run and the reporter
  * together, and turns the run's stop into the line that says how to continue it.
  */
