@@ -1,6 +1,7 @@
 /**
  * A sweep: every combination of a few arguments' values, each a "cell" trained as an ordinary
- * run dir inside a run set (run-set.ts), and what became of each cell.
+ * run dir inside a run set (store/run-set.ts, trained by run-set-training.ts), and what
+ * became of each cell.
  *
  * A cell's status follows from its files, so that a sweep can be rerun, sharded over
  * machines and collected from their dirs:
