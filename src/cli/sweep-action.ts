@@ -1,25 +1,23 @@
 /**
- * `bnlenet sweep`: trains every combination of the list values as cells of a run set in
- * --out (resumable: rerunning skips finished cells and resumes an interrupted one), or only a
- * shard's cells, or (--collect) none; then writes sweep.json, sweep.md and sweep.svg from the
- * cells present. TensorFlow.js is loaded only when a cell trains.
+ * `bnlenet sweep`, loaded lazily by the command: opens the sweep's plan (train/sweep-plan.ts),
+ * has train/ train this command's cells (trainRunSet: every cell, a shard's, or with --collect
+ * none), prints a line per cell, and has the store write sweep.json, sweep.md and sweep.svg
+ * from the cells present. TensorFlow.js is loaded only when a cell trains.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { prepareDataset, type FashionMnist } from '../data';
 import type { BackendInfo } from '../engine/backend';
-import { BnlenetError, DataError, InterruptedError, UsageError } from '../errors';
+import { BnlenetError, InterruptedError } from '../errors';
 import { hasBatchNorm } from '../model/impls';
 import { createDownloadReporter } from '../report/download-progress';
 import { sweepLines, sweepMarkdown, sweepSvg, SWEEP_JSON, SWEEP_MD, SWEEP_SVG } from '../report/sweep';
 import { trainRunSet, type RunSetTrained } from '../train/run-set-training';
 import { writeSweepFiles } from '../train/store/set-files';
 import { buildSweepSummary, type SweepSummary } from '../train/sweep-summary';
-import { DEFINING_FIELDS, differingField, type DefiningField } from '../train/run-record';
-import { CELL_LOCK_SUFFIX, PLAN_FILE } from '../train/store/layout';
-import { readRunRecord } from '../train/store/run-record-file';
-import { createRunSet, readRunSet, writeRunSetPlan, type RunSetPlan } from '../train/store/run-set';
+import { PLAN_FILE } from '../train/store/layout';
+import type { RunSetPlan } from '../train/store/run-set';
+import { openSweepPlan } from '../train/sweep-plan';
 import {
   axesOf,
   cellLabel,
@@ -30,12 +28,9 @@ import {
   type CellResult,
   type Shard,
   type SweepAxes,
-  SWEEP_AXES,
 } from '../train/sweep';
 import type { StopController } from './stop-controller';
 import { givenOnCommandLine, outputMode, runArgsFromFlags, type SweepFlags, type TrainFlags } from './train-options';
-
-const KIND = 'sweep';
 
 export interface SweepRequest {
   flags: SweepFlags;
@@ -62,83 +57,16 @@ export function requestedCells(flags: SweepFlags) {
   return sweepRuns(sweepAxesOf(flags), (cell) => runArgsFromFlags(cellFlags(flags, cell), cell.impl));
 }
 
-const flagOf = (field: string) => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
-/**
- * Why the plan in a dir is not the sweep the flags ask for, or undefined when it is. Only
- * the flags given on the command line are compared (the others are the plan's own), and the
- * answer names the first that differs.
- */
-function planMismatch(plan: RunSetPlan, flags: SweepFlags, command: Command): string | undefined {
-  const given = (field: DefiningField) => givenOnCommandLine(command, field);
-  const there = axesOf(plan.runs);
-  const asked = sweepAxesOf(flags);
-  const axes = Object.fromEntries(SWEEP_AXES.map((axis) => [axis, given(axis) ? asked[axis] : there[axis]])) as SweepAxes;
-  const requested = sweepRuns(axes, (cell) => runArgsFromFlags(cellFlags(flags, cell), cell.impl));
-  const list = SWEEP_AXES.find((axis) => JSON.stringify(axes[axis]) !== JSON.stringify(there[axis]));
-  if (list) {
-    const counts = requested.length !== plan.runs.length ? `${plan.runs.length} cells there, ${requested.length} asked for: ` : '';
-    return `${counts}${flagOf(list)} lists ${there[list].join(',')} there, ${axes[list].join(',')} here`;
-  }
-  for (const [i, run] of plan.runs.entries()) {
-    const field = DEFINING_FIELDS.find((f) => given(f) && JSON.stringify(run.args[f]) !== JSON.stringify(requested[i]!.args[f]));
-    if (field) return `${flagOf(field)} is ${JSON.stringify(run.args[field])} there, ${JSON.stringify(requested[i]!.args[field])} here`;
-  }
-  return undefined;
-}
-
-/**
- * The sweep in `dir`: the one there (checked against the flags when they name cells), or a
- * new one. Concurrent shards starting in one dir may race to create it; the loser reads it.
- */
-async function openSweep(request: SweepRequest): Promise<RunSetPlan> {
-  const { dir, flags, command } = request;
-  const hasPlan = () => fs.access(path.join(dir, PLAN_FILE)).then(() => true, () => false);
-  const rerun = `continue it with \`bnlenet sweep --out ${dir}\``;
-  if (await hasPlan()) {
-    const plan = await readRunSet(dir, KIND);
-    const named = DEFINING_FIELDS.some((field) => givenOnCommandLine(command, field));
-    const mismatch = named && !request.collect ? planMismatch(plan, flags, command) : undefined;
-    if (mismatch) throw new UsageError(`--out ${dir} holds another sweep: ${mismatch}`, `${rerun} (its own lists), or choose a new --out`);
-    return plan;
-  }
-  if (request.collect) throw new DataError(`${dir} holds no sweep (no ${PLAN_FILE})`, 'pass the --out of a sweep');
-  const entries = await fs.readdir(dir).catch(() => []);
-  if (entries.length > 0) return rebuildPlan(request, entries);
-  try {
-    return await createRunSet(dir, KIND, requestedCells(flags), { axes: sweepAxesOf(flags) });
-  } catch (err) {
-    if (await hasPlan()) return readRunSet(dir, KIND);
-    throw err;
-  }
-}
-
-/**
- * A dir that holds files but no plan.json (deleted by hand): when every entry is a cell of the
- * sweep the flags ask for (its dir named as that cell, its run.json that cell's arguments) or a
- * file of the sweep's summary, plan.json is written again from the flags, and the sweep goes on.
- */
-async function rebuildPlan(request: SweepRequest, entries: string[]): Promise<RunSetPlan> {
-  const { dir, flags } = request;
-  const requested = requestedCells(flags);
-  const own = new Set([SWEEP_JSON, SWEEP_MD, SWEEP_SVG, ...requested.flatMap((run) => [run.name, `${run.name}${CELL_LOCK_SUFFIX}`])]);
-  const strangers = entries.filter((entry) => !own.has(entry) && !entry.startsWith('.'));
-  const cells = requested.filter((run) => entries.includes(run.name));
-  const mismatched = [];
-  for (const run of cells) {
-    const record = await readRunRecord(path.join(dir, run.name)).catch(() => undefined);
-    if (record && differingField(record.args, run.args)) mismatched.push(run.name);
-  }
-  if (strangers.length > 0 || cells.length === 0 || mismatched.length > 0) {
-    const why = mismatched.length > 0 ? `cell ${mismatched[0]} was trained with other arguments` : `${[...strangers, ...entries][0]} is not a cell of the sweep asked for`;
-    throw new UsageError(
-      `--out ${dir} already holds files, and no sweep (no ${PLAN_FILE}): ${why}`,
-      `choose a new directory, or pass the lists and flags its sweep was started with: ${PLAN_FILE} is then rebuilt from its cells`,
-    );
-  }
-  const plan = await writeRunSetPlan(dir, KIND, requested, { axes: sweepAxesOf(flags) });
-  process.stderr.write(`bnlenet: ${dir} had no ${PLAN_FILE}; rebuilt it from the flags, which match its ${cells.length} cell dirs\n`);
-  return plan;
+/** The sweep in the dir: the one there (checked against the flags given), or a new one. */
+function openSweep(request: SweepRequest): Promise<RunSetPlan> {
+  return openSweepPlan({
+    dir: request.dir,
+    collect: request.collect,
+    axes: sweepAxesOf(request.flags),
+    given: (field) => givenOnCommandLine(request.command, field),
+    cellsFor: (axes) => sweepRuns(axes, (cell) => runArgsFromFlags(cellFlags(request.flags, cell), cell.impl)),
+    onRebuilt: (cells) => process.stderr.write(`bnlenet: ${request.dir} had no ${PLAN_FILE}; rebuilt it from the flags, which match its ${cells} cell dirs\n`),
+  });
 }
 
 /** A data loader that loads each data dir once for all the cells. */
