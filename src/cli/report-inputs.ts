@@ -5,7 +5,6 @@
  * --data-dir), and says so in the page when that is not there.
  */
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { prepareDataset, type FashionMnist } from '../data';
 import { selectBackend } from '../engine';
 import { BnlenetError } from '../errors';
@@ -13,23 +12,16 @@ import { hasBatchNorm } from '../model/impls';
 import type { RecomputedComparison, RunReportData } from '../report/html/report-data';
 import type { ActivationsRecord } from '../train/activation-probe';
 import { readEpochLog, type ParamsRecord } from '../train/store/epoch-logs';
-import { ACTIVATIONS_LOG, PARAMS_LOG, SUMMARY_FILE } from '../train/store/layout';
+import { ACTIVATIONS_LOG, PARAMS_LOG } from '../train/store/layout';
 import { readMetrics } from '../train/store/metrics-file';
 import { DEFAULT_RECOMPUTE_IMAGES } from '../train/recompute-stats';
 import { readRunRecord } from '../train/store/run-record-file';
-import type { Summary } from '../train/run-training';
+import { readSummary } from '../train/store/run-set';
 import { evaluateSavedRun } from '../train/evaluate-saved';
 
 /** Sources off: only the data dir itself is read, nothing is copied or downloaded. */
 const NO_FETCH_ENV = { ...process.env, BNLENET_SYSTEM_DATA_DIR: '', BNLENET_PUBLIC_MIRRORS: '' };
 
-async function readSummary(dir: string): Promise<Summary | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(path.join(dir, SUMMARY_FILE), 'utf8')) as Summary;
-  } catch {
-    return undefined; // not finished yet (or unreadable: the report is drawn without it)
-  }
-}
 
 /** Loads a data dir for the recomputed statistics, once per report: a compare dir's runs share it. */
 export type ReportDataLoader = (dataDir: string) => Promise<FashionMnist>;

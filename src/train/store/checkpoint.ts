@@ -220,6 +220,9 @@ function checkpointShapeProblem(parsed: CheckpointFile): string | undefined {
   if (typeof position !== 'object' || position === null) return 'no position';
   if (!isCount(position.epoch) || position.epoch! < 1 || !isCount(position.nextBatch) || !Array.isArray(position.metrics)) return 'a bad position';
   if (typeof parsed.model?.weightData !== 'string' || !Array.isArray(parsed.model.weightSpecs)) return 'no model weights';
+  const shapes = parsed.model.weightSpecs.map((spec) => (spec as Partial<tf.io.WeightsManifestEntry> | null)?.shape);
+  if (!shapes.every((shape) => Array.isArray(shape) && shape.every((n) => Number.isSafeInteger(n) && n >= 0))) return 'a weight of no valid shape';
+  if (!Array.isArray(position.metrics) || typeof position.shuffleStateAtEpochStart !== 'number' || typeof position.partial !== 'object' || position.partial === null) return 'a bad position';
   if (!Array.isArray(parsed.optimizer)) return 'no optimizer state';
   if (parsed.logDigests !== undefined) {
     const digests = parsed.logDigests as Partial<Record<string, unknown>>;

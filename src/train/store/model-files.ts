@@ -58,7 +58,14 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is not valid JSON';
     throw new DataError(`${modelPath} ${why}`, hint);
   }
-  const specs = json.weightsManifest?.flatMap((group) => group.weights) ?? [];
+  const manifest = typeof json === 'object' && json !== null ? json.weightsManifest : undefined;
+  if (!Array.isArray(manifest) || !manifest.every((group) => Array.isArray(group?.weights)) || typeof json.modelTopology !== 'object') {
+    throw new DataError(`${modelPath} is not a TensorFlow.js model (no topology or weights manifest)`, hint);
+  }
+  const specs = manifest.flatMap((group) => group.weights);
+  if (!specs.every((spec) => Array.isArray(spec?.shape) && spec.shape.every((n) => Number.isSafeInteger(n) && n >= 0))) {
+    throw new DataError(`${modelPath} has a weight of no valid shape`, hint);
+  }
   let weights: Buffer;
   try {
     weights = await fs.readFile(weightsPath);

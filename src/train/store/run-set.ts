@@ -106,19 +106,28 @@ export async function runProgress(runDir: string): Promise<RunProgress> {
 
 /** A finished run as its files record it (summary.json and metrics.jsonl), each checked. */
 export async function readFinishedRun(runDir: string): Promise<RunOutcome> {
+  const summary = await readSummary(runDir);
+  if (!summary) throw new DataError(`${path.join(runDir, SUMMARY_FILE)} is missing: the run has not finished`, `continue it with \`bnlenet train --resume ${runDir}\``);
+  return { runDir, args: summary.args, summary, metrics: await readMetrics(runDir) };
+}
+
+/** A run's summary.json, checked; undefined when the run has not finished (no summary yet). */
+export async function readSummary(runDir: string): Promise<Summary | undefined> {
   const file = path.join(runDir, SUMMARY_FILE);
   const hint = `remove it and rebuild it from the checkpoint with \`bnlenet train --resume ${runDir}\``;
   let summary: Summary;
   try {
     summary = JSON.parse(await fs.readFile(file, 'utf8')) as Summary;
-  } catch {
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new DataError(`${file} is corrupt (not valid JSON)`, hint);
   }
   const problem = summaryProblem(summary);
   if (problem) throw new DataError(`${file} ${problem}`, hint);
   const record = runRecordProblem({ format: RUN_FORMAT, args: summary.args });
   if (record) throw new DataError(`${file} ${record}`, hint);
-  return { runDir, args: completeRunArgs(summary.args), summary, metrics: await readMetrics(runDir) };
+  return { ...summary, args: completeRunArgs(summary.args) };
 }
 
 const isNumber = (v: unknown) => typeof v === 'number';
