@@ -1,13 +1,13 @@
 /**
- * sweep.json as `report` reads it back: every cell checked (its arguments as run.json's are,
- * its status one of the sweep's, its final figures numbers), so that a hand-edited file is one
- * line naming the cell and the field, never an internal error.
+ * sweep.json as `report` reads it back: every cell checked (its arguments an object with the
+ * impl and lr the chart needs, its status one of the sweep's, its final figures numbers), so
+ * that a hand-edited file is one line naming the cell and the field, never an internal error.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../../errors';
 import { fileSystemError } from '../../util/fs-errors';
-import { RUN_FORMAT, runRecordProblem } from '../run-record';
+import { MODEL_IMPLS } from '../../model/impls';
 import { CELL_STATUSES, type CellStatus } from '../sweep';
 import { SWEEP_JSON } from './layout';
 
@@ -22,8 +22,11 @@ export interface SweepFileCell {
 function cellProblem(cell: unknown): string | undefined {
   if (typeof cell !== 'object' || cell === null) return 'is not an object';
   const c = cell as Partial<Record<keyof SweepFileCell, unknown>>;
-  const args = runRecordProblem({ format: RUN_FORMAT, args: c.args });
-  if (args) return args.replace(/^has no "args" object/, 'has no args object');
+  // The report needs the arguments that tell cells apart; a sweep writes them all.
+  const args = c.args as Record<string, unknown> | null | undefined;
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) return 'has no args object';
+  if (!(MODEL_IMPLS as readonly unknown[]).includes(args.impl)) return `has args.impl ${JSON.stringify(args.impl)}, expected one of ${MODEL_IMPLS.join(', ')}`;
+  if (typeof args.lr !== 'number' || !(args.lr > 0) || !Number.isFinite(args.lr)) return `has args.lr ${JSON.stringify(args.lr)}, expected a finite number > 0`;
   if (typeof c.dir !== 'string' || c.dir === '') return 'has no dir';
   if (!(CELL_STATUSES as readonly unknown[]).includes(c.status)) return `has status ${JSON.stringify(c.status)}, expected one of ${CELL_STATUSES.join(', ')}`;
   if (c.final !== undefined && c.final !== null) {
