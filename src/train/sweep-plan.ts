@@ -44,7 +44,9 @@ function planMismatch(plan: RunSetPlan, request: SweepPlanRequest): string | und
   const requested = request.cellsFor(axes);
   const list = SWEEP_AXES.find((axis) => JSON.stringify(axes[axis]) !== JSON.stringify(there[axis]));
   if (list) {
-    const counts = requested.length !== plan.runs.length ? `${plan.runs.length} cells there, ${requested.length} asked for: ` : '';
+    // The count is the flags' own sweep (their defaults for the lists not given), as a rerun with them would train.
+    const asked = request.cellsFor(request.axes).length;
+    const counts = asked !== plan.runs.length ? `${plan.runs.length} cells there, ${asked} asked for: ` : '';
     return `${counts}${flagOf(list)} lists ${there[list].join(',')} there, ${axes[list].join(',')} here`;
   }
   for (const [i, run] of plan.runs.entries()) {
