@@ -36,11 +36,13 @@ export async function evaluateRun(
       recomputedOver: precise.images,
       batchNormLayers: precise.statistics.length,
     };
-    const line = { run: dir, impl: args.impl, epochs: epochsDone, testLoss: result.loss, testAcc: result.accuracy, ...recomputed };
+    const testLimit = args.testLimit === undefined ? {} : { testLimit: args.testLimit };
+    const line = { run: dir, impl: args.impl, epochs: epochsDone, ...testLimit, testLoss: result.loss, testAcc: result.accuracy, ...recomputed };
     process.stdout.write(`${JSON.stringify(line)}\n`);
     return;
   }
-  process.stdout.write(`run ${dir} (${describeVariant(args)}, ${epochsDone} epochs)\n`);
+  const testImages = args.testLimit === undefined ? '' : `; its test set: the first ${args.testLimit} test images (--test-limit)`;
+  process.stdout.write(`run ${dir} (${describeVariant(args)}, ${epochsDone} epochs${testImages})\n`);
   const figures = (e: Evaluation) => `test loss ${e.loss.toFixed(3)}, test acc ${e.accuracy.toFixed(3)}`;
   if (!precise) {
     process.stdout.write(`${figures(result)}\n`);

@@ -19,11 +19,13 @@ export async function evaluateSavedRun(dir: string, data: FashionMnist, recomput
   const run = await openSavedRun(dir);
   try {
     const { args } = run.record;
-    const result = await evaluateSplit(run.model, data.test);
+    // A run trained with --test-limit is evaluated on the same test images as it was trained with.
+    const test = firstExamples(data.test, args.testLimit);
+    const result = await evaluateSplit(run.model, test);
     const precise =
       recomputeImages === undefined
         ? undefined
-        : await evaluatePrecise(run.model, firstExamples(data.train, args.limit), data.test, recomputeImages, args.batchSize);
+        : await evaluatePrecise(run.model, firstExamples(data.train, args.limit), test, recomputeImages, args.batchSize);
     // The moving statistics beside the recomputed ones, for the report's chart.
     const batchNorm = precise ? await readBatchNormParams(run.model) : [];
     return { args, epochsDone: run.epochsDone, result, precise, batchNorm };

@@ -1,5 +1,5 @@
 /**
- * Real training at small sizes on the default backend (wasm) with the real dataset: the loss
+ * Real training at small sizes on the default backend (wasm) with real images (the test data set): the loss
  * falls and the network learns, tensors do not leak, both variants start from the same
  * weights and take the same steps, a saved model predicts as the live one did, a divergence
  * stops the run keeping the last finite checkpoint, and a stop request is honoured after an
@@ -12,7 +12,6 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type FashionMnist } from '../../src/data/fashion-mnist';
-import { prepareDataset } from '../../src/data/prepare';
 import { selectBackend } from '../../src/engine';
 import { InterruptedError } from '../../src/errors';
 import type { BatchNormImpl } from '../../src/model/impls';
@@ -28,17 +27,19 @@ import { train, type TrainLoop } from '../../src/train/trainer';
 import { firstExamples } from '../../src/data/split';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR, loadFixtureData } from '../helpers/fixture-data';
 
-const SYSTEM_DATA = '/usr/share/datasets/fashion-mnist';
+/** The test data set (real images, few of them): dataDir in the runs' arguments. */
+const DATA_DIR = FIXTURE_DIR;
 let data: FashionMnist;
 
 before(async () => {
   await selectBackend({ backend: 'wasm', gpu: false });
-  data = await prepareDataset({ dataDir: SYSTEM_DATA });
+  data = await loadFixtureData();
 });
 
 function loop(runDir: string, impl: BatchNormImpl, overrides: Partial<Omit<TrainLoop, 'args'>> & { args?: Partial<RunArgs> } = {}): TrainLoop {
-  const args: RunArgs = { ...bookVariant(impl), epochs: 3, batchSize: 256, lr: 1, seed: 3, dataDir: SYSTEM_DATA, ...overrides.args };
+  const args: RunArgs = { ...bookVariant(impl), epochs: 3, batchSize: 256, lr: 1, seed: 3, dataDir: DATA_DIR, ...overrides.args };
   return {
     model: buildLeNet(args, args.seed),
     optimizer: tf.train.sgd(args.lr),
@@ -74,7 +75,7 @@ test('a short real run lowers the loss, learns well above chance, and keeps the 
   assert.equal(tensorsAfterEpoch[2], tensorsAfterEpoch[0], `tensors per epoch: ${tensorsAfterEpoch.join(', ')}`);
 });
 
-test('custom and built-in start from the same weights and take the same steps', async (t) => {
+test('custom and built-in start from the same weights and take the same steps: one training BatchNorm', async (t) => {
   const custom = loop(tempDir(t), 'custom', { args: { epochs: 1 } });
   const builtin = loop(tempDir(t), 'builtin', { args: { epochs: 1 } });
   const weightsOf = (m: tfl.LayersModel) =>
@@ -83,7 +84,10 @@ test('custom and built-in start from the same weights and take the same steps', 
   assert.equal(a.length, 10);
   a.forEach((w, i) => assert.deepEqual(Array.from(w.dataSync()), Array.from(b[i]!.dataSync()), `weight ${i}`));
   const [rc, rb] = [await train(custom), await train(builtin)];
-  assert.ok(Math.abs(rc.metrics[0]!.loss - rb.metrics[0]!.loss) < 1e-3, `losses ${rc.metrics[0]!.loss} vs ${rb.metrics[0]!.loss}`);
+  // Both BatchNorms train through the engine's one training BatchNorm (src/engine/
+  // batch-norm-training.ts), so every step is the same to the bit; only the moving averages,
+  // which each layer updates its own way, and so the test accuracy, may differ.
+  assert.equal(rc.metrics[0]!.loss, rb.metrics[0]!.loss, 'the same training loss');
   assert.ok(Math.abs(rc.metrics[0]!.testAcc - rb.metrics[0]!.testAcc) <= 0.01);
 });
 
