@@ -14,8 +14,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { firstExamples, loadFashionMnist } from '../../src/data';
 import { selectBackend } from '../../src/engine';
 import { buildLeNet } from '../../src/model/lenet';
-import { bookVariant } from '../../src/model/variant';
-import { RunFiles } from '../../src/train/run-files';
+import { bookVariant } from '../../src/model/run-args';
+import { RunStore } from '../../src/train/store/run-store';
 import { train } from '../../src/train/trainer';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { IMPLS, type Impl } from './report';
@@ -44,7 +44,7 @@ async function child(): Promise<void> {
       optimizer: tf.train.sgd(1),
       train: firstExamples(data.train, steps * batchSize),
       test: firstExamples(data.test, batchSize),
-      files: new RunFiles(runDir),
+      store: new RunStore(runDir),
       observer: {
         lossEvery: WEBGPU_WARMUP_STEPS,
         onBatch: (done) => {

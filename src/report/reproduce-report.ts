@@ -7,9 +7,11 @@
  * everywhere.
  */
 import { CURVES_FILE } from './run-plots';
-import { formatFigure, recipeText } from './train-lines';
+import { recipeText } from './train-lines';
+import { REPRODUCE_JSON, REPRODUCE_MD } from '../train/store/layout';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
-import { COMPARE_SVG, differencesText, type Comparison } from './compare';
+import type { Comparison } from '../train/comparison';
+import { COMPARE_SVG, differencesText } from './compare';
 import { markdownTable as table } from './markdown';
 import {
   BOOK,
@@ -20,10 +22,9 @@ import {
   testAccLabel,
   type CheckResult,
   type Tolerances,
-} from './reproduce-figures';
+} from '../train/reproduce-checks';
 
-export const REPORT_FILE = 'report.md';
-export const REPORT_JSON = 'report.json';
+export { REPRODUCE_MD as REPORT_FILE, REPRODUCE_JSON as REPORT_JSON };
 
 /** Where, with what and how the reproduction ran (for report.json and report.md). */
 export interface Provenance {
@@ -60,7 +61,7 @@ function recomputedRows(r: Reproduction): string[][] {
   });
 }
 
-const fixed3 = (value: number) => (Number.isFinite(value) ? formatFigure(value) : 'n/a');
+const fixed3 = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : 'n/a');
 const verdict = (pass: boolean) => (pass ? 'pass' : 'FAIL');
 
 /** The checks as an aligned console table. */

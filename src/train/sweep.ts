@@ -1,42 +1,35 @@
 /**
  * A sweep: every combination of a few arguments' values, each a "cell" trained as an ordinary
- * run dir inside a run set (run-set.ts), and what became of each cell.
+ * run dir inside a run set (store/run-set.ts, trained by run-set-training.ts), and what
+ * became of each cell.
  *
  * A cell's status follows from its files, so that a sweep can be rerun, sharded over
  * machines and collected from their dirs:
- *   ok           summary.json, and the run learned (learning.ts)
+ *   ok           summary.json, and the run learned (no-learning.ts)
  *   no-learning  summary.json, final train accuracy below NO_LEARNING_BELOW
  *   diverged     outcome.json says so: the loss or weights became non-finite (final; the
  *                run's last finite checkpoint stays, and retraining would diverge again)
  *   failed       outcome.json says so, with the error's message (retried by a rerun)
  *   pending      none of these: not started, or interrupted (a rerun resumes it)
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DataError } from '../errors';
-import { writeJsonAtomic } from '../util/atomic-file';
-import { learned } from './learning';
-import { readMetrics } from './run-dir';
-import { differingField, readRunRecord, type RunArgs } from './run-record';
-import { runProgress, type PlannedRun } from './run-set';
+import { learned } from './no-learning';
+import { differingField, flagName, SWEEP_AXES, type RunArgName, type RunArgs } from '../model/run-args';
+import { readOutcome } from './store/cell-outcome';
+import { CHECKPOINT_FILE } from './store/layout';
+import { hasCheckpoint, loadCheckpoint } from './store/checkpoint';
+import { readMetrics } from './store/metrics-file';
+import { readRunRecord } from './store/run-record-file';
+import { readFinishedRun, runProgress, type PlannedRun } from './store/run-set';
 
-/** The arguments a sweep takes lists of, from the outermost loop to the innermost. */
-export const SWEEP_AXES = ['impl', 'batchSize', 'dropout', 'seed', 'lr'] as const satisfies readonly (keyof RunArgs)[];
-export type SweepAxis = (typeof SWEEP_AXES)[number];
-export type SweepAxes = { [K in SweepAxis]: RunArgs[K][] };
+/** The arguments a sweep takes lists of (the table's sweep axes), from the outermost loop to the innermost. */
+export { SWEEP_AXES };
+export type SweepAxis = RunArgName;
+/** Each axis's values; sweep.json and plan.json written before an axis existed lack it. */
+export type SweepAxes = { [K in SweepAxis]?: RunArgs[K][] };
 
 export const CELL_STATUSES = ['ok', 'diverged', 'no-learning', 'failed', 'pending'] as const;
 export type CellStatus = (typeof CELL_STATUSES)[number];
-
-export const OUTCOME_FILE = 'outcome.json';
-
-/** Why a cell stopped short of a summary, as outcome.json records it. */
-export interface CellOutcome {
-  status: 'diverged' | 'failed';
-  message: string;
-  /** The epoch in which a diverged run's loss or weights became non-finite. */
-  epoch?: number;
-}
 
 export interface CellResult {
   name: string;
@@ -48,18 +41,18 @@ export interface CellResult {
   epochsDone: number;
   /** A failed cell's error, a diverged cell's epoch and message. */
   message?: string;
+  /** The cell's files do not read back (a failed cell): a rerun trains it again from the start. */
+  broken?: true;
 }
-
-const AXIS_NAMES: Record<SweepAxis, string> = { impl: 'impl', batchSize: 'batch-size', dropout: 'dropout', seed: 'seed', lr: 'lr' };
 
 /** The axes with more than one value: what tells the cells apart. */
 export function varyingAxes(axes: SweepAxes): SweepAxis[] {
-  return SWEEP_AXES.filter((axis) => axes[axis].length > 1);
+  return SWEEP_AXES.filter((axis) => (axes[axis]?.length ?? 0) > 1);
 }
 
 /** "impl=none lr=3" (with `separator` ","; the axes that vary, in SWEEP_AXES order). */
-export function cellLabel(args: Pick<RunArgs, SweepAxis>, axes: readonly SweepAxis[], separator = ' '): string {
-  return axes.map((axis) => `${AXIS_NAMES[axis]}=${args[axis]}`).join(separator);
+export function cellLabel(args: Partial<RunArgs>, axes: readonly SweepAxis[], separator = ' '): string {
+  return axes.map((axis) => `${flagName(axis)}=${args[axis]}`).join(separator);
 }
 
 /**
@@ -67,9 +60,12 @@ export function cellLabel(args: Pick<RunArgs, SweepAxis>, axes: readonly SweepAx
  * named "03-impl=none,lr=3" (the index keeps the dirs in the sweep's order). `argsFor` makes
  * a cell's full arguments from its axes' values.
  */
-export function sweepRuns(axes: SweepAxes, argsFor: (cell: Pick<RunArgs, SweepAxis>) => RunArgs): PlannedRun[] {
-  let cells: Pick<RunArgs, SweepAxis>[] = [{} as Pick<RunArgs, SweepAxis>];
-  for (const axis of SWEEP_AXES) cells = cells.flatMap((cell) => axes[axis].map((value) => ({ ...cell, [axis]: value })));
+export function sweepRuns(axes: SweepAxes, argsFor: (cell: Partial<RunArgs>) => RunArgs): PlannedRun[] {
+  let cells: Partial<RunArgs>[] = [{}];
+  for (const axis of SWEEP_AXES) {
+    const values: readonly unknown[] | undefined = axes[axis];
+    if (values) cells = cells.flatMap((cell) => values.map((value) => ({ ...cell, [axis]: value })));
+  }
   const varying = varyingAxes(axes);
   const width = String(cells.length).length;
   return cells.map((cell, i) => {
@@ -81,7 +77,7 @@ export function sweepRuns(axes: SweepAxes, argsFor: (cell: Pick<RunArgs, SweepAx
 /** The axes' values as the plan's runs hold them, in first-seen order. */
 export function axesOf(runs: readonly PlannedRun[]): SweepAxes {
   const axes = Object.fromEntries(SWEEP_AXES.map((axis) => [axis, [] as unknown[]])) as Record<SweepAxis, unknown[]>;
-  for (const { args } of runs) for (const axis of SWEEP_AXES) if (!axes[axis].includes(args[axis])) axes[axis].push(args[axis]);
+  for (const { args } of runs) for (const axis of SWEEP_AXES) if (!axes[axis].some((v) => JSON.stringify(v) === JSON.stringify(args[axis]))) axes[axis].push(args[axis]);
   return axes as SweepAxes;
 }
 
@@ -95,45 +91,42 @@ export function inShard(cellIndex: number, shard: Shard | undefined): boolean {
   return shard === undefined || cellIndex % shard.of === shard.index - 1;
 }
 
-async function readOutcome(cellDir: string): Promise<CellOutcome | undefined> {
-  const file = path.join(cellDir, OUTCOME_FILE);
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as CellOutcome;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new DataError(`${file} is corrupt (not valid JSON)`, 'remove it to train the cell again');
-  }
-}
-
-/** Records why a cell stopped (creating its dir, which a run that failed at its start removes). */
-export async function recordOutcome(cellDir: string, outcome: CellOutcome): Promise<void> {
-  await fs.mkdir(cellDir, { recursive: true });
-  await writeJsonAtomic(path.join(cellDir, OUTCOME_FILE), outcome);
-}
-
-/** Forgets a failure before the cell is tried again. */
-export async function clearOutcome(cellDir: string): Promise<void> {
-  await fs.rm(path.join(cellDir, OUTCOME_FILE), { force: true });
-}
-
-/** What became of a planned cell in the sweep's dir, from its files. */
+/**
+ * What became of a planned cell in the sweep's dir, from its files, each checked before the
+ * cell counts: an outcome.json that is not one, or a finished cell whose files do not read
+ * back (a truncated checkpoint, summary or metrics), is a failed cell, with the reason, and
+ * `broken` (a rerun trains it again from the start), never ok.
+ */
 export async function readCellResult(setDir: string, planned: PlannedRun): Promise<CellResult> {
   const cellDir = path.join(setDir, planned.name);
   const base = { name: planned.name, args: planned.args };
   // A cell dir that cannot be read (a file in its place) holds no epochs; training it says why.
   const metrics = await readMetrics(cellDir).catch(() => []);
   const epochsDone = metrics.length;
+  const broken = (err: unknown): CellResult => ({ ...base, status: 'failed', epochsDone, message: (err as Error).message, broken: true });
   const record = await readRunRecord(cellDir).catch(() => undefined);
   const field = record && differingField(record.args, planned.args);
   if (field) {
     return { ...base, status: 'failed', epochsDone, message: `its run.json says ${field} ${JSON.stringify(record.args[field])}, the sweep's plan.json ${JSON.stringify(planned.args[field])}` };
   }
-  const outcome = await readOutcome(cellDir);
+  let outcome;
+  try {
+    outcome = await readOutcome(cellDir);
+  } catch (err) {
+    return broken(err);
+  }
   if (outcome) return { ...base, status: outcome.status, epochsDone, message: outcome.message };
-  const finished = (await runProgress(cellDir)) === 'done';
-  const last = metrics[metrics.length - 1];
-  if (!finished || !last) return { ...base, status: 'pending', epochsDone };
+  if ((await runProgress(cellDir)) !== 'done') return { ...base, status: 'pending', epochsDone };
+  let finished;
+  try {
+    finished = await readFinishedRun(cellDir);
+    if (await hasCheckpoint(cellDir)) await loadCheckpoint(cellDir);
+    else throw new Error(`${path.join(cellDir, CHECKPOINT_FILE)} is missing`);
+  } catch (err) {
+    return broken(err);
+  }
+  const last = finished.metrics[finished.metrics.length - 1];
+  if (!last) return broken(new Error(`${cellDir} has a summary but no metrics`));
   const final = { loss: last.loss, trainAcc: last.trainAcc, testAcc: last.testAcc };
-  return { ...base, status: learned(final) ? 'ok' : 'no-learning', final, epochsDone };
+  return { ...base, status: learned(final) ? 'ok' : 'no-learning', final, epochsDone: finished.metrics.length };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildComparison, type VariantRun } from '../../src/report/compare';
+import { buildComparison, type VariantRun } from '../../src/train/comparison';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import {
@@ -12,11 +12,11 @@ import {
   measure,
   recipeDifferences,
   testAccLabel,
-} from '../../src/report/reproduce-figures';
+} from '../../src/train/reproduce-checks';
 import { checkLines, reproduceJson, reproduceMarkdown, stepSummaryMarkdown, verdictLabel, type Provenance } from '../../src/report/reproduce-report';
 import { REPRODUCE_REPORT_SCHEMA } from '../../src/report/reproduce-schema';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 
 /** The book's LeNet-BN, the impl aside (compare and reproduce train both). */
 const { impl: _impl, ...BOOK_RECIPE_VARIANT } = bookVariant('custom');
