@@ -37,7 +37,7 @@ unshare --mount --propagation private bash -c "
   $mounts
   cd '$work/cwd'
   exec env -i PATH=$minimal_path OUT='$work/out' TMPDIR='$work/tmp' bash -c '
-    if node --version >/dev/null 2>&1; then echo \"gpu-kit check: node still runs here\" >&2; exit 1; fi
+    if node --version 2>/dev/null | grep -q .; then echo \"gpu-kit check: node still runs here\" >&2; exit 1; fi
     exec bash \"\$0\" --allow-software --quick' '$ROOT/.gpu-kit/run.sh'
 "
 
