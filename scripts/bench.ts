@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   const torch = torchRef ? `, PyTorch ${torchRef.torchVersion} (${torchRef.threads} threads)` : '';
   const heading = [
     `bnlenet bench, ${started.toISOString()}`,
-    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}`,
+    `machine: ${machine.cpu} (vectors: ${machine.vectors}), ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}`,
     `tfjs ${tfjsVersion} on ${backend?.device ?? 'unknown'}${torch}`,
     `training: first ${examples.toLocaleString('en-US')} images, batch ${options.batchSize}, ` +
       `${options.epochs} epochs (first ${options.warmup} left out as warm-up), ${options.repeats} repeats, one process each`,

@@ -6,7 +6,7 @@
 #             OpenBLAS (the yardstick) and the reference BLAS (run beside it for comparison)
 #   --browser Debian's Chromium, for the tests that open the HTML report in a real browser
 #             (playwright-core, a devDependency, drives it; it downloads no browser)
-#   --wasm    Debian's clang and lld, which rebuild the project's WebAssembly kernels (wasm/);
+#   --wasm    Debian's clang-16 and lld-16, which rebuild the project's WebAssembly kernels (wasm/);
 #             the suite checks the committed modules are what they build to
 #   --webgpu  the WebGPU packages at the versions package.json pins, and where Dawn finds no
 #             adapter (no GPU driver), Mesa's software Vulkan driver, lavapipe: the
@@ -36,7 +36,7 @@ done
 packages=(dataset-fashion-mnist)
 if ((bench)); then packages+=(python3-torch libopenblas0-openmp libblas3 time); fi
 if ((browser)); then packages+=(chromium); fi
-if ((wasm)); then packages+=(clang-14 lld-14); fi
+if ((wasm)); then packages+=(clang-16 lld-16); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,14 @@
 // globals would land on tfjs's data, so the linker puts the stack pointer at 0 and any stack
 // use would trap instead of writing there (the loader checks the module has no data).
 //
+// build.sh compiles this file twice and links the two objects into one module: once with
+// FILTER_GRAD_PART defined, for the filter gradient alone, with clang's instruction scheduler
+// keeping the source's order (-pre-RA-sched=source: by default clang loads all of a pixel's
+// x values first, and with conv1's 5 filter columns the 10 accumulators, 2 dy vectors and 5
+// splats overflow the 15 registers V8 gives a wasm function, which then spills accumulators
+// every pixel: twice as slow); once without it, for the rest, where clang's own order was as
+// fast or faster (5-15% on conv2 and the matrix products).
+//
 // Each exported kernel does one "chunk" of a job, given by its last argument; the caller
 // (src/engine/simd/) hands the chunks of a job to the threads that share the memory. Which
 // thread does which chunk does not change any result: a chunk writes only its own outputs
@@ -33,7 +41,17 @@ typedef v128_t vec;
 INLINE vec zero(void) { return wasm_f32x4_splat(0.0f); }
 INLINE vec load(const float* p) { return wasm_v128_load(p); }
 INLINE vec splat(const float* p) { return wasm_v128_load32_splat(p); }
+#ifdef RELAXED_SIMD
+// acc + a * b as f32x4.relaxed_madd (the relaxed build, wasm/build.sh): one fused multiply-add
+// on a CPU with FMA (V8 emits vfmadd231ps), a multiply and an add elsewhere, so its bits
+// depend on the CPU; it also needs no temporary register. clang-16 has the builtin but no
+// wasm_simd128.h wrapper for it.
+INLINE vec madd(vec acc, vec a, vec b) {
+  return (vec)__builtin_wasm_relaxed_madd_f32x4((__f32x4)a, (__f32x4)b, (__f32x4)acc);
+}
+#else
 INLINE vec madd(vec acc, vec a, vec b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+#endif
 
 // The first `lanes` (1..4) floats at p, the other lanes zero: never reads past them.
 INLINE vec load_part(const float* p, int lanes) {
@@ -76,6 +94,7 @@ INLINE void rank1_update(vec* acc, const float* x, int stride, const float* w, c
 #undef MAC
 }
 
+#ifndef FILTER_GRAD_PART
 // ---------------------------------------------------------------------------------------
 // Convolution, stride 1, zero padding pt (top) and pl (left):
 //   y[n,oh,ow,co] = bias[co] + sum over kh,kw,ci of x[n, oh+kh-pt, ow+kw-pl, ci] * w[kh,kw,ci,co]
@@ -245,6 +264,9 @@ EXPORT(conv2d_input_grad)(const float* dy, const float* wt, float* dx, int N, in
   }
 }
 
+#endif  // !FILTER_GRAD_PART
+
+#ifdef FILTER_GRAD_PART
 // ---------------------------------------------------------------------------------------
 // Filter gradient of a stride-1 convolution without padding, for the images of one chunk:
 //   part[kh,kw,ci,co] = sum over n in the chunk, oh, ow of x[n, oh+kh, ow+kw, ci] * dy[n,oh,ow,co]
@@ -335,6 +357,8 @@ EXPORT(conv2d_filter_grad)(const float* x, const float* dy, float* partials, int
     }
   }
 }
+
+#else  // the rest of the kernels
 
 // out[r][c] = sum over k = 0..parts-1, in that order, of partials[k][r][c] (rows of Co4 floats),
 // for c < Co and the rows [chunk*per, chunk*per + per) of `rows`.
@@ -570,10 +594,15 @@ INLINE vec sigmoid_approx(vec x) {
 
 EXPORT(sigmoid)(const float* x, float* y, int n, int per, int chunk) {
   int i = chunk * per, end = min_i(n, i + per);
-  for (; i + 8 <= end; i += 8) {
+  // Four vectors a step: their divisions and polynomials overlap (2 a step was 3-6% slower on
+  // Node 24, 20% on Node 20).
+  for (; i + 16 <= end; i += 16) {
     vec a = sigmoid_approx(load(x + i)), b = sigmoid_approx(load(x + i + 4));
+    vec c = sigmoid_approx(load(x + i + 8)), d = sigmoid_approx(load(x + i + 12));
     wasm_v128_store(y + i, a);
     wasm_v128_store(y + i + 4, b);
+    wasm_v128_store(y + i + 8, c);
+    wasm_v128_store(y + i + 12, d);
   }
   for (; i + 4 <= end; i += 4) wasm_v128_store(y + i, sigmoid_approx(load(x + i)));
   if (i < end) store_part(y + i, sigmoid_approx(load_part(x + i, end - i)), end - i);
@@ -734,10 +763,12 @@ INLINE void gemm_block(const float* a, int ram, int rak, const float* bp, const 
 #undef STORE
 }
 
+// Blocks of MR rows x 2 vectors: 8 accumulators, 2 B vectors, a splat and a temporary fit the
+// 15 xmm registers V8 gives a wasm function; 4 x 3 did not (V8 stored and reloaded 3
+// accumulators every k step, about half the speed on dense1's shapes).
 INLINE void gemm_rows(const float* a, int ram, int rak, const float* bp, const float* bias, float* c, int N, int K, int m, const int MR) {
   int V = (N + 3) / 4, v = 0;
-  for (; v + 3 <= V; v += 3) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 3);
-  if (V - v == 2) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 2);
+  for (; v + 2 <= V; v += 2) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 2);
   if (V - v == 1) gemm_block(a, ram, rak, bp, bias, c, N, K, m, 4 * v, MR, 1);
 }
 
@@ -770,3 +801,15 @@ EXPORT(elementwise_binary)(const float* a, const float* b, float* y, int op, int
     default: elementwise_range(a, b, y, i, end, 3); break;
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// y = -x (the sign bit flipped), for the elements [chunk*per, chunk*per + per) of n (per a
+// multiple of 4). tfjs-backend-wasm's own Neg goes through XNNPACK's thread pool, whose
+// wake-up cost about 0.3 ms a call here, for the 2,560 numbers of the loss's [256, 10].
+
+EXPORT(negate)(const float* x, float* y, int n, int per, int chunk) {
+  int i = chunk * per, end = min_i(n, i + per);
+  for (; i + 4 <= end; i += 4) wasm_v128_store(y + i, wasm_f32x4_neg(load(x + i)));
+  if (i < end) store_part(y + i, wasm_f32x4_neg(load_part(x + i, end - i)), end - i);
+}
+#endif  // FILTER_GRAD_PART

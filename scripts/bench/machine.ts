@@ -4,6 +4,8 @@ import * as os from 'node:os';
 
 export interface MachineInfo {
   cpu: string;
+  /** The CPU's widest float vector instructions and their width, e.g. "AVX-512, 512-bit" (what native code such as OpenBLAS can use; WebAssembly SIMD is 128-bit). */
+  vectors: string;
   cores: number;
   memoryGiB: number;
   platform: string;
@@ -17,9 +19,23 @@ async function cpuModel(): Promise<string> {
   return model ?? os.cpus()[0]?.model ?? 'unknown';
 }
 
+/** The widest vector extension named in /proc/cpuinfo's flags (x86 and Arm), else "unknown". */
+export function vectorWidth(cpuinfo: string): string {
+  const flags = new Set((/^(?:flags|Features)\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? '').split(/\s+/));
+  if (flags.has('avx512f')) return 'AVX-512, 512-bit';
+  if (flags.has('avx2')) return 'AVX2, 256-bit';
+  if (flags.has('avx')) return 'AVX, 256-bit';
+  if (flags.has('sve')) return 'SVE, 128-bit or wider';
+  if (flags.has('sse2')) return 'SSE2, 128-bit';
+  if (flags.has('asimd')) return 'NEON, 128-bit';
+  return 'unknown';
+}
+
 export async function machineInfo(): Promise<MachineInfo> {
+  const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
   return {
     cpu: await cpuModel(),
+    vectors: vectorWidth(cpuinfo),
     cores: os.availableParallelism(),
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,

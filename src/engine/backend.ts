@@ -259,5 +259,8 @@ async function activateWasm(tf: Tf, requested: number | undefined, packages: Rec
   if (!kernels.started) {
     process.stderr.write(`bnlenet: the project's wasm kernels are not used (${kernels.reason}); training runs slower on tfjs's own\n`);
   }
-  return `cpu (wasm${simd ? ', SIMD' : ''}, ${n} thread${n === 1 ? '' : 's'})`;
+  // The device names the kernels' relaxed SIMD build, whose results differ in the last bits
+  // from the plain build's: a run records it (summary.json), and the reports show it.
+  const relaxed = kernels.started && kernels.build === 'relaxed';
+  return `cpu (wasm${relaxed ? ', relaxed SIMD' : simd ? ', SIMD' : ''}, ${n} thread${n === 1 ? '' : 's'})`;
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { benchTable, checkGoals, formatTable, quietLine, ratioValue, summarize, type BenchResults, type TrainSample } from '../../scripts/bench/report';
 import { blasMatches, REFERENCE_BLAS_DIR, referenceEnv } from '../../scripts/bench/reference';
 import { median, rateOf, ratio, rotate, stat } from '../../scripts/bench/stats';
+import { vectorWidth } from '../../scripts/bench/machine';
 
 test('median: middle value, mean of the two middle ones, undefined for none; input untouched', () => {
   const values = [5, 1, 3];
@@ -96,6 +97,8 @@ test('summary and goals: medians over repeats of the later epochs, ratios to bui
     [
       ['custom vs PyTorch+OpenBLAS custom', '0.25x', 'BELOW'],
       ['builtin vs PyTorch+OpenBLAS builtin', '0.25x', 'BELOW'],
+      ['inference, custom vs PyTorch+OpenBLAS custom', '-', 'n/a'],
+      ['inference, builtin vs PyTorch+OpenBLAS builtin', '0.50x', 'BELOW'],
       ['custom vs tfjs builtin', '0.80x', 'BELOW'],
       ['peak RSS, full-data epoch', '600 MiB', 'PASS'],
       ['bnlenet --help', '0.100 s', 'PASS'],
@@ -113,7 +116,7 @@ test('summary and goals: medians over repeats of the later epochs, ratios to bui
 test('without the reference: its rows say why and how to install it, its goals are n/a', () => {
   const r = results([sample('tfjs', 'custom', 1, [1, 1]), sample('tfjs', 'builtin', 1, [1, 1])], false);
   const summary = summarize(r);
-  assert.deepEqual(checkGoals(summary).slice(0, 2).map((g) => g.status), ['n/a', 'n/a']);
+  assert.deepEqual(checkGoals(summary).slice(0, 4).map((g) => g.status), ['n/a', 'n/a', 'n/a', 'n/a']);
   assert.match(benchTable(r, summary), /^train ex\/s, PyTorch\+OpenBLAS builtin\s+-\s+0\s+unavailable: no torch; install it with `apt-get install -y python3-torch`$/m);
 });
 
@@ -134,4 +137,11 @@ test('machine load: a plain line when quiet, a warning when other processes were
   assert.match(quietLine(quiet), /^machine load: other processes used at most 0\.02 cores in the second before each run \(2 probes\)$/m);
   const busy = summarize({ ...results([]), otherBusyCores: [0.1, 1.5, 0.2] });
   assert.match(quietLine(busy), /^WARNING: other processes used more than 0\.25 cores in the second before 1 of 3 runs \(up to 1\.50 cores\)/);
+});
+
+test('the CPU\'s vector width: the widest extension /proc/cpuinfo lists', () => {
+  assert.equal(vectorWidth('processor\t: 0\nflags\t\t: fpu sse sse2 avx avx2 fma avx512f avx512vl\n'), 'AVX-512, 512-bit');
+  assert.equal(vectorWidth('flags\t\t: fpu sse sse2 avx avx2 fma\n'), 'AVX2, 256-bit');
+  assert.equal(vectorWidth('Features\t: fp asimd evtstrm aes\n'), 'NEON, 128-bit');
+  assert.equal(vectorWidth(''), 'unknown');
 });

@@ -328,6 +328,15 @@ describe('Square', () => {
   }
 });
 
+describe('Neg', () => {
+  // The loss's [256, 10], sizes that end mid-vector and past one chunk (32,768 floats).
+  for (const shape of [[256, 10], [3, 5], [33000]]) {
+    test(`${JSON.stringify(shape)}`, async () => {
+      await compareBackends('neg', [randomInput(shape, 44)], (x) => tf.neg(x), 0);
+    });
+  }
+});
+
 describe('AvgPool (one pass when the windows tile the input)', () => {
   const cases: [number[], number, number, Pad][] = [
     [[8, 24, 24, 6], 2, 2, 'valid'], // LeNet pool 1

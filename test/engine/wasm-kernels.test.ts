@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KERNEL_NAMES, MODULE_FILES, sectionIds, WASM_DIR } from '../../src/engine/simd';
+import { chooseKernelBuild, hasRelaxedSimd, KERNEL_BUILDS, KERNEL_NAMES, MODULE_FILES, sectionIds, WASM_DIR, type KernelBuild } from '../../src/engine/simd';
 
 const ENGINE = path.resolve(__dirname, '../../src/engine/index.js');
 
@@ -22,15 +22,17 @@ function hasTool(name: string): boolean {
 
 describe('the committed wasm modules', () => {
   test('are what wasm/build.sh builds from wasm/kernels.c, byte for byte', (t) => {
-    if (!hasTool('clang-14') || !hasTool('wasm-ld-14')) {
+    if (!hasTool('clang-16') || !hasTool('wasm-ld-16')) {
       // CI installs the compiler (setup.sh --all): there the committed bytes must be checked.
-      if (process.env.CI) assert.fail('CI is set, but clang-14 or wasm-ld-14 is missing: bash scripts/setup.sh --wasm installs them');
-      return t.skip('clang-14 and wasm-ld-14 are not installed (bash scripts/setup.sh --wasm installs them)');
+      if (process.env.CI) assert.fail('CI is set, but clang-16 or wasm-ld-16 is missing: bash scripts/setup.sh --wasm installs them');
+      return t.skip('clang-16 and wasm-ld-16 are not installed (bash scripts/setup.sh --wasm installs them)');
     }
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bnlenet-wasm-build-'));
     try {
       execFileSync('bash', [path.join(WASM_DIR, 'build.sh'), out], { stdio: 'pipe' });
-      for (const file of Object.values(MODULE_FILES)) {
+      const files = KERNEL_BUILDS.flatMap((build) => Object.values(MODULE_FILES[build]));
+      assert.equal(files.length, 4);
+      for (const file of files) {
         const rebuilt = fs.readFileSync(path.join(out, file));
         const committed = fs.readFileSync(path.join(WASM_DIR, file));
         assert.ok(rebuilt.equals(committed), `${file} differs from its rebuild: run bash wasm/build.sh and commit it`);
@@ -39,29 +41,48 @@ describe('the committed wasm modules', () => {
       fs.rmSync(out, { recursive: true, force: true });
     }
   });
-  for (const [variant, file] of Object.entries(MODULE_FILES)) {
-    test(`${file}: imports only the ${variant} memory, exports the kernels, has no data`, () => {
-      const bytes = fs.readFileSync(path.join(WASM_DIR, file));
-      const module = new WebAssembly.Module(bytes);
-      assert.deepEqual(
-        WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}:${i.kind}`),
-        ['env.memory:memory'],
-      );
-      const exports = WebAssembly.Module.exports(module).map((e) => e.name).sort();
-      assert.deepEqual(exports, [...KERNEL_NAMES].sort());
-      assert.ok(!sectionIds(bytes).includes(11), 'a data section would be written over tfjs heap');
-      // Shared memory is flag 0x03 in the import's limits (max given, shared); 0x01 otherwise.
-      const memoryImport = Buffer.from(bytes).indexOf(Buffer.from('memory'));
-      assert.equal(bytes[memoryImport + 'memory'.length + 1], variant === 'shared' ? 0x03 : 0x01);
-    });
+  for (const build of KERNEL_BUILDS) {
+    for (const [variant, file] of Object.entries(MODULE_FILES[build])) {
+      test(`${file}: imports only the ${variant} memory, exports the kernels, has no data`, () => {
+        const bytes = fs.readFileSync(path.join(WASM_DIR, file));
+        // f32x4.relaxed_madd is 0xfd 0x85 0x02: the relaxed build has it, the plain one must not.
+        assert.equal(Buffer.from(bytes).includes(Buffer.from([0xfd, 0x85, 0x02])), build === 'relaxed');
+        if (build === 'relaxed' && !hasRelaxedSimd()) return; // this runtime cannot compile it
+        const module = new WebAssembly.Module(bytes);
+        assert.deepEqual(
+          WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}:${i.kind}`),
+          ['env.memory:memory'],
+        );
+        const exports = WebAssembly.Module.exports(module).map((e) => e.name).sort();
+        assert.deepEqual(exports, [...KERNEL_NAMES].sort());
+        assert.ok(!sectionIds(bytes).includes(11), 'a data section would be written over tfjs heap');
+        // Shared memory is flag 0x03 in the import's limits (max given, shared); 0x01 otherwise.
+        const memoryImport = Buffer.from(bytes).indexOf(Buffer.from('memory'));
+        assert.equal(bytes[memoryImport + 'memory'.length + 1], variant === 'shared' ? 0x03 : 0x01);
+      });
+    }
   }
+});
+
+describe('the choice of build', () => {
+  test('relaxed where the runtime has relaxed SIMD, else plain; BNLENET_WASM_KERNELS=plain|relaxed asks for one', () => {
+    assert.deepEqual(chooseKernelBuild({}, true), { build: 'relaxed' });
+    assert.deepEqual(chooseKernelBuild({}, false), { build: 'plain' });
+    assert.deepEqual(chooseKernelBuild({ BNLENET_WASM_KERNELS: 'plain' }, true), { build: 'plain' });
+    assert.deepEqual(chooseKernelBuild({ BNLENET_WASM_KERNELS: 'relaxed' }, true), { build: 'relaxed' });
+    assert.match((chooseKernelBuild({ BNLENET_WASM_KERNELS: 'relaxed' }, false) as { reason: string }).reason, /no relaxed SIMD/);
+  });
+  test('the runtime probe agrees with the Node version: relaxed SIMD from Node 22 on', () => {
+    const major = Number(process.versions.node.split('.')[0]);
+    assert.equal(hasRelaxedSimd(), major >= 22);
+  });
 });
 
 /**
  * Runs LeNet-shaped kernels in a child with BNLENET_WASM_THREADS=threads and prints the
  * device and, per kernel, a SHA-256 of its output bytes.
  */
-function kernelDigests(threads: number): string {
+function kernelDigests(threads: number, build: KernelBuild): string {
   const script = `
     const crypto = require('node:crypto');
     const { selectBackend } = require(${JSON.stringify(ENGINE)});
@@ -87,21 +108,27 @@ function kernelDigests(threads: number): string {
     });`;
   return execFileSync(process.execPath, ['-e', script], {
     encoding: 'utf8',
-    env: { ...process.env, BNLENET_WASM_THREADS: String(threads) },
+    env: { ...process.env, BNLENET_WASM_THREADS: String(threads), BNLENET_WASM_KERNELS: build },
     timeout: 120_000,
   });
 }
 
+/** The builds this runtime runs: both from Node 22 on, the plain one before. */
+const runnableBuilds = KERNEL_BUILDS.filter((build) => build === 'plain' || hasRelaxedSimd());
+
 describe('the wasm kernels on one thread and on two', () => {
-  test('give the same bytes (LeNet shapes, batches 256 and 257)', () => {
-    const [one, two] = [1, 2].map(kernelDigests);
-    const [device1, ...digests1] = one.trim().split('\n');
-    const [device2, ...digests2] = two.trim().split('\n');
-    assert.equal(device1, 'cpu (wasm, SIMD, 1 thread)');
-    assert.equal(device2, 'cpu (wasm, SIMD, 2 threads)');
-    assert.equal(digests1.length, 7);
-    assert.deepEqual(digests2, digests1);
-  });
+  for (const build of runnableBuilds) {
+    test(`give the same bytes (LeNet shapes, batches 256 and 257), ${build} build`, () => {
+      const [one, two] = [1, 2].map((threads) => kernelDigests(threads, build));
+      const [device1, ...digests1] = one.trim().split('\n');
+      const [device2, ...digests2] = two.trim().split('\n');
+      const simd = build === 'relaxed' ? 'relaxed SIMD' : 'SIMD';
+      assert.equal(device1, `cpu (wasm, ${simd}, 1 thread)`);
+      assert.equal(device2, `cpu (wasm, ${simd}, 2 threads)`);
+      assert.equal(digests1.length, 7);
+      assert.deepEqual(digests2, digests1);
+    });
+  }
 });
 
 describe('without the wasm kernels', () => {
@@ -119,7 +146,7 @@ describe('without the wasm kernels', () => {
       timeout: 60_000,
     });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout.trim(), /^cpu \(wasm, SIMD, \d threads?\) 7776$/);
+    assert.match(result.stdout.trim(), /^cpu \(wasm, SIMD, \d threads?\) 7776$/); // tfjs's SIMD: the project's kernels are off
     const lines = result.stderr.trim().split('\n');
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0], /^bnlenet: the project's wasm kernels are not used \(turned off by BNLENET_WASM_KERNELS=0\)/);

@@ -45,7 +45,7 @@ describe('the worker scripts of the threaded wasm build', () => {
 
       const next = spawnSync(process.execPath, ['-e', START], { env: { ...env, EXIT_AT_ONCE: '1' }, encoding: 'utf8', timeout: 60_000 });
       assert.equal(next.status, 0, next.stderr);
-      assert.match(next.stdout, /READY cpu \(wasm, SIMD, 2 threads\)/);
+      assert.match(next.stdout, /READY cpu \(wasm, (relaxed )?SIMD, 2 threads\)/);
       assert.deepEqual(scriptDirs(tmp), [], "the stale directory and the new process's own are both gone");
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });

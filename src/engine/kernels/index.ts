@@ -23,6 +23,7 @@ import { identityConfig } from './identity';
 import { meanConfig } from './mean';
 import { MOMENTS, momentsConfig } from './moments';
 import { mulConfig } from './multiply';
+import { negConfig } from './neg';
 import { divConfig } from './real-div';
 import { SIGMOID_GRAD, sigmoidConfig, sigmoidGradConfig } from './sigmoid';
 import { squareConfig } from './square';
@@ -65,6 +66,7 @@ const KERNELS: Record<string, Record<string, ConfigFactory>> = {
     AvgPoolGrad: avgPoolGradConfig,
     Sigmoid: sigmoidConfig,
     Square: squareConfig,
+    Neg: negConfig,
     [SIGMOID_GRAD]: sigmoidGradConfig,
     Cast: castConfig,
     ...LAYER_OP_KERNELS,

@@ -117,6 +117,15 @@ export function bytesToUnit(kernels: WasmKernels, backend: KernelBackend, bytes:
   return out;
 }
 
+/** -x, a new tensor. */
+export function negate(kernels: WasmKernels, backend: KernelBackend, x: TensorInfo): TensorInfo {
+  const n = util.sizeFromShape(x.shape);
+  const out = allocF32(backend, x.shape);
+  const { per, chunks } = elementChunks(n);
+  kernels.pool.run('negate', [heapOffset(backend, x), heapOffset(backend, out), n, per], chunks);
+  return out;
+}
+
 /** a op b for float32 operands of one shape, a new tensor. */
 export function elementwiseBinary(kernels: WasmKernels, backend: KernelBackend, op: BinaryOp, a: TensorInfo, b: TensorInfo): TensorInfo {
   const n = util.sizeFromShape(a.shape);
