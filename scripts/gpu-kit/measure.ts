@@ -97,8 +97,9 @@ async function measureVariant(impl: BatchNormImpl, plan: Plan): Promise<VariantR
 async function realData(dataDir: string, plan: Plan): Promise<RealDataResult> {
   const runDir = await mkdtemp(path.join(tmpdir(), 'bnlenet-gpu-kit-run-'));
   try {
-    const limit = plan.realLimit === undefined ? [] : ['--limit', String(plan.realLimit)];
-    log(`the book's recipe on Fashion-MNIST, 1 epoch${plan.realLimit ? ` of ${plan.realLimit} images (--quick)` : ''}, on WebGPU`);
+    // --quick: that many training images, and as many test images for each evaluation.
+    const limit = plan.realLimit === undefined ? [] : ['--limit', String(plan.realLimit), '--test-limit', String(plan.realLimit)];
+    log(`the book's recipe on Fashion-MNIST, 1 epoch${plan.realLimit ? ` of ${plan.realLimit} images, tested on ${plan.realLimit} (--quick)` : ''}, on WebGPU`);
     const args = [CLI, 'train', '--backend', 'webgpu', '--epochs', '1', '--data-dir', dataDir, '--out', path.join(runDir, 'run'), '--json', ...limit];
     const child = await runChild(process.execPath, args, { timeoutMs: 600_000 });
     const end = jsonLines<{ event: string; final?: { loss: number; trainAcc: number; testAcc: number }; examplesPerSec?: number; device?: string }>(child.stdout).find((e) => e.event === 'end');

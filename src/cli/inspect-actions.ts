@@ -25,11 +25,13 @@ export async function evaluateSavedRun(dir: string, data: FashionMnist, recomput
   const run = await openSavedRun(dir);
   try {
     const { args } = run.record;
-    const result = await evaluateSplit(run.model, data.test);
+    // A run trained with --test-limit is evaluated on the same test images as it was trained with.
+    const test = firstExamples(data.test, args.testLimit);
+    const result = await evaluateSplit(run.model, test);
     const precise =
       recomputeImages === undefined
         ? undefined
-        : await evaluatePrecise(run.model, firstExamples(data.train, args.limit), data.test, recomputeImages, args.batchSize);
+        : await evaluatePrecise(run.model, firstExamples(data.train, args.limit), test, recomputeImages, args.batchSize);
     // The moving statistics beside the recomputed ones, for the report's chart.
     const batchNorm = precise ? await readBatchNormParams(run.model) : [];
     return { args, epochsDone: run.epochsDone, result, precise, batchNorm };
@@ -57,11 +59,13 @@ export async function evaluateRun(
       recomputedOver: precise.images,
       batchNormLayers: precise.statistics.length,
     };
-    const line = { run: dir, impl: args.impl, epochs: epochsDone, testLoss: result.loss, testAcc: result.accuracy, ...recomputed };
+    const testLimit = args.testLimit === undefined ? {} : { testLimit: args.testLimit };
+    const line = { run: dir, impl: args.impl, epochs: epochsDone, ...testLimit, testLoss: result.loss, testAcc: result.accuracy, ...recomputed };
     process.stdout.write(`${JSON.stringify(line)}\n`);
     return;
   }
-  process.stdout.write(`run ${dir} (${describeVariant(args)}, ${epochsDone} epochs)\n`);
+  const testImages = args.testLimit === undefined ? '' : `; its test set: the first ${args.testLimit} test images (--test-limit)`;
+  process.stdout.write(`run ${dir} (${describeVariant(args)}, ${epochsDone} epochs${testImages})\n`);
   const figures = (e: Evaluation) => `test loss ${e.loss.toFixed(3)}, test acc ${e.accuracy.toFixed(3)}`;
   if (!precise) {
     process.stdout.write(`${figures(result)}\n`);

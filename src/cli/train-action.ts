@@ -72,6 +72,7 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
           batchSize: args.batchSize,
           lr: args.lr,
           seed: args.seed,
+          ...(args.testLimit === undefined ? {} : { testLimit: args.testLimit }),
           resumedAt,
         }),
     });

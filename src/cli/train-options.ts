@@ -31,6 +31,7 @@ export interface TrainFlags {
   lr: number;
   seed: number;
   limit?: number;
+  testLimit?: number;
   dataDir?: string;
   mirror?: string[];
   out?: string;
@@ -94,6 +95,7 @@ export function addTrainOptions(command: Command, options: { impl: boolean; list
     .addOption(value('--lr <rate>', 'SGD learning rate', positiveNumber, 1))
     .addOption(value('--seed <n>', 'seed for the initial weights, the shuffle and dropout', wholeNumber(0), 0))
     .option('--limit <n>', 'train on the first N training examples only', wholeNumber(1))
+    .option('--test-limit <n>', 'measure test accuracy on the first N test images only (default: all 10,000)', wholeNumber(1))
     .option('--data-dir <dir>', 'Fashion-MNIST files (default: $BNLENET_DATA_DIR, else ./data); missing ones are fetched', pathValue)
     .option(
       '--mirror <url>',
@@ -178,6 +180,7 @@ export function runArgsFromFlags(flags: TrainFlags, impl: ModelImpl): RunArgs {
     lr: flags.lr,
     seed: flags.seed,
     limit: flags.limit,
+    testLimit: flags.testLimit,
     dataDir: resolveDataDir(flags.dataDir),
   };
 }

@@ -86,7 +86,9 @@ export async function ensureFile(file: FileDigests, cached: Outcome | undefined,
   if (content !== undefined) return content;
   throw new DataError(
     `could not get a verified ${file.name}; sources tried:\n    ${tried.join('\n    ')}`,
-    ctx.sources.some((s) => s.role === 'mirror')
+    ctx.sources.length === 0
+      ? 'a test data set is never fetched: let the test suite build it again (test/helpers/fixture-data.ts)'
+      : ctx.sources.some((s) => s.role === 'mirror')
       ? 'check the --mirror URLs, or run without --mirror to use the default sources'
       : `copy the four Fashion-MNIST files into ${ctx.dataDir}, or pass --mirror URL (see bnlenet download --help)`,
   );

@@ -22,6 +22,18 @@ export interface DatasetFile extends FileDigests {
   kind: 'images' | 'labels';
 }
 
+/**
+ * A data set the tool can train on: its four files with their digests, and how many examples
+ * each split holds. FASHION_MNIST (below) is the only one a user meets; test-data.ts reads a
+ * smaller one that the test suite cuts from it.
+ */
+export interface DatasetSpec {
+  files: readonly DatasetFile[];
+  splitSizes: { train: number; test: number };
+  /** Set for a test data set: what it is and where its digests came from, for messages. */
+  testManifest?: string;
+}
+
 export const IMAGE_ROWS = 28;
 export const IMAGE_COLS = 28;
 export const NUM_CLASSES = 10;
@@ -63,3 +75,5 @@ export const FASHION_MNIST_FILES: readonly DatasetFile[] = [
     gzipMd5: 'bb300cfdad3c16e7a12a480ee83cd310',
   },
 ];
+
+export const FASHION_MNIST: DatasetSpec = { files: FASHION_MNIST_FILES, splitSizes: SPLIT_SIZES };

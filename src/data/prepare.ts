@@ -7,13 +7,13 @@ import * as path from 'node:path';
 import { checkCached, ensureFile, type Outcome } from './ensure-file';
 import type { DataEventListener } from './events';
 import { datasetFromContent, type FashionMnist } from './fashion-mnist';
-import { FASHION_MNIST_FILES } from './fashion-mnist-files';
 import { openDataDir } from './data-dir';
 import { httpOptionsFromEnv, type HttpOptions } from './http-options';
 import { interruptedError } from '../util/abort';
 import { NEVER_ABORTED } from '../util/abort';
 import { planSources } from './sources';
 import { removeStaleTempFiles } from './temp-file';
+import { datasetSpec } from './test-data';
 
 export interface PrepareOptions {
   dataDir: string;
@@ -36,23 +36,26 @@ export interface PrepareOptions {
 export async function prepareDataset(options: PrepareOptions): Promise<FashionMnist> {
   const env = options.env ?? process.env;
   // Bad mirrors and settings are usage errors: report them before touching the disk.
-  const sources = planSources(options.mirrors ?? [], env);
+  const planned = planSources(options.mirrors ?? [], env);
   const http = { ...httpOptionsFromEnv(env), ...options.http };
   const dataDir = path.resolve(options.dataDir);
+  const spec = datasetSpec(dataDir, env);
   await openDataDir(dataDir);
-  await removeStaleTempFiles(dataDir, FASHION_MNIST_FILES.map((file) => file.name));
+  await removeStaleTempFiles(dataDir, spec.files.map((file) => file.name));
   const work = async (signal: AbortSignal): Promise<FashionMnist> => {
+    // A test data set is built by the test suite, never fetched (test-data.ts).
+    const sources = spec.testManifest === undefined ? planned : [];
     const ctx = { dataDir, sources, http, signal, onEvent: options.onEvent ?? (() => {}) };
     // Checking the cached copies in parallel lets the four gunzips share the thread pool.
     const cached: (Outcome | undefined)[] = options.force
-      ? FASHION_MNIST_FILES.map(() => undefined)
-      : await Promise.all(FASHION_MNIST_FILES.map((file) => checkCached(file, dataDir)));
+      ? spec.files.map(() => undefined)
+      : await Promise.all(spec.files.map((file) => checkCached(file, dataDir)));
     const content = new Map<string, Buffer>();
-    for (const [i, file] of FASHION_MNIST_FILES.entries()) {
+    for (const [i, file] of spec.files.entries()) {
       content.set(file.name, await ensureFile(file, cached[i], ctx));
     }
     if (signal.aborted) throw interruptedError(signal);
-    return datasetFromContent(content, dataDir);
+    return datasetFromContent(content, dataDir, spec);
   };
   return work(options.signal ?? NEVER_ABORTED);
 }

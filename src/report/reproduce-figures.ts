@@ -40,18 +40,21 @@ export const GUIDE_REFERENCE = {
 } as const;
 
 /** The book's recipe: what a run must train to be a reproduction and not a smaller check. */
-export const BOOK_RECIPE = { epochs: 10, batchSize: 256, lr: 1, trainingExamples: 60_000 } as const;
+export const BOOK_RECIPE = { epochs: 10, batchSize: 256, lr: 1, trainingExamples: 60_000, testExamples: 10_000 } as const;
 
 /**
  * How a recipe differs from the book's, in words ([] for the book's own): a PASS on anything
  * else is a smaller check, not a reproduction.
  */
-export function recipeDifferences(args: Pick<RunArgs, 'epochs' | 'batchSize' | 'lr' | 'limit'> & Omit<ModelVariant, 'impl'>): string[] {
+export function recipeDifferences(args: Pick<RunArgs, 'epochs' | 'batchSize' | 'lr' | 'limit' | 'testLimit'> & Omit<ModelVariant, 'impl'>): string[] {
   // A model variant of the exercises is not the book's LeNet-BN either.
   const differences: string[] = variantChanges(args);
   if (args.epochs !== BOOK_RECIPE.epochs) differences.push(`${plural(args.epochs, 'epoch')} instead of ${BOOK_RECIPE.epochs}`);
   if (args.limit !== undefined && args.limit < BOOK_RECIPE.trainingExamples) {
     differences.push(`the first ${args.limit} of ${BOOK_RECIPE.trainingExamples} training examples`);
+  }
+  if (args.testLimit !== undefined && args.testLimit < BOOK_RECIPE.testExamples) {
+    differences.push(`test accuracy on the first ${args.testLimit} of ${BOOK_RECIPE.testExamples} test images`);
   }
   if (args.batchSize !== BOOK_RECIPE.batchSize) differences.push(`batch ${args.batchSize} instead of ${BOOK_RECIPE.batchSize}`);
   if (args.lr !== BOOK_RECIPE.lr) differences.push(`lr ${args.lr} instead of ${BOOK_RECIPE.lr}`);

@@ -26,7 +26,12 @@ export function plural(count: number, noun: string): string {
 }
 
 /** "10 epochs, batch 256, lr 1, seed 0, all training examples": what a run trained. */
-export function recipeText(args: Pick<RunArgs, 'epochs' | 'batchSize' | 'lr' | 'seed' | 'limit'>): string {
+export function recipeText(args: Pick<RunArgs, 'epochs' | 'batchSize' | 'lr' | 'seed' | 'limit' | 'testLimit'>): string {
   const examples = args.limit === undefined ? 'all training examples' : `the first ${args.limit} training examples`;
-  return `${plural(args.epochs, 'epoch')}, batch ${args.batchSize}, lr ${args.lr}, seed ${args.seed}, ${examples}`;
+  return `${plural(args.epochs, 'epoch')}, batch ${args.batchSize}, lr ${args.lr}, seed ${args.seed}, ${examples}${testLimitText(args)}`;
+}
+
+/** ", test acc on the first N test images" when --test-limit shrank the test set; else nothing. */
+export function testLimitText(args: Pick<RunArgs, 'testLimit'>): string {
+  return args.testLimit === undefined ? '' : `, test acc on the first ${args.testLimit} test images`;
 }

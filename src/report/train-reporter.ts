@@ -16,7 +16,7 @@ import { EtaClock, formatDuration } from './eta';
 import { terminalChart } from './plots/terminal-chart';
 import { ProgressLine } from './progress-line';
 import { outputWidth, wrapText } from './terminal-width';
-import { epochLine, finalLines, plural } from './train-lines';
+import { epochLine, finalLines, plural, testLimitText } from './train-lines';
 
 export type OutputMode = 'text' | 'json' | 'quiet' | 'none';
 
@@ -50,6 +50,8 @@ export interface RunStartInfo {
   batchSize: number;
   lr: number;
   seed: number;
+  /** --test-limit: the test accuracy is measured on the first N test images only. */
+  testLimit?: number;
   /** Where a resumed run continues: epoch (1-based) and batch index within it. */
   resumedAt?: { epoch: number; batch: number };
 }
@@ -113,7 +115,7 @@ export class TrainReporter {
     const resumed = info.resumedAt ? `; resuming at epoch ${info.resumedAt.epoch}, batch ${info.resumedAt.batch + 1}` : '';
     this.prose(
       `training ${info.model} on ${info.examples} examples: ${plural(info.epochs, 'epoch')}, ` +
-        `batch ${info.batchSize}, lr ${info.lr}, seed ${info.seed}, on ${info.device}${resumed}`,
+        `batch ${info.batchSize}, lr ${info.lr}, seed ${info.seed}${testLimitText(info)}, on ${info.device}${resumed}`,
     );
     this.prose(`run dir: ${info.runDir}`);
     this.clock = new EtaClock({ epochs: info.epochs, batches: Math.ceil(info.examples / info.batchSize) }, this.plan);

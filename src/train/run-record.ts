@@ -24,6 +24,8 @@ export interface RunArgs extends ModelVariant {
   seed: number;
   /** Train on the first N training examples only; undefined for all. */
   limit?: number;
+  /** Evaluate on the first N test images only (--test-limit); undefined for all. */
+  testLimit?: number;
   dataDir: string;
 }
 
@@ -34,7 +36,7 @@ export interface RunRecord {
 }
 
 /** The fields whose values define what a run trains (the data dir may move). */
-export const DEFINING_FIELDS = [...VARIANT_FIELDS, 'epochs', 'batchSize', 'lr', 'seed', 'limit'] as const satisfies readonly (keyof RunArgs)[];
+export const DEFINING_FIELDS = [...VARIANT_FIELDS, 'epochs', 'batchSize', 'lr', 'seed', 'limit', 'testLimit'] as const satisfies readonly (keyof RunArgs)[];
 export type DefiningField = (typeof DEFINING_FIELDS)[number];
 
 const isWhole = (min: number) => (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
@@ -61,6 +63,7 @@ const FIELD_RULES: Record<keyof RunArgs, FieldRule> = {
   lr: { ok: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, expected: 'a finite number > 0' },
   seed: { ok: isWhole(0), expected: 'a whole number >= 0' },
   limit: { ok: isWhole(1), expected: 'a whole number >= 1, or absent for all examples', optional: true },
+  testLimit: { ok: isWhole(1), expected: 'a whole number >= 1, or absent for all test images', optional: true },
   dataDir: { ok: (v) => typeof v === 'string' && v !== '', expected: 'a directory path' },
 };
 

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type FashionMnist, SPLIT_SIZES, firstExamples } from '../data';
+import { datasetSpec, type FashionMnist, firstExamples } from '../data';
 import type { BackendInfo } from '../engine/backend';
 import { BnlenetError, DataError } from '../errors';
 import type { BatchNormParams } from '../model/batchnorm-params';
@@ -147,7 +147,8 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       model,
       optimizer,
       train: trainSplit,
-      test: data.test,
+      // --test-limit: the test accuracy of each epoch is measured on the first N test images.
+      test: firstExamples(data.test, args.testLimit),
       files,
       observer: request.observer,
       signal,
@@ -186,7 +187,8 @@ async function finishComplete(request: RunRequest, files: RunFiles, args: RunArg
     }
     await files.catchUp(checkpoint, args, model);
     const metrics = checkpoint.position.metrics;
-    const examples = Math.min(args.limit ?? SPLIT_SIZES.train, SPLIT_SIZES.train);
+    const trainSize = datasetSpec(args.dataDir).splitSizes.train;
+    const examples = Math.min(args.limit ?? trainSize, trainSize);
     const summary = await summarize(args, request.backend, model, metrics, checkpoint.position.trainSecondsTotal, examples);
     await files.writeSummary(summary);
     return { runDir: request.runDir, args, summary, metrics, recovered: true };

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { selectBackend } from '../../src/engine';
 import { buildLeNet } from '../../src/model/lenet';
 import { bookVariant } from '../../src/model/variant';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runMain, type CliResult } from '../helpers/cli';
 import { assertSamePoints, chartPoints, expectedPoints, jsonLines, readJson, readMetrics, SMALL_RUN } from '../helpers/run-files';
 
 const VARIANTS = ['custom', 'builtin'] as const;
@@ -23,7 +23,7 @@ let compareDir: string;
 before(async () => {
   cwd = mkdtempSync(path.join(tmpdir(), 'bnlenet-compare-'));
   // No --out: the default, runs/<UTC time>-compare under the working dir.
-  json = await runCli(['compare', ...SMALL_RUN, '--seed', '3', '--json'], { cwd });
+  json = await runMain(['compare', ...SMALL_RUN, '--seed', '3', '--json'], { cwd });
   assert.equal(json.code, 0, json.stderr);
   const runs = readdirSync(path.join(cwd, 'runs'));
   assert.equal(runs.length, 1);
@@ -91,7 +91,7 @@ test('compare.svg draws both runs\' curves, one point per epoch, curve and run',
 
 test('text mode prints the two runs side by side per epoch, the ratio and the differences', async () => {
   const out = path.join(cwd, 'text');
-  const result = await runCli(['compare', ...SMALL_RUN, '--epochs', '1', '--out', out], { cwd });
+  const result = await runMain(['compare', ...SMALL_RUN, '--epochs', '1', '--out', out], { cwd });
   assert.equal(result.code, 0, result.stderr);
   const lines = result.stdout.split('\n');
   const [custom, builtin] = VARIANTS.map((impl) => readMetrics(path.join(out, impl)));
@@ -108,14 +108,14 @@ test('text mode prints the two runs side by side per epoch, the ratio and the di
   assert.match(result.stdout, /^\[custom\] epoch 1\/1: /m);
   assert.match(result.stdout, /^\[builtin\] epoch 1\/1: /m);
 
-  const again = await runCli(['compare', ...SMALL_RUN, '--out', out], { cwd });
+  const again = await runMain(['compare', ...SMALL_RUN, '--out', out], { cwd });
   assert.equal(again.code, 2, 'an existing compare dir is refused');
   assert.match(again.stderr, /already holds files/);
   assert.match(again.stderr, new RegExp(`or continue it with \`bnlenet compare --resume ${out}\``));
 
   // Commands that read one run point into the compare dir's runs.
   for (const command of ['inspect-params', 'evaluate']) {
-    const pointed = await runCli([command, '--run', out], { cwd });
+    const pointed = await runMain([command, '--run', out], { cwd });
     assert.equal(pointed.code, 1);
     assert.match(pointed.stderr, new RegExp(`^bnlenet: ${out} is a compare dir, holding the runs custom, builtin; these commands read one run\n  pass one of them, e.g. --run ${out}/custom\n$`));
   }

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli } from '../helpers/cli';
+import { runCli, runMain } from '../helpers/cli';
 import { assertSamePoints, chartPoints, expectedPoints, readJson, readMetrics, SMALL_RUN } from '../helpers/run-files';
 import { listDir } from '../helpers/temp-dir';
 import { byRole, parseSvgDocument, textsIn } from '../report/plots/svg-dom';
@@ -18,7 +18,7 @@ let runDir: string;
 before(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'bnlenet-curves-'));
   runDir = path.join(root, 'run');
-  const result = await runCli(['train', ...SMALL_RUN, '--out', runDir]);
+  const result = await runMain(['train', ...SMALL_RUN, '--out', runDir]);
   assert.equal(result.code, 0, result.stderr);
 });
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -35,7 +35,7 @@ test('a run writes curves.svg: well-formed, titled, one point per epoch and curv
 });
 
 test('inspect-params --plot writes params.svg into the run dir: a gamma and a beta bar per channel', async () => {
-  const result = await runCli(['inspect-params', '--run', runDir, '--plot']);
+  const result = await runMain(['inspect-params', '--run', runDir, '--plot']);
   assert.equal(result.code, 0, result.stderr);
   const file = path.join(runDir, 'params.svg');
   assert.match(result.stdout, new RegExp(`^gamma and beta plotted to ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
@@ -52,7 +52,7 @@ test('inspect-params --plot writes params.svg into the run dir: a gamma and a be
 
 test('inspect-params --plot FILE --layer all --json: every layer plotted to FILE, named in the JSON', async () => {
   const file = path.join(root, 'plots', 'all-layers.svg');
-  const result = await runCli(['inspect-params', '--run', runDir, '--layer', 'all', '--plot', file, '--json']);
+  const result = await runMain(['inspect-params', '--run', runDir, '--layer', 'all', '--plot', file, '--json']);
   assert.equal(result.code, 0, result.stderr);
   const out = JSON.parse(result.stdout);
   assert.equal(out.plot, file);
@@ -75,7 +75,7 @@ test('an interrupted run keeps a current curves.svg; resumed, it plots the epoch
   assertSamePoints(chartPoints(curves), expectedPoints(readMetrics(dir)));
   assert.deepEqual(readMetrics(dir).map((m) => m.epoch), [1]);
 
-  const resumed = await runCli(['train', '--resume', dir]);
+  const resumed = await runMain(['train', '--resume', dir]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(readMetrics(dir).map((m) => m.epoch), [1, 2]);
   assertSamePoints(chartPoints(curves), expectedPoints(readMetrics(dir)));

@@ -10,11 +10,12 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../helpers/cli';
+import { runCli, runMain } from '../helpers/cli';
 import { readJson } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const RECIPE = ['--limit', '512', '--batch-size', '128', '--seed', '11', '--backend', 'wasm', ...DATA];
 const LOGS = ['params.jsonl', 'activations.jsonl'];
 
@@ -30,7 +31,7 @@ before(async () => {
   twoEpochs = path.join(root, 'two');
   oneEpoch = path.join(root, 'one');
   for (const [dir, epochs] of [[twoEpochs, '2'], [oneEpoch, '1']] as const) {
-    const result = await runCli(['train', ...RECIPE, '--epochs', epochs, '--quiet', '--out', dir]);
+    const result = await runMain(['train', ...RECIPE, '--epochs', epochs, '--quiet', '--out', dir]);
     assert.equal(result.code, 0, result.stderr);
   }
 });
@@ -83,7 +84,7 @@ test('a run stopped with Ctrl-C and resumed writes the same params.jsonl and act
   });
   assert.equal(first.code, 130, first.stderr);
   assert.deepEqual(lines(path.join(stopped, 'params.jsonl')).map((p) => p.epoch), [0, 1], 'stopped inside epoch 2');
-  const resumed = await runCli(['train', '--resume', stopped, '--quiet']);
+  const resumed = await runMain(['train', '--resume', stopped, '--quiet']);
   assert.equal(resumed.code, 0, resumed.stderr);
   for (const name of [...LOGS, 'weights.bin']) assert.ok(bytes(stopped, name).equals(bytes(twoEpochs, name)), `${name} as if never stopped`);
 });
@@ -96,7 +97,7 @@ test('a run killed after its last checkpoint, before the logs: --resume adds the
   for (const file of ['model.json', 'weights.bin', 'metrics.jsonl', ...LOGS]) copyFileSync(path.join(oneEpoch, file), path.join(cut, file));
   rmSync(path.join(cut, 'summary.json'));
   assert.equal(lines(path.join(cut, 'activations.jsonl')).length, 2);
-  const resumed = await runCli(['train', '--resume', cut]);
+  const resumed = await runMain(['train', '--resume', cut]);
   assert.equal(resumed.code, 0, resumed.stderr);
   for (const name of LOGS) assert.ok(bytes(cut, name).equals(bytes(twoEpochs, name)), `${name} caught up`);
 });
@@ -108,18 +109,18 @@ function fingerprint(dir: string): Record<string, string> {
 
 test('evaluate --recompute-stats prints both evaluations, --json adds the Recomputed fields, and the run is unchanged', async () => {
   const before = fingerprint(twoEpochs);
-  const text = await runCli(['evaluate', '--run', twoEpochs, ...DATA, '--recompute-stats', '300']);
+  const text = await runMain(['evaluate', '--run', twoEpochs, ...DATA, '--recompute-stats', '300']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^test loss \d\.\d{3}, test acc \d\.\d{3} \(moving statistics, as trained\)$/m);
   assert.match(text.stdout, /^test loss \d\.\d{3}, test acc \d\.\d{3} \(BatchNorm statistics recomputed over 300 training images\)$/m);
 
-  const json = await runCli(['evaluate', '--run', twoEpochs, ...DATA, '--recompute-stats', '--json']);
+  const json = await runMain(['evaluate', '--run', twoEpochs, ...DATA, '--recompute-stats', '--json']);
   assert.equal(json.code, 0, json.stderr);
   const result = JSON.parse(json.stdout);
   for (const key of ['testLoss', 'testAcc', 'testLossRecomputed', 'testAccRecomputed']) assert.equal(typeof result[key], 'number', key);
   assert.equal(result.recomputedOver, 512, 'the default 10,000, capped at the run\'s 512 training images');
   assert.notEqual(result.testLossRecomputed, result.testLoss, 'two evaluations, not one printed twice');
-  const plain = JSON.parse((await runCli(['evaluate', '--run', twoEpochs, ...DATA, '--json'])).stdout);
+  const plain = JSON.parse((await runMain(['evaluate', '--run', twoEpochs, ...DATA, '--json'])).stdout);
   assert.equal(plain.testAcc, result.testAcc);
   assert.equal(plain.testAccRecomputed, undefined);
   assert.deepEqual(fingerprint(twoEpochs), before, 'no file of the run changed');
@@ -127,7 +128,7 @@ test('evaluate --recompute-stats prints both evaluations, --json adds the Recomp
 
 test('evaluate --recompute-stats with a bad count is a usage error of one line', async () => {
   for (const bad of ['0', '1.5', 'many']) {
-    const result = await runCli(['evaluate', '--run', twoEpochs, ...DATA, '--recompute-stats', bad]);
+    const result = await runMain(['evaluate', '--run', twoEpochs, ...DATA, '--recompute-stats', bad]);
     assert.equal(result.code, 2, `${bad}: ${result.stderr}`);
     assert.match(result.stderr, /--recompute-stats/);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);

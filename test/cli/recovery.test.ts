@@ -11,11 +11,12 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import * as path from 'node:path';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runMain, type CliResult } from '../helpers/cli';
 import { readJson, readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const RECIPE = ['--limit', '512', '--batch-size', '128', '--seed', '7', '--backend', 'wasm', ...DATA];
 
 function assertOneLine(result: CliResult, code: number, pattern: RegExp): void {
@@ -38,7 +39,7 @@ before(async () => {
   twoEpochs = path.join(root, 'two');
   oneEpoch = path.join(root, 'one');
   for (const [dir, epochs] of [[twoEpochs, '2'], [oneEpoch, '1']] as const) {
-    const result = await runCli(['train', ...RECIPE, '--epochs', epochs, '--quiet', '--out', dir]);
+    const result = await runMain(['train', ...RECIPE, '--epochs', epochs, '--quiet', '--out', dir]);
     assert.equal(result.code, 0, result.stderr);
   }
 });
@@ -52,30 +53,30 @@ test('killed right after the last checkpoint: evaluate and inspect-params refuse
   for (const file of ['model.json', 'weights.bin', 'metrics.jsonl']) copyFileSync(path.join(oneEpoch, file), path.join(cut, file));
   rmSync(path.join(cut, 'summary.json'));
 
-  assertOneLine(await runCli(['evaluate', '--run', cut, ...DATA]), 1, /model files in .* are from epoch 1, but the run's checkpoint has finished epoch 2/);
-  const inspect = await runCli(['inspect-params', '--run', cut]);
+  assertOneLine(await runMain(['evaluate', '--run', cut, ...DATA]), 1, /model files in .* are from epoch 1, but the run's checkpoint has finished epoch 2/);
+  const inspect = await runMain(['inspect-params', '--run', cut]);
   assertOneLine(inspect, 1, /are from epoch 1/);
   assert.match(inspect.stderr, new RegExp(`bnlenet train --resume ${cut}`));
 
-  const resumed = await runCli(['train', '--resume', cut]);
+  const resumed = await runMain(['train', '--resume', cut]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /every epoch of .* had been trained; its model, metrics and summary were brought up to date/);
   assert.match(resumed.stdout, /^loss \d\.\d{3}, train acc/m);
   assert.ok(readFileSync(path.join(cut, 'weights.bin')).equals(readFileSync(path.join(twoEpochs, 'weights.bin'))), 'the last epoch\'s weights');
   assert.deepEqual(readMetrics(cut), readMetrics(twoEpochs));
   assert.deepEqual(readJson(path.join(cut, 'summary.json')).final, readJson(path.join(twoEpochs, 'summary.json')).final);
-  const evaluated = await runCli(['evaluate', '--run', cut, '--json', ...DATA]);
+  const evaluated = await runMain(['evaluate', '--run', cut, '--json', ...DATA]);
   assert.equal(evaluated.code, 0, evaluated.stderr);
   assert.equal(JSON.parse(evaluated.stdout).epochs, 2);
 
-  assertOneLine(await runCli(['train', '--resume', cut]), 1, /has finished all 2 epochs; there is nothing to resume/);
+  assertOneLine(await runMain(['train', '--resume', cut]), 1, /has finished all 2 epochs; there is nothing to resume/);
 });
 
 test('weights.bin from another epoch than model.json (a kill between the two writes) is refused by name', async (t) => {
   const cut = path.join(tempDir(t), 'cut');
   cpSync(twoEpochs, cut, { recursive: true });
   copyFileSync(path.join(oneEpoch, 'weights.bin'), path.join(cut, 'weights.bin'));
-  assertOneLine(await runCli(['inspect-params', '--run', cut]), 1, /weights\.bin is not the one .*model\.json was written with/);
+  assertOneLine(await runMain(['inspect-params', '--run', cut]), 1, /weights\.bin is not the one .*model\.json was written with/);
 });
 
 test('a run killed before its first checkpoint resumes from the start, and stale temporary files go', async (t) => {
@@ -85,9 +86,9 @@ test('a run killed before its first checkpoint resumes from the start, and stale
   copyFileSync(path.join(oneEpoch, 'run.json'), path.join(cut, 'run.json'));
   // A temporary file of a writer that no longer exists (pid far above any pid_max).
   writeFileSync(path.join(cut, '.checkpoint.json.99999999.0123abcd.tmp'), '{"half": ');
-  assertOneLine(await runCli(['evaluate', '--run', cut, ...DATA]), 1, /holds no model yet: its first epoch did not finish/);
+  assertOneLine(await runMain(['evaluate', '--run', cut, ...DATA]), 1, /holds no model yet: its first epoch did not finish/);
 
-  const resumed = await runCli(['train', '--resume', cut]);
+  const resumed = await runMain(['train', '--resume', cut]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /^epoch 1\/1: /m);
   assert.ok(!listDir(cut).some((f) => f.endsWith('.tmp')), `no temporary files: ${listDir(cut).join(', ')}`);
@@ -110,7 +111,7 @@ test('a checkpoint holding NaN weights: --resume says the run diverged and what 
   checkpoint.position.epoch = 1; // as if interrupted inside its only epoch
   checkpoint.position.nextBatch = 2;
   writeFileSync(checkpointFile, JSON.stringify(checkpoint));
-  const resumed = await runCli(['train', '--resume', cut]);
+  const resumed = await runMain(['train', '--resume', cut]);
   assertOneLine(resumed, 1, /checkpoint .* holds NaN or infinite weights: the run diverged and cannot continue/);
   assert.match(resumed.stderr, /start a new run with a smaller --lr \(this run's --lr is 1\)/);
   assert.doesNotMatch(resumed.stderr, /last good checkpoint/);
@@ -126,7 +127,7 @@ test('evaluate refuses a model with NaN weights instead of printing "test loss N
   const model = readJson(path.join(cut, 'model.json'));
   model.bnlenet.weightsSha256 = createHash('sha256').update(weights).digest('hex');
   writeFileSync(path.join(cut, 'model.json'), JSON.stringify(model));
-  assertOneLine(await runCli(['evaluate', '--run', cut, ...DATA]), 1, /weights\.bin holds NaN or infinite weights/);
+  assertOneLine(await runMain(['evaluate', '--run', cut, ...DATA]), 1, /weights\.bin holds NaN or infinite weights/);
 });
 
 test('a hand-edited run.json is validated: against its schema, and against the checkpoint', async (t) => {
@@ -140,15 +141,15 @@ test('a hand-edited run.json is validated: against its schema, and against the c
     return cut;
   };
   const impl = edit('impl', (r) => (r.args.impl = 'builtin'));
-  assertOneLine(await runCli(['train', '--resume', impl]), 1, /run\.json says impl "builtin", but the run was trained with "custom"/);
-  assertOneLine(await runCli(['evaluate', '--run', impl, ...DATA]), 1, /says impl "builtin", but the run was trained with "custom"/);
+  assertOneLine(await runMain(['train', '--resume', impl]), 1, /run\.json says impl "builtin", but the run was trained with "custom"/);
+  assertOneLine(await runMain(['evaluate', '--run', impl, ...DATA]), 1, /says impl "builtin", but the run was trained with "custom"/);
   const batch = edit('batch', (r) => (r.args.batchSize = 64));
-  assertOneLine(await runCli(['train', '--resume', batch]), 1, /says batchSize 64, but the run was trained with 128/);
+  assertOneLine(await runMain(['train', '--resume', batch]), 1, /says batchSize 64, but the run was trained with 128/);
   const empty = edit('empty', (r) => (r.args = {}));
-  assertOneLine(await runCli(['train', '--resume', empty]), 1, /run\.json has no args\.impl/);
+  assertOneLine(await runMain(['train', '--resume', empty]), 1, /run\.json has no args\.impl/);
   const bad = edit('bad', (r) => (r.args.lr = -1));
-  assertOneLine(await runCli(['inspect-params', '--run', bad]), 1, /run\.json has args\.lr = -1, expected a finite number > 0/);
+  assertOneLine(await runMain(['inspect-params', '--run', bad]), 1, /run\.json has args\.lr = -1, expected a finite number > 0/);
   // The data dir may move: changing it is not an edit of what the run trains.
-  const moved = edit('moved', (r) => (r.args.dataDir = '/usr/share/datasets/fashion-mnist/.'));
-  assert.equal((await runCli(['inspect-params', '--run', moved])).code, 0);
+  const moved = edit('moved', (r) => (r.args.dataDir = `${FIXTURE_DIR}/.`));
+  assert.equal((await runMain(['inspect-params', '--run', moved])).code, 0);
 });

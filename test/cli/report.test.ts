@@ -9,12 +9,13 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runMain, type CliResult } from '../helpers/cli';
 import { browserAvailable, withReportPage } from '../helpers/browser';
 import { readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const EPOCHS = 2;
 
 let root: string;
@@ -27,7 +28,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 before(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'bnlenet-report-'));
   compareDir = path.join(root, 'cmp');
-  compareOutput = await runCli(['compare', '--limit', '512', '--epochs', String(EPOCHS), '--backend', 'wasm', '--seed', '3', ...DATA, '--out', compareDir]);
+  compareOutput = await runMain(['compare', '--limit', '512', '--epochs', String(EPOCHS), '--backend', 'wasm', '--seed', '3', ...DATA, '--out', compareDir]);
   assert.equal(compareOutput.code, 0, compareOutput.stderr);
 });
 
@@ -50,7 +51,7 @@ test('a run on a terminal names the report command at its end', () => {
 
 test('report of a run: curves, parameters, activations and recomputed statistics, drawn in Chromium without errors or requests', async (t) => {
   const run = path.join(compareDir, 'custom');
-  const result = await runCli(['report', '--run', run]);
+  const result = await runMain(['report', '--run', run]);
   assert.equal(result.code, 0, result.stderr);
   const file = path.join(run, 'report.html');
   assert.equal(result.stdout, `report written to ${file}\n`);
@@ -58,7 +59,7 @@ test('report of a run: curves, parameters, activations and recomputed statistics
   const html = readFileSync(file, 'utf8');
   assertSelfContained(html);
   // The recomputed test accuracy on the page is what evaluate --recompute-stats measures.
-  const evaluated = JSON.parse((await runCli(['evaluate', '--run', run, ...DATA, '--recompute-stats', '--json'])).stdout);
+  const evaluated = JSON.parse((await runMain(['evaluate', '--run', run, ...DATA, '--recompute-stats', '--json'])).stdout);
   assert.ok(html.includes(`<td>${evaluated.testAccRecomputed.toFixed(3)}</td>`), `recomputed test acc ${evaluated.testAccRecomputed} on the page`);
   assert.ok(html.includes(`<td>${evaluated.testAcc.toFixed(3)}</td>`), `moving-statistics test acc ${evaluated.testAcc} on the page`);
 
@@ -88,7 +89,7 @@ test('report of a run: curves, parameters, activations and recomputed statistics
 test('report of a compare dir: both runs overlaid, each chart drawn', async (t) => {
   const out = path.join(tempDir(t), 'nested', 'compare.html');
   mkdirSync(path.dirname(out));
-  const result = await runCli(['report', '--run', compareDir, '--out', out]);
+  const result = await runMain(['report', '--run', compareDir, '--out', out]);
   assert.equal(result.code, 0, result.stderr);
   assertSelfContained(readFileSync(out, 'utf8'));
   if (!browserAvailable(t)) return;
@@ -121,7 +122,7 @@ test('report of a sweep dir: final accuracy against learning rate, failed and pe
     { args: { impl: 'custom', lr: 10, seed: 0 }, dir: 'impl=custom,lr=10', status: 'pending' },
   ];
   writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ cells }));
-  const result = await runCli(['report', '--run', dir]);
+  const result = await runMain(['report', '--run', dir]);
   assert.equal(result.code, 0, result.stderr);
   const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
   assertSelfContained(html);
@@ -143,7 +144,7 @@ test('report of a sweep dir: final accuracy against learning rate, failed and pe
 
 test('report without the run\'s data at hand still writes the page, saying why the statistics were not recomputed', async (t) => {
   const out = path.join(tempDir(t), 'no-data.html');
-  const result = await runCli(['report', '--run', path.join(compareDir, 'builtin'), '--data-dir', path.join(root, 'no-such-data'), '--out', out]);
+  const result = await runMain(['report', '--run', path.join(compareDir, 'builtin'), '--data-dir', path.join(root, 'no-such-data'), '--out', out]);
   assert.equal(result.code, 0, result.stderr);
   const html = readFileSync(out, 'utf8');
   assert.match(html, /Not recomputed: .*no-such-data/);
@@ -153,14 +154,14 @@ test('report without the run\'s data at hand still writes the page, saying why t
 
 test('report of a dir that is none of its kinds, or to a place it cannot write, is one line and writes nothing', async (t) => {
   const dir = tempDir(t);
-  assertOneLine(await runCli(['report', '--run', dir]), 1, /is not a run, compare, reproduce or sweep dir/);
+  assertOneLine(await runMain(['report', '--run', dir]), 1, /is not a run, compare, reproduce or sweep dir/);
   writeFileSync(path.join(dir, 'sweep.json'), '{"cells": 3}');
-  assertOneLine(await runCli(['report', '--run', dir]), 1, /sweep\.json has no "cells" list/);
+  assertOneLine(await runMain(['report', '--run', dir]), 1, /sweep\.json has no "cells" list/);
   writeFileSync(path.join(dir, 'sweep.json'), '{"cells": [');
-  assertOneLine(await runCli(['report', '--run', dir]), 1, /sweep\.json is corrupt/);
+  assertOneLine(await runMain(['report', '--run', dir]), 1, /sweep\.json is corrupt/);
   assert.deepEqual(listDir(dir), ['sweep.json']);
   const unwritable = path.join(dir, 'sweep.json', 'report.html');
-  assertOneLine(await runCli(['report', '--run', path.join(compareDir, 'custom'), '--out', unwritable]), 1, /report\.html/);
-  assertOneLine(await runCli(['report', '--run', path.join(dir, 'missing')]), 1, /is not a run, compare, reproduce or sweep dir/);
-  assertOneLine(await runCli(['report', '--out', '']), 2, /--out/);
+  assertOneLine(await runMain(['report', '--run', path.join(compareDir, 'custom'), '--out', unwritable]), 1, /report\.html/);
+  assertOneLine(await runMain(['report', '--run', path.join(dir, 'missing')]), 1, /is not a run, compare, reproduce or sweep dir/);
+  assertOneLine(await runMain(['report', '--out', '']), 2, /--out/);
 });

@@ -8,11 +8,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runCli, runMain, type CliResult } from '../helpers/cli';
 import { readJson, readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 
 /** Runs the CLI and sends `signals` (one after another, `gapMs` apart) once stdout matches `when`. */
 function runAndSignal(args: string[], when: RegExp, signals: NodeJS.Signals[], gapMs = 0): Promise<CliResult> {
@@ -59,7 +60,7 @@ test('two quick Ctrl-C at any moment leave a run that --resume finishes, with no
   const result = await runAndSignal(args, /^epoch 1\/2/m, ['SIGINT', 'SIGINT'], 5);
   assert.equal(result.code, 130, result.stderr);
   if (!existsSync(out)) return; // stopped before anything was kept: nothing to resume, nothing left
-  const resumed = await runCli(['train', '--resume', out, '--quiet']);
+  const resumed = await runMain(['train', '--resume', out, '--quiet']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(readMetrics(out).map((m) => m.epoch), [1, 2]);
   assert.ok(!listDir(out).some((f) => f.endsWith('.tmp')), listDir(out).join(', '));
@@ -70,7 +71,7 @@ test('SIGTERM during compare stops it (exit 130); compare --resume finishes with
   const recipe = ['--limit', '1024', '--epochs', '2', '--seed', '4', '--backend', 'wasm', ...DATA];
   const whole = path.join(dir, 'whole');
   const cut = path.join(dir, 'cut');
-  const uninterrupted = await runCli(['compare', ...recipe, '--quiet', '--out', whole]);
+  const uninterrupted = await runMain(['compare', ...recipe, '--quiet', '--out', whole]);
   assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
 
   const stopped = await runAndSignal(['compare', ...recipe, '--out', cut], /^\[custom\] epoch 1\/2/m, ['SIGTERM']);
@@ -79,7 +80,7 @@ test('SIGTERM during compare stops it (exit 130); compare --resume finishes with
   assert.ok(!existsSync(path.join(cut, 'builtin', 'summary.json')), 'the other variant did not train');
   assert.ok(!existsSync(path.join(cut, 'compare.json')));
 
-  const resumed = await runCli(['compare', '--resume', cut]);
+  const resumed = await runMain(['compare', '--resume', cut]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /continuing the comparison/);
   const metricsOf = (d: string) => readJson(path.join(d, 'compare.json')).runs.builtin.metrics.map(({ loss, trainAcc, testAcc }: any) => ({ loss, trainAcc, testAcc }));
@@ -87,7 +88,7 @@ test('SIGTERM during compare stops it (exit 130); compare --resume finishes with
   for (const impl of ['custom', 'builtin']) {
     assert.ok(readFileSync(path.join(cut, impl, 'weights.bin')).equals(readFileSync(path.join(whole, impl, 'weights.bin'))), impl);
   }
-  const again = await runCli(['compare', '--resume', cut, '--lr', '0.5']);
+  const again = await runMain(['compare', '--resume', cut, '--lr', '0.5']);
   assert.equal(again.code, 2, 'run-defining flags cannot change on --resume');
 });
 
@@ -98,11 +99,11 @@ test('reproduce --resume continues with the tolerances it started with', async (
   const stopped = await runAndSignal(args, /^\[custom\] epoch 1\/2/m, ['SIGINT']);
   assert.equal(stopped.code, 130, stopped.stderr);
   assert.match(stopped.stderr, /bnlenet reproduce --resume/);
-  const resumed = await runCli(['reproduce', '--resume', out]);
+  const resumed = await runMain(['reproduce', '--resume', out]);
   assert.equal(resumed.code, 0, `${resumed.stdout}\n${resumed.stderr}`);
   assert.match(resumed.stdout, /reproduction PASS \(not the book.s recipe/);
   assert.ok(existsSync(path.join(out, 'report.md')));
-  const strict = await runCli(['reproduce', '--resume', out, '--min-train-acc', '0.99']);
+  const strict = await runMain(['reproduce', '--resume', out, '--min-train-acc', '0.99']);
   assert.equal(strict.code, 1, 'a tolerance given again on --resume applies');
   assert.match(strict.stderr, /reproduction failed: [\s\S]*final train acc/);
 });

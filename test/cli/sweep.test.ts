@@ -10,11 +10,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertOneLineError, runCli, type CliResult } from '../helpers/cli';
+import { assertOneLineError, runCli, runMain, type CliResult } from '../helpers/cli';
 import { jsonLines, readJson, readMetrics } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const SMALL = ['--limit', '512', '--batch-size', '32', '--epochs', '1', '--backend', 'wasm', ...DATA];
 /** 4 cells: BatchNorm and none, at lr 1 and at 1e37, where the weights overflow float32. */
 const LISTS = ['--impl', 'custom,none', '--lr', '1,1e37', '--seed', '2'];
@@ -27,7 +28,7 @@ let wholeRun: CliResult;
 before(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'bnlenet-sweep-'));
   whole = path.join(root, 'whole');
-  wholeRun = await runCli(['sweep', ...LISTS, ...SMALL, '--json', '--out', whole]);
+  wholeRun = await runMain(['sweep', ...LISTS, ...SMALL, '--json', '--out', whole]);
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -59,16 +60,16 @@ test('a cell whose loss becomes non-finite is diverged, a result: the sweep exit
 
 test('two shards into one dir, then --collect: the same statuses and finals as one unsharded sweep', async (t) => {
   const dir = path.join(tempDir(t), 'sharded');
-  const first = await runCli(['sweep', ...LISTS, ...SMALL, '--shard', '1/2', '--out', dir]);
+  const first = await runMain(['sweep', ...LISTS, ...SMALL, '--shard', '1/2', '--out', dir]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /^sweep in .*: shard 1\/2: 2 of 4 cells$/m);
   assert.deepEqual(readJson(path.join(dir, 'sweep.json')).cells.map((c: any) => c.status), ['ok', 'pending', 'no-learning', 'pending']);
   // Collecting while a shard is missing names the pending cells and fails.
-  assertOneLineError(await runCli(['sweep', '--out', dir, '--collect']), 1, /2 of 4 cells failed or are pending: 2-impl=custom,lr=1e\+37 \(pending\), 4-impl=none,lr=1e\+37 \(pending\)/);
+  assertOneLineError(await runMain(['sweep', '--out', dir, '--collect']), 1, /2 of 4 cells failed or are pending: 2-impl=custom,lr=1e\+37 \(pending\), 4-impl=none,lr=1e\+37 \(pending\)/);
 
-  const second = await runCli(['sweep', ...LISTS, ...SMALL, '--shard', '2/2', '--out', dir]);
+  const second = await runMain(['sweep', ...LISTS, ...SMALL, '--shard', '2/2', '--out', dir]);
   assert.equal(second.code, 0, second.stderr);
-  const collected = await runCli(['sweep', '--out', dir, '--collect']);
+  const collected = await runMain(['sweep', '--out', dir, '--collect']);
   assert.equal(collected.code, 0, collected.stderr);
   assert.deepEqual(outcomes(dir), outcomes(whole));
 });
@@ -88,7 +89,7 @@ test('Ctrl-C stops the running cell (exit 130); rerunning with the same --out sk
   assert.match(stopped.stderr, new RegExp(`continue it with \`bnlenet sweep --out ${dir}\``));
   assert.deepEqual(readJson(path.join(dir, 'sweep.json')).cells.map((c: any) => c.status), ['ok', 'pending']);
 
-  const resumed = await runCli(['sweep', '--out', dir]);
+  const resumed = await runMain(['sweep', '--out', dir]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /^cell 1\/2: lr=0\.5: ok \(earlier\), loss /m);
   assert.match(resumed.stdout, /^cell 2\/2: lr=1: ok, loss /m);
@@ -99,15 +100,15 @@ test('Ctrl-C stops the running cell (exit 130); rerunning with the same --out sk
 test('a cell that fails is named and fails the sweep (exit 1); a rerun tries it again', async (t) => {
   const dir = path.join(tempDir(t), 'failing');
   const args = ['sweep', '--lr', '1,2', ...SMALL, '--limit', '256', '--out', dir, '--quiet'];
-  assert.equal((await runCli([...args, '--shard', '2/2'])).code, 0);
+  assert.equal((await runMain([...args, '--shard', '2/2'])).code, 0);
   // A file where cell 1's run dir must go: its run cannot start.
   writeFileSync(path.join(dir, '1-lr=1'), 'in the way');
-  assertOneLineError(await runCli(args), 1, /1 of 2 cells failed: 1-lr=1 \(failed\)/);
+  assertOneLineError(await runMain(args), 1, /1 of 2 cells failed: 1-lr=1 \(failed\)/);
   const cell = readJson(path.join(dir, 'sweep.json')).cells[0];
   assert.equal(cell.status, 'failed');
   assert.match(cell.message, /1-lr=1 is a file, not a directory/);
   rmSync(path.join(dir, '1-lr=1'));
-  const retried = await runCli(args);
+  const retried = await runMain(args);
   assert.equal(retried.code, 0, retried.stderr);
   const statuses = readJson(path.join(dir, 'sweep.json')).cells.map((c: any) => c.status);
   assert.ok(statuses.every((s: string) => s === 'ok' || s === 'no-learning'), statuses.join(', '));
@@ -125,9 +126,9 @@ test('bad lists, shards and combinations are usage errors (exit 2, one line); co
     [['--shard', '1/2', '--collect'], /--shard.*cannot be used with option '--collect'/],
     [['--impl', 'custom,builtin', '--bn-mode', 'center'], /cell impl=builtin .*--bn-mode center needs --impl custom/],
   ];
-  for (const [args, expected] of cases) assertOneLineError(await runCli(['sweep', ...args, '--out', path.join(dir, 'x'), ...DATA]), 2, expected);
-  assertOneLineError(await runCli(['sweep', '--collect']), 2, /--collect needs --out/);
-  assertOneLineError(await runCli(['sweep', '--lr', '2', '--out', whole]), 2, /--out .*whole holds another sweep: 4 cells there, 1 asked for/);
-  assertOneLineError(await runCli(['sweep', '--collect', '--out', dir]), 1, /holds no sweep \(no plan\.json\)/);
+  for (const [args, expected] of cases) assertOneLineError(await runMain(['sweep', ...args, '--out', path.join(dir, 'x'), ...DATA]), 2, expected);
+  assertOneLineError(await runMain(['sweep', '--collect']), 2, /--collect needs --out/);
+  assertOneLineError(await runMain(['sweep', '--lr', '2', '--out', whole]), 2, /--out .*whole holds another sweep: 4 cells there, 1 asked for/);
+  assertOneLineError(await runMain(['sweep', '--collect', '--out', dir]), 1, /holds no sweep \(no plan\.json\)/);
   assert.ok(!existsSync(path.join(dir, 'x')), 'nothing written');
 });

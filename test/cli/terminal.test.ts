@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import { BIN, runCli } from '../helpers/cli';
 import { readJson } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR, FIXTURE_ENV, fixtureDataDir } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const CONTRACT_LINE = /^(\[\w+\] )?(epoch \d+\/\d+: loss|loss \d|\d+(\.\d)? examples\/sec on )/;
 
 /** Visible text: ANSI escapes removed, split at carriage returns and newlines. */
@@ -31,13 +32,14 @@ function hasScript(): boolean {
 }
 
 test('train in a 60-column terminal: progress line, start line and chart fit; contract lines stay whole', { skip: !process.env.CI && !hasScript() && 'util-linux script is not installed' }, async (t) => {
+  await fixtureDataDir();
   const out = path.join(tempDir(t), 'run');
   const command = [process.execPath, BIN, 'train', '--limit', '1536', '--epochs', '2', '--batch-size', '64', '--backend', 'wasm', ...DATA, '--out', out]
     .map((arg) => `'${arg}'`)
     .join(' ');
   const output = execFileSync('script', ['-qefc', `stty cols 60 rows 24; exec ${command}`, '/dev/null'], {
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, ...FIXTURE_ENV, NO_COLOR: '1' },
     timeout: 120_000,
   });
   const lines = visibleLines(output);

@@ -8,11 +8,12 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../helpers/cli';
+import { runMain } from '../helpers/cli';
 import { readMetrics } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
 const SMALL = ['--limit', '1024', '--epochs', '2', '--backend', 'wasm', ...DATA];
 const EPOCH_LINE = /^epoch (\d+)\/(\d+): loss (\d+\.\d{3}), train acc (\d\.\d{3}), test acc (\d\.\d{3}), (\d+\.\d) examples\/sec$/;
 
@@ -24,7 +25,7 @@ after(() => rmSync(path.dirname(runDir), { recursive: true, force: true }));
 
 before(async () => {
   runDir = path.join(mkdtempSync(path.join(tmpdir(), 'bnlenet-cli-')), 'run');
-  const result = await runCli(['train', ...SMALL, '--out', runDir]);
+  const result = await runMain(['train', ...SMALL, '--out', runDir]);
   assert.equal(result.code, 0, result.stderr);
   trainOut = result.stdout;
   trainErr = result.stderr;
@@ -63,25 +64,25 @@ test('the run dir holds the model, metrics per epoch and a summary', () => {
 });
 
 test('inspect-params shows the first layer by default, all with --layer all, as JSON', async () => {
-  const json = await runCli(['inspect-params', '--run', runDir, '--json']);
+  const json = await runMain(['inspect-params', '--run', runDir, '--json']);
   assert.equal(json.code, 0, json.stderr);
   const parsed = JSON.parse(json.stdout);
   assert.equal(parsed.layers.length, 1);
   const summary = JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
   assert.deepEqual(parsed.layers[0].gamma, summary.batchNorm[0].gamma);
   assert.deepEqual(parsed.layers[0].beta, summary.batchNorm[0].beta);
-  const all = JSON.parse((await runCli(['inspect-params', '--run', runDir, '--json', '--layer', 'all'])).stdout);
+  const all = JSON.parse((await runMain(['inspect-params', '--run', runDir, '--json', '--layer', 'all'])).stdout);
   assert.deepEqual(all.layers.map((l: { gamma: number[] }) => l.gamma.length), [6, 16, 120, 84]);
-  const table = await runCli(['inspect-params', '--run', runDir]);
+  const table = await runMain(['inspect-params', '--run', runDir]);
   assert.match(table.stdout, /BatchNorm layer 1 \(bn1\), 6 channels/);
   assert.equal(table.stdout.trim().split('\n').filter((l) => /^\s+\d+(\s+-?\d+\.\d{4}){4}$/.test(l)).length, 6);
-  const bad = await runCli(['inspect-params', '--run', runDir, '--layer', '7']);
+  const bad = await runMain(['inspect-params', '--run', runDir, '--layer', '7']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--layer 7/);
 });
 
 test('evaluate gives the test accuracy the run reported for its last epoch', async () => {
-  const result = await runCli(['evaluate', '--run', runDir, ...DATA, '--json']);
+  const result = await runMain(['evaluate', '--run', runDir, ...DATA, '--json']);
   assert.equal(result.code, 0, result.stderr);
   const evaluation = JSON.parse(result.stdout);
   const summary = JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
@@ -90,12 +91,12 @@ test('evaluate gives the test accuracy the run reported for its last epoch', asy
 });
 
 test('--json prints JSON lines only; --quiet only the closing lines', async (t) => {
-  const json = await runCli(['train', ...SMALL, '--epochs', '1', '--json', '--out', path.join(tempDir(t), 'r')]);
+  const json = await runMain(['train', ...SMALL, '--epochs', '1', '--json', '--out', path.join(tempDir(t), 'r')]);
   assert.equal(json.code, 0, json.stderr);
   const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(events.map((e) => e.event), ['start', 'epoch', 'end']);
   assert.equal(events[1].epoch, 1);
-  const quiet = await runCli(['train', ...SMALL, '--epochs', '1', '--quiet', '--out', path.join(tempDir(t), 'r')]);
+  const quiet = await runMain(['train', ...SMALL, '--epochs', '1', '--quiet', '--out', path.join(tempDir(t), 'r')]);
   assert.equal(quiet.code, 0, quiet.stderr);
   const lines = quiet.stdout.trim().split('\n');
   assert.equal(lines.length, 2, quiet.stdout);
@@ -104,7 +105,7 @@ test('--json prints JSON lines only; --quiet only the closing lines', async (t) 
 
 test('--gpu without @tensorflow/tfjs-node-gpu says what to install and how to train without it', async (t) => {
   const out = path.join(tempDir(t), 'r');
-  const result = await runCli(['train', '--gpu', ...DATA, '--out', out]);
+  const result = await runMain(['train', '--gpu', ...DATA, '--out', out]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /@tensorflow\/tfjs-node-gpu/);
   assert.match(result.stderr, /CUDA/);
@@ -116,15 +117,15 @@ test('--gpu without @tensorflow/tfjs-node-gpu says what to install and how to tr
 
 test('without --out a run goes to runs/<UTC time>-<impl>, and --run defaults to the newest run', async (t) => {
   const cwd = tempDir(t);
-  const result = await runCli(['train', '--limit', '256', '--epochs', '1', '--impl', 'builtin', '--quiet', ...DATA.slice(0, 2)], { cwd });
+  const result = await runMain(['train', '--limit', '256', '--epochs', '1', '--impl', 'builtin', '--quiet', ...DATA.slice(0, 2)], { cwd });
   assert.equal(result.code, 0, result.stderr);
   const runs = listDir(path.join(cwd, 'runs'));
   assert.equal(runs.length, 1);
   assert.match(runs[0]!, /^\d{8}T\d{6}Z-builtin$/);
-  const inspect = await runCli(['inspect-params', '--json'], { cwd });
+  const inspect = await runMain(['inspect-params', '--json'], { cwd });
   assert.equal(inspect.code, 0, inspect.stderr);
   assert.equal(JSON.parse(inspect.stdout).run, path.join('runs', runs[0]!));
-  const none = await runCli(['evaluate'], { cwd: tempDir(t) });
+  const none = await runMain(['evaluate'], { cwd: tempDir(t) });
   assert.equal(none.code, 1);
   assert.match(none.stderr, /no runs in .*runs/);
 });

@@ -3,8 +3,8 @@
  * are what wasm/kernels.c builds to, they carry nothing that would write over TensorFlow.js's
  * heap, their results are the same bytes on one thread and on two, and without them the tool
  * says so in one line and trains on its previous kernels. (Their values against the cpu
- * backend are checked with every kernel that uses them: kernels.test.ts, moments.test.ts,
- * batch-norm-train.test.ts.)
+ * backend are checked with every kernel that uses them: kernels.fast.test.ts, moments.fast.test.ts,
+ * batch-norm-train.fast.test.ts.)
  */
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';

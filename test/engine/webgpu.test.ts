@@ -10,7 +10,7 @@ import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { firstExamples, prepareDataset, type FashionMnist } from '../../src/data';
+import { firstExamples, type FashionMnist } from '../../src/data';
 import { isInstalled, selectBackend } from '../../src/engine';
 import { projectKernelNames } from '../../src/engine/kernels/index';
 import { layerOpsEnabled } from '../../src/engine/layer-ops';
@@ -24,14 +24,16 @@ import { NEVER_ABORTED } from '../../src/util/abort';
 import { webgpuAdapterOrSkip } from '../helpers/webgpu-stack';
 import { tempDir } from '../helpers/temp-dir';
 import { assertClose } from './compare';
+import { FIXTURE_DIR, loadFixtureData } from '../helpers/fixture-data';
 
-const SYSTEM_DATA = '/usr/share/datasets/fashion-mnist';
+/** The test data set (real images, few of them): dataDir in the runs' arguments. */
+const DATA_DIR = FIXTURE_DIR;
 let data: FashionMnist;
 /** The kernel functions TensorFlow.js's WebGPU package registered, before the project ran. */
 let stockKernels: Map<string, tf.KernelFunc> | undefined;
 
 before(async () => {
-  data = await prepareDataset({ dataDir: SYSTEM_DATA });
+  data = await loadFixtureData();
 });
 
 /** Runs `fn` and returns the names of the kernels the engine dispatched meanwhile. */
@@ -74,7 +76,7 @@ async function trainFewSteps(t: { name: string }, impl: BatchNormImpl, runDir: s
   const model: LayersModel = buildLeNet(impl, 4);
   const runningLosses: number[] = [];
   const result = await train({
-    args: { ...bookVariant(impl), epochs: 1, batchSize: 32, lr: 1, seed: 4, dataDir: SYSTEM_DATA },
+    args: { ...bookVariant(impl), epochs: 1, batchSize: 32, lr: 1, seed: 4, dataDir: DATA_DIR },
     model,
     optimizer: tf.train.sgd(1),
     train: firstExamples(data.train, 96),

@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
 import { byRole, parseSvgDocument } from '../report/plots/svg-dom';
+import { FIXTURE_DIR } from './fixture-data';
 
 /** Trains in about a second per epoch on wasm; the system copy of the data verifies in place. */
-export const SMALL_RUN = ['--limit', '512', '--epochs', '2', '--backend', 'wasm', '--data-dir', '/usr/share/datasets/fashion-mnist'];
+export const SMALL_RUN = ['--limit', '512', '--epochs', '2', '--backend', 'wasm', '--data-dir', FIXTURE_DIR];
 
 export function readJson<T = any>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;

@@ -10,7 +10,6 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, sequential, type LayersModel } from '@tensorflow/tfjs-layers';
 import { type FashionMnist } from '../../src/data/fashion-mnist';
-import { prepareDataset } from '../../src/data/prepare';
 import { firstExamples } from '../../src/data/split';
 import { selectBackend } from '../../src/engine';
 import { BATCHNORM_IMPLS } from '../../src/model/impls';
@@ -25,13 +24,15 @@ import { train } from '../../src/train/trainer';
 import { RunFiles } from '../../src/train/run-files';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR, loadFixtureData } from '../helpers/fixture-data';
 
-const SYSTEM_DATA = '/usr/share/datasets/fashion-mnist';
+/** The test data set (real images, few of them): dataDir in the runs' arguments. */
+const DATA_DIR = FIXTURE_DIR;
 let data: FashionMnist;
 
 before(async () => {
   await selectBackend({ backend: 'wasm', gpu: false });
-  data = await prepareDataset({ dataDir: SYSTEM_DATA });
+  data = await loadFixtureData();
 });
 
 /** Every weight of the model, moving statistics included, as the bytes a save would write. */
@@ -44,7 +45,7 @@ async function trainedLeNet(t: import('node:test').TestContext, impl: (typeof BA
   const model = buildLeNet(impl, 5);
   const optimizer = tf.train.sgd(1);
   await train({
-    args: { ...bookVariant(impl), epochs: 1, batchSize: 128, lr: 1, seed: 5, dataDir: SYSTEM_DATA },
+    args: { ...bookVariant(impl), epochs: 1, batchSize: 128, lr: 1, seed: 5, dataDir: DATA_DIR },
     model,
     optimizer,
     train: firstExamples(data.train, 512),

@@ -1,14 +1,15 @@
 /**
- * --help as people read it: the top level lists the exit statuses; every command has an
- * Examples section whose flags are all real options of that command (so examples cannot rot
- * when a flag is renamed); no description breaks mid-sentence.
+ * --help as people read it (through main, in this process, as bin/bnlenet.js calls it): the
+ * top level lists the exit statuses; every command has an Examples section whose flags are all
+ * real options of that command (so examples cannot rot when a flag is renamed); no description
+ * breaks mid-sentence.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { runCli } from '../helpers/cli';
+import { runMain } from '../helpers/cli';
 
 async function help(args: string[]): Promise<string> {
-  const result = await runCli([...args, '--help'], { env: { COLUMNS: '100' } });
+  const result = await runMain([...args, '--help'], { env: { COLUMNS: '100' } });
   assert.equal(result.code, 0, result.stderr);
   return result.stdout;
 }

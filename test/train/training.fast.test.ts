@@ -1,5 +1,5 @@
 /**
- * Real training at small sizes on the default backend (wasm) with the real dataset: the loss
+ * Real training at small sizes on the default backend (wasm) with real images (the test data set): the loss
  * falls and the network learns, tensors do not leak, both variants start from the same
  * weights and take the same steps, a saved model predicts as the live one did, a divergence
  * stops the run keeping the last finite checkpoint, and a stop request is honoured after an
@@ -12,7 +12,6 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type FashionMnist } from '../../src/data/fashion-mnist';
-import { prepareDataset } from '../../src/data/prepare';
 import { selectBackend } from '../../src/engine';
 import { InterruptedError } from '../../src/errors';
 import type { BatchNormImpl } from '../../src/model/impls';
@@ -27,17 +26,19 @@ import { train, type TrainLoop } from '../../src/train/trainer';
 import { firstExamples } from '../../src/data/split';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { tempDir } from '../helpers/temp-dir';
+import { FIXTURE_DIR, loadFixtureData } from '../helpers/fixture-data';
 
-const SYSTEM_DATA = '/usr/share/datasets/fashion-mnist';
+/** The test data set (real images, few of them): dataDir in the runs' arguments. */
+const DATA_DIR = FIXTURE_DIR;
 let data: FashionMnist;
 
 before(async () => {
   await selectBackend({ backend: 'wasm', gpu: false });
-  data = await prepareDataset({ dataDir: SYSTEM_DATA });
+  data = await loadFixtureData();
 });
 
 function loop(runDir: string, impl: BatchNormImpl, overrides: Partial<Omit<TrainLoop, 'args'>> & { args?: Partial<RunArgs> } = {}): TrainLoop {
-  const args: RunArgs = { ...bookVariant(impl), epochs: 3, batchSize: 256, lr: 1, seed: 3, dataDir: SYSTEM_DATA, ...overrides.args };
+  const args: RunArgs = { ...bookVariant(impl), epochs: 3, batchSize: 256, lr: 1, seed: 3, dataDir: DATA_DIR, ...overrides.args };
   return {
     model: buildLeNet(args, args.seed),
     optimizer: tf.train.sgd(args.lr),

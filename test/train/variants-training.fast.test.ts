@@ -10,7 +10,6 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { type FashionMnist } from '../../src/data/fashion-mnist';
-import { prepareDataset } from '../../src/data/prepare';
 import { firstExamples } from '../../src/data/split';
 import { selectBackend } from '../../src/engine';
 import { readBatchNormParams } from '../../src/model/batchnorm-inspect';
@@ -22,18 +21,20 @@ import { train } from '../../src/train/trainer';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { tempDir } from '../helpers/temp-dir';
 import type { TestContext } from 'node:test';
+import { FIXTURE_DIR, loadFixtureData } from '../helpers/fixture-data';
 
-const SYSTEM_DATA = '/usr/share/datasets/fashion-mnist';
+/** The test data set (real images, few of them): dataDir in the runs' arguments. */
+const DATA_DIR = FIXTURE_DIR;
 let data: FashionMnist;
 
 before(async () => {
   await selectBackend({ backend: 'wasm', gpu: false });
-  data = await prepareDataset({ dataDir: SYSTEM_DATA });
+  data = await loadFixtureData();
 });
 
 /** Two epochs of 1024 examples in batches of 64 (16 steps an epoch), evaluated on 500 test images. */
 async function trainVariant(t: TestContext, variant: ModelVariant, lr = 1): Promise<{ metrics: EpochMetrics[]; model: LayersModel }> {
-  const args = { ...variant, epochs: 2, batchSize: 64, lr, seed: 3, dataDir: SYSTEM_DATA };
+  const args = { ...variant, epochs: 2, batchSize: 64, lr, seed: 3, dataDir: DATA_DIR };
   const model = buildLeNet(args, args.seed);
   const optimizer = tf.train.sgd(lr);
   t.after(() => {
