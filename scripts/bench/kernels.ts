@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import * as tfc from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../../src/engine';
-import { pauseWasmKernels } from '../../src/engine/simd';
+import { pauseWasmKernels } from '../../src/engine/wasm-kernels';
 import { median } from './stats';
 import { formatTable } from './report';
 

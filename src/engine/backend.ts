@@ -10,7 +10,7 @@ import type { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { BnlenetError, UsageError } from '../errors';
 import { peerInstallCommand } from './peer-install';
-import { coreCount, withThreadedWasm } from './wasm-threads';
+import { coreCount, withThreadedWasm } from './tfjs-wasm-threads';
 import { activateWebgpu } from './webgpu';
 
 /** The names `--backend` takes: the one definition the CLI's choices derive from. */
@@ -151,7 +151,7 @@ export async function selectBackend(request: BackendRequest): Promise<BackendInf
     await setBackendOrThrow(tf, 'cpu');
     device = 'cpu (JavaScript)';
   }
-  const { registerProjectKernels } = await import('./kernels/index.js');
+  const { registerProjectKernels } = await import('./kernels/registry.js');
   registerProjectKernels(tf.getBackend());
   return { name: tf.getBackend(), device, packages };
 }
@@ -254,7 +254,7 @@ async function activateWasm(tf: Tf, requested: number | undefined, packages: Rec
   await withoutEmscriptenHandlers(() => setBackendOrThrow(tf, 'wasm'));
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const n = wasm.getThreadsCount();
-  const { startWasmKernels } = await import('./simd/index.js');
+  const { startWasmKernels } = await import('./wasm-kernels/index.js');
   const kernels = startWasmKernels(tf.backend(), n);
   if (!kernels.started) {
     process.stderr.write(`bnlenet: the project's wasm kernels are not used (${kernels.reason}); training runs slower on tfjs's own\n`);

@@ -1,5 +1,5 @@
 /**
- * Three per-channel ops on channels-last tensors (the channel is the last axis; "per channel"
+ * Per-channel ops on channels-last tensors (the channel is the last axis; "per channel"
  * means over every other axis), each one pass over the data where the project registers its
  * kernel (wasm and cpu, kernels/channel-affine.ts), and the same formula in plain tfjs-core
  * ops on every other backend (webgpu, tensorflow):
@@ -7,6 +7,8 @@
  *   channelAffine:  y = (x - center) * scale + shift [+ plus * plusScale]
  *   channelSums:    sum = Σ a,  dot = Σ a · (b - center)
  *   channelSquares: Σ (x - center)^2
+ *   channelMoments: the mean and the biased variance (Σ (x - mean)^2 / n), the variance
+ *                   from a second pass; one kernel on wasm, tf.mean and channelSquares elsewhere
  *
  * scale, shift, center and plusScale are vectors of one value per channel. In plain ops the
  * affine map is two to four full-size passes with a tensor written by each, the sums three
@@ -21,6 +23,7 @@ export const CHANNEL_AFFINE = 'BnlenetChannelAffine';
 export const CHANNEL_AFFINE_PLUS = 'BnlenetChannelAffinePlus';
 export const CHANNEL_SUMS = 'BnlenetChannelSums';
 export const CHANNEL_SQUARES = 'BnlenetChannelSquares';
+export const CHANNEL_MOMENTS = 'BnlenetChannelMoments';
 
 export interface ChannelAffineTerms {
   /** Subtracted from x before scaling; default 0. */
@@ -76,4 +79,22 @@ export function channelSquares(x: tf.Tensor, center: tf.Tensor1D): tf.Tensor1D {
   }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   return tf.tidy(() => tf.sum(tf.square(tf.sub(x, center)), axes) as tf.Tensor1D);
+}
+
+/**
+ * Per channel (the last axis): the mean, and the biased variance around it. The kernel (wasm)
+ * gives the bytes of the composed form, which runs elsewhere: the mean rounded to float32,
+ * the squared deviations about that float32 mean summed, rounded, and divided by n in float32.
+ */
+export function channelMoments(x: tf.Tensor): { mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  if (hasKernel(CHANNEL_MOMENTS) && x.dtype === 'float32' && x.rank >= 1) {
+    const [mean, variance] = tf.engine().runKernel(CHANNEL_MOMENTS, { x }) as tf.Tensor1D[];
+    return { mean, variance };
+  }
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  return tf.tidy(() => {
+    const mean = tf.mean(x, axes) as tf.Tensor1D;
+    const variance = tf.div(channelSquares(x, mean), x.size / x.shape[x.rank - 1]) as tf.Tensor1D;
+    return { mean, variance };
+  });
 }

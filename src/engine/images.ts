@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
-import { bytesToUnit } from './simd/elementwise';
-import { wasmKernels } from './simd';
+import { bytesToUnit } from './wasm-kernels/elementwise';
+import { wasmKernels } from './wasm-kernels';
 
 export function unitFloatTensor(bytes: Uint8Array, shape: number[]): tf.Tensor {
   const backend = tf.backend() as KernelBackend;

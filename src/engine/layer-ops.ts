@@ -4,35 +4,26 @@
  * - tf.fused.conv2d (Conv2D with a bias): runs the FusedConv2D kernel as a plain kernel call
  *   with a gradient of one lazy closure per input (kernels/fused-conv2d-gradient.ts), so the
  *   first layer no longer computes a gradient for the input images;
- * - tf.moments over leading axes: one kernel, BnlenetMoments (kernels/moments.ts);
+ * - tf.moments over every axis but the last: the batch moments of batch-norm-training.ts;
  * - tf.batchNorm, batchNorm2d, batchNorm4d of the moments of the same x (the built-in
- *   BatchNorm in training): one kernel of x, gamma and beta, BnlenetBatchNormTrain, with a
- *   one-pass analytic gradient (kernels/batch-norm-train.ts).
+ *   BatchNorm in training): the training BatchNorm of batch-norm-training.ts with those
+ *   moments, the same function and gradient the from-scratch BatchNorm runs.
  *
  * tfjs-layers 4.22 looks each op up on tfjs-core's exports object at every call, so replacing
  * the export is what reaches the built-in layers (a test trains a LeNet step through
  * tfjs-layers and checks the kernels that ran; re-check it when upgrading TensorFlow.js).
  * Each wrapper takes the project's path only on the backends where it is proven
- * (`enableLayerOps`: wasm and cpu), for the cases it knows, and hands everything else to the
- * stock op unchanged.
- *
- * Gradients live in one global registry, which tfjs-layers' Node bundle refills with
- * tfjs-core's gradients when it loads; so this module loads tfjs-layers first and then
- * registers the project's gradients, once: those of the kernels above, those of the per-channel
- * ops (channel-ops.ts), and Sigmoid's, which takes the one-pass kernel of kernels/sigmoid.ts
- * where it is registered and tfjs-core's gradient elsewhere.
+ * (`enableLayerOps`: wasm and cpu, whose kernels kernels/registry.ts registers, with their
+ * gradients), for the cases it knows, and hands everything else to the stock op unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // The module's own exports object (a namespace import is a copy with getters): tfjs-layers
 // reads the ops from it at each call.
 import tfExports = require('@tensorflow/tfjs-core');
-import { FusedConv2D, Sigmoid, util, type NamedAttrMap, type Tensor, type TensorLike } from '@tensorflow/tfjs-core';
+import { FusedConv2D, util, type NamedAttrMap, type Tensor, type TensorLike } from '@tensorflow/tfjs-core';
+import { batchMoments, normalizeWithBatchStatistics } from './batch-norm-training';
 import { leadingAxes } from './kernels/broadcast';
-import { BATCH_NORM_TRAIN, batchNormTrainGradient, type BatchNormTrainAttrs } from './kernels/batch-norm-train';
-import { channelAffineGradient, channelAffinePlusGradient, channelSquaresGradient, channelSumsGradient } from './kernels/channel-affine';
-import { fusedConv2dGradient, type FusedConv2dAttrs } from './kernels/fused-conv2d-gradient';
-import { MOMENTS, momentsGradient, type MomentsAttrs } from './kernels/moments';
-import { sigmoidGradientConfig } from './kernels/sigmoid';
+import type { FusedConv2dAttrs } from './kernels/fused-conv2d-gradient';
 
 const enabledBackends = new Set<string>();
 
@@ -90,17 +81,16 @@ function fusedConv2d(args: FusedConv2dArgs): Tensor | undefined {
   return tf.engine().runKernel(FusedConv2D, inputs, attrs as unknown as NamedAttrMap) as Tensor;
 }
 
-/** For each mean the moments op returned: the x it is of, and the variance returned with it. */
-const momentsSources = new WeakMap<Tensor, { x: Tensor; variance: Tensor }>();
+/** For each mean the moments op returned: the x and axes it is of, and the variance returned with it. */
+const momentsSources = new WeakMap<Tensor, { x: Tensor; axes: number[]; variance: Tensor }>();
 
-/** tf.moments of float32 over leading axes, without keepDims. */
+/** tf.moments of float32 over every axis but the last (a BatchNorm's), without keepDims. */
 function moments(x: Tensor | TensorLike, axis: number | number[] | null = null, keepDims = false) {
   if (keepDims || !(x instanceof tf.Tensor) || x.dtype !== 'float32') return undefined;
   const axes = util.parseAxisParam(axis ?? (null as unknown as number[]), x.shape).sort((p, q) => p - q);
-  if (!leadingAxes(x.shape, axes)) return undefined;
-  const attrs: MomentsAttrs = { axes };
-  const [mean, variance] = tf.engine().runKernel(MOMENTS, { x }, attrs as unknown as NamedAttrMap) as Tensor[];
-  momentsSources.set(mean, { x, variance });
+  if (axes.length !== x.rank - 1 || !leadingAxes(x.shape, axes)) return undefined;
+  const { mean, variance } = batchMoments(x, axes);
+  momentsSources.set(mean, { x, axes, variance });
   return { mean, variance };
 }
 
@@ -123,26 +113,15 @@ function batchNormOfMoments(
   if (source?.x !== x || source.variance !== variance) return undefined;
   const C = x.shape[x.rank - 1];
   if (!perChannel(mean, C) || !perChannel(variance, C) || !perChannel(offset, C) || !perChannel(scale, C)) return undefined;
-  const attrs: BatchNormTrainAttrs = { varianceEpsilon: varianceEpsilon ?? 0.001, mean, variance };
-  const [y, meanCopy, varianceCopy] = tf
-    .engine()
-    .runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, attrs as unknown as NamedAttrMap) as Tensor[];
-  // The copies are for the gradient, which the engine keeps on its own.
-  tf.dispose([meanCopy, varianceCopy]);
-  return y;
+  const statistics = { mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  const out = normalizeWithBatchStatistics(x, scale as tf.Tensor1D, offset as tf.Tensor1D, source.axes, varianceEpsilon ?? 0.001, statistics);
+  // The layer keeps its own moments; these copies are not needed.
+  tf.dispose([out.mean, out.variance]);
+  return out.y;
 }
 
-let gradientsRegistered = false;
-
-/** Installs the replacements and registers their gradients (once, after tfjs-layers loaded). */
+/** Installs the replacements. */
 function install(): void {
-  if (!gradientsRegistered) {
-    require('@tensorflow/tfjs-layers');
-    const sigmoidGradient = sigmoidGradientConfig(tf.getGradient(Sigmoid));
-    const gradients = [fusedConv2dGradient, momentsGradient, batchNormTrainGradient, sigmoidGradient, channelAffineGradient, channelAffinePlusGradient, channelSumsGradient, channelSquaresGradient];
-    for (const gradient of gradients) tf.registerGradient(gradient);
-    gradientsRegistered = true;
-  }
   replaceOp(tf.fused, 'conv2d', fusedConv2d);
   replaceOp<typeof tf.moments>(tfExports, 'moments', moments);
   for (const name of ['batchNorm', 'batchNorm2d', 'batchNorm4d']) replaceOp(tfExports, name, batchNormOfMoments);
@@ -150,7 +129,7 @@ function install(): void {
 
 /**
  * Routes the ops above through the project's kernels on `backendName`, which must have them
- * registered (kernels/index.ts does both). Idempotent.
+ * registered (kernels/registry.ts does both). Idempotent.
  */
 export function enableLayerOps(backendName: string): void {
   install();

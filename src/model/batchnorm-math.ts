@@ -13,19 +13,15 @@
  * Keras' default 0.99 means the same thing as here). Inference mode normalizes with the
  * moving statistics and returns them unchanged.
  *
- * The training-mode gradient of the book's (full) BatchNorm is written by hand (tf.customGrad)
- * rather than left to autodiff, which broadcasts and re-reduces per-channel terms several
- * times. Forward is three passes over the data and backward two, written with the
- * per-channel ops of ../engine/channel-ops.ts: forward the mean (tf.mean), the sum of squared
- * deviations, then y = (x - mean) * (gamma / sigma) + beta as one affine map per channel;
- * backward the sums of dy and dy * (x - mean), then dx as one affine map of x and dy per
- * channel. Each of those ops is one kernel pass on wasm and cpu, and the same formula in
- * plain tfjs-core ops elsewhere (webgpu). The "lite" modes of the chapter's exercises (`center`: only subtract the mean;
+ * The training-mode normalization of the book's (full) BatchNorm, with its hand-written
+ * gradient, is the engine's (../engine/batch-norm-training.ts), which the built-in layer
+ * reaches too: three passes forward and two backward, each one kernel pass on wasm and cpu,
+ * the same formula in plain tfjs-core ops elsewhere (webgpu). The "lite" modes of the chapter's exercises (`center`: only subtract the mean;
  * `scale`: only divide by the standard deviation) are plain ops that autodiff differentiates:
  * they are for experiments, not speed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { channelAffine, channelSquares, channelSums } from '../engine/channel-ops';
+import { normalizeWithBatchStatistics } from '../engine/batch-norm-training';
 import type { BnMode } from './variant';
 
 export const BOOK_MOMENTUM = 0.9;
@@ -89,66 +85,6 @@ interface BatchStatistics {
   y: tf.Tensor;
   mean: tf.Tensor1D;
   variance: tf.Tensor1D;
-}
-
-/**
- * y = gamma * (x - mean) / sqrt(var + eps) + beta with the batch's own mean and biased
- * variance, differentiable in x, gamma and beta through a hand-written gradient.
- */
-function normalizeWithBatchStatistics(
-  x: tf.Tensor,
-  gamma: tf.Tensor1D,
-  beta: tf.Tensor1D,
-  axes: number[],
-  epsilon: number,
-): BatchStatistics {
-  // customGrad returns one tensor; the batch statistics leave through this side channel.
-  // They are kept past customGrad's internal tidy and handed to the caller, who owns them.
-  let mean: tf.Tensor1D | undefined;
-  let variance: tf.Tensor1D | undefined;
-  const count = axes.reduce((n, axis) => n * x.shape[axis]!, 1);
-
-  const normalize = tf.customGrad((xIn, gammaIn, betaIn, save) => {
-    const input = xIn as tf.Tensor;
-    const g = gammaIn as tf.Tensor1D;
-    const b = betaIn as tf.Tensor1D;
-    const batchMean = tf.mean(input, axes) as tf.Tensor1D;
-    // The biased variance, mean((x - mean)^2), its sum taken in one pass.
-    const batchVariance = tf.div(channelSquares(input, batchMean), count) as tf.Tensor1D;
-    const invStd = tf.rsqrt(tf.add(batchVariance, epsilon)) as tf.Tensor1D;
-    mean = tf.keep(batchMean);
-    variance = tf.keep(batchVariance);
-    (save as tf.GradSaveFunc)([input, batchMean, invStd, g]);
-    // y = gamma * x_hat + beta with x_hat = (x - mean) * invStd: per channel, one affine map
-    // of x, (x - mean) * (gamma * invStd) + beta, so x_hat is never written out.
-    const y = channelAffine(input, tf.mul(g, invStd) as tf.Tensor1D, { center: batchMean, shift: b });
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedX, savedMean, savedInvStd, savedGamma] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-        // Per channel, in one pass: sum dy = dbeta, and sum dy (x - mean) = dgamma / invStd.
-        const { sum: dBeta, dot: dyCentered } = channelSums(dy, savedX, savedMean);
-        const dGamma = tf.mul(dyCentered, savedInvStd) as tf.Tensor1D; // sum dy * x_hat
-        // dx = gamma * invStd * (dy - mean(dy) - x_hat * mean(dy * x_hat)), per channel; with
-        // k = gamma * invStd and x_hat = (x - mean) * invStd that is one affine map of x plus
-        // k * dy:  dx = (x - mean) * (-k * invStd * dgamma / n) + (-k * dbeta / n) + k * dy.
-        const k = tf.mul(savedGamma, savedInvStd) as tf.Tensor1D;
-        const slope = tf.mul(k, tf.mul(savedInvStd, tf.div(dGamma, -count))) as tf.Tensor1D;
-        const shift = tf.mul(k, tf.div(dBeta, -count)) as tf.Tensor1D;
-        const dx = channelAffine(savedX, slope, { center: savedMean, shift, plus: dy, plusScale: k });
-        return [dx, dGamma, dBeta];
-      },
-    };
-  });
-
-  const y = normalize(x, gamma, beta);
-  if (!mean || !variance) throw new Error('BatchNorm: batch statistics were not computed');
-  // Ownership passes to the caller's tidy scope: untrack them from keep by re-wrapping.
-  const ownedMean = tf.clone(mean);
-  const ownedVariance = tf.clone(variance);
-  mean.dispose();
-  variance.dispose();
-  return { y, mean: ownedMean, variance: ownedVariance };
 }
 
 const affine = (normalized: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor => tf.add(tf.mul(normalized, gamma), beta);

@@ -12,7 +12,7 @@ import {
   selectBackend,
 } from '../../src/engine';
 import { wasmThreads } from '../../src/engine/backend';
-import { coreCount } from '../../src/engine/wasm-threads';
+import { coreCount } from '../../src/engine/tfjs-wasm-threads';
 
 const none = (): boolean => false;
 const only =

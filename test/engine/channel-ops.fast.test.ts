@@ -8,9 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
-import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_SQUARES, CHANNEL_SUMS, channelAffine, channelSquares, channelSums } from '../../src/engine/channel-ops';
-import { unregisterProjectKernels } from '../../src/engine/kernels';
-import { compareBackends, randomInput, type Input } from './compare';
+import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_MOMENTS, CHANNEL_SQUARES, CHANNEL_SUMS, channelAffine, channelMoments, channelSquares, channelSums } from '../../src/engine/channel-ops';
+import { registerProjectKernels, unregisterProjectKernels } from '../../src/engine/kernels/registry';
+import type { KernelPath } from '../../src/engine/kernel-paths';
+import { compareBackends, randomInput, type Input, type PathsTaken } from './compare';
 
 before(async () => {
   await selectBackend({ backend: 'cpu', gpu: false });
@@ -19,18 +20,23 @@ before(async () => {
   await selectBackend({ backend: 'wasm', gpu: false });
 });
 
-const SHAPES = [
-  [8, 24, 24, 6], // LeNet BN 1
-  [8, 8, 8, 16], // LeNet BN 2
-  [16, 120], // LeNet BN 3
-  [16, 84], // LeNet BN 4
+/**
+ * Shapes, with the path the affine map and the sums take with the wasm kernels: the affine
+ * map is a wasm job once x holds a whole group of lcm(C, 4) floats, the sums from 8192
+ * elements (below, one JavaScript loop costs less than a job). Without them, both are loops.
+ */
+const SHAPES: [number[], KernelPath, KernelPath][] = [
+  [[32, 24, 24, 6], 'simd', 'simd'], // LeNet BN 1 (batch 32: 14 chunks of the sums' job)
+  [[8, 8, 8, 16], 'simd', 'simd'], // LeNet BN 2
+  [[16, 120], 'simd', 'js'], // LeNet BN 3
+  [[256, 84], 'simd', 'simd'], // LeNet BN 4 at batch 256
   // Batches of 1, 7 and 257; channel counts that are not multiples of 4; sizes with a tail.
-  [1, 24, 24, 6],
-  [7, 24, 24, 6],
-  [257, 84],
-  [5, 3, 3, 7],
-  [3, 5],
-  [2, 3],
+  [[1, 24, 24, 6], 'simd', 'js'],
+  [[7, 24, 24, 6], 'simd', 'simd'],
+  [[257, 84], 'simd', 'simd'],
+  [[5, 3, 3, 7], 'simd', 'js'],
+  [[3, 5], 'js', 'js'],
+  [[2, 3], 'js', 'js'],
 ];
 
 /** The value of `f` and its gradients with respect to every input, as one flat tensor. */
@@ -51,7 +57,11 @@ function inputs(shape: number[], seed: number): { x: Input; perChannel: (k: numb
 }
 
 describe('per-channel ops as kernels (wasm) against tfjs-core ops (cpu)', () => {
-  for (const shape of SHAPES) {
+  for (const [shape, affinePath, sumsPath] of SHAPES) {
+    const affine: PathsTaken = { [CHANNEL_AFFINE]: [affinePath, 'js'] };
+    const affinePlus: PathsTaken = { [CHANNEL_AFFINE_PLUS]: [affinePath, 'js'] };
+    const sums: PathsTaken = { [CHANNEL_SUMS]: [sumsPath, 'js'] };
+    const squares: PathsTaken = { [CHANNEL_SQUARES]: [sumsPath, 'js'] };
     test(`${JSON.stringify(shape)}: channelAffine, with and without the plus term`, async () => {
       const { x, perChannel } = inputs(shape, 21);
       const w = randomInput(shape, 22);
@@ -61,11 +71,15 @@ describe('per-channel ops as kernels (wasm) against tfjs-core ops (cpu)', () => 
         [x, perChannel(1), perChannel(2), perChannel(3), w],
         (xs, scale, center, shift, wt) =>
           valueAndGrads((a, s, c, b) => channelAffine(a, s as tf.Tensor1D, { center: c as tf.Tensor1D, shift: b as tf.Tensor1D }), wt, xs, scale, center, shift),
+        1e-4,
+        { ...affine, ...sums },
       );
       await compareBackends(
         'affine without center and shift',
         [x, perChannel(1), w],
         (xs, scale, wt) => valueAndGrads((a, s) => channelAffine(a, s as tf.Tensor1D), wt, xs, scale),
+        1e-4,
+        { ...affine, ...sums },
       );
       await compareBackends(
         'affine plus',
@@ -81,6 +95,8 @@ describe('per-channel ops as kernels (wasm) against tfjs-core ops (cpu)', () => 
             p,
             q,
           ),
+        1e-4,
+        { ...affinePlus, ...affine, ...sums },
       );
     });
     test(`${JSON.stringify(shape)}: channelSums and channelSquares`, async () => {
@@ -100,12 +116,42 @@ describe('per-channel ops as kernels (wasm) against tfjs-core ops (cpu)', () => 
             xs,
             center,
           ),
+        1e-4,
+        { ...sums, ...affine },
       );
       await compareBackends(
         'squares',
         [x, perChannel(1), perChannel(2)],
         (xs, center, w) => valueAndGrads((p, c) => channelSquares(p, c as tf.Tensor1D), w, xs, center),
+        1e-4,
+        { ...squares, ...affine },
       );
+    });
+  }
+  for (const [shape, , sumsPath] of SHAPES) {
+    test(`${JSON.stringify(shape)}: channelMoments, one kernel with the bytes of tf.mean and channelSquares`, async () => {
+      const { x, perChannel } = inputs(shape, 41);
+      const moments = (xs: tf.Tensor) => {
+        const { mean, variance } = channelMoments(xs);
+        return tf.concat([mean, variance]);
+      };
+      await compareBackends('moments', [x, perChannel(1), perChannel(2)], (xs, w1, w2) =>
+        valueAndGrads((a) => tf.concat([tf.mul(channelMoments(a).mean, w1), tf.mul(channelMoments(a).variance, w2)]), tf.ones([2 * w1.size]), xs),
+        1e-4,
+        { [CHANNEL_MOMENTS]: [sumsPath, 'js'] },
+      );
+      await tf.setBackend('wasm');
+      const t = tf.tensor(x.values, x.shape);
+      const fused = moments(t);
+      unregisterProjectKernels('wasm', [CHANNEL_MOMENTS]);
+      try {
+        const composed = moments(t);
+        assert.deepEqual(Array.from(fused.dataSync()), Array.from(composed.dataSync()));
+        tf.dispose(composed);
+      } finally {
+        registerProjectKernels('wasm', [CHANNEL_MOMENTS]);
+      }
+      tf.dispose([t, fused]);
     });
   }
   test('the ops run their kernels on wasm, and tfjs-core ops where none is registered (cpu here)', async () => {

@@ -2,11 +2,13 @@
  * Runs the same computation on the wasm backend (with the project's kernels) and on the cpu
  * backend (stock kernels, the reference), and compares the results. On wasm it runs twice:
  * with the project's WebAssembly kernels and without them (the path taken where they cannot
- * load), so that both stay right.
+ * load), so that both stay right; and, where the caller says which path each kernel takes in
+ * the two runs, asserts that it took that one (a fast path that silently fell back fails).
  */
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { pauseWasmKernels } from '../../src/engine/simd';
+import { pauseWasmKernels } from '../../src/engine/wasm-kernels';
+import { pathCounts, resetPathCounts, type KernelPath } from '../../src/engine/kernel-paths';
 
 export interface Input {
   shape: number[];
@@ -65,20 +67,45 @@ export function assertClose(actual: Result, expected: Result, tol = 1e-4, label 
   );
 }
 
-/** wasm (project kernels, with and without the wasm ones) against cpu (stock). */
+/** The path (or paths) a kernel takes on every call of a run. */
+export type Taken = KernelPath | KernelPath[];
+/** Per kernel name: the paths taken with the project's wasm kernels, and without them. */
+export type PathsTaken = Record<string, [Taken, Taken]>;
+
+/** Runs `run` and asserts that each kernel of `paths` took exactly the paths given (at `side`). */
+export async function assertPaths<T>(label: string, paths: PathsTaken, side: 0 | 1, run: () => Promise<T>): Promise<T> {
+  resetPathCounts();
+  const result = await run();
+  const counts = pathCounts();
+  for (const [kernel, sides] of Object.entries(paths)) {
+    const want = [sides[side]].flat().sort();
+    const c = counts[kernel];
+    const took = c ? Object.entries(c).filter(([, n]) => n > 0).map(([p]) => p).sort() : [];
+    assert.deepEqual(took, want, `${label}: ${kernel} took ${took.length ? took.join(' and ') : 'no path (did not run)'}, not ${want.join(' and ')} (counts ${JSON.stringify(c ?? {})})`);
+  }
+  return result;
+}
+
+/**
+ * wasm (project kernels, with and without the wasm ones) against cpu (stock); with `paths`,
+ * the path each kernel named there took in the two wasm runs.
+ */
 export async function compareBackends(
   label: string,
   inputs: Input[],
   fn: (...ts: tf.Tensor[]) => tf.Tensor,
   tol = 1e-4,
+  paths: PathsTaken = {},
 ): Promise<void> {
   const expected = await runOn('cpu', inputs, fn);
-  assertClose(await runOn('wasm', inputs, fn), expected, tol, `${label} (wasm kernels)`);
+  const withKernels = `${label} (wasm kernels)`;
+  assertClose(await assertPaths(withKernels, paths, 0, () => runOn('wasm', inputs, fn)), expected, tol, withKernels);
   const wasm = tf.findBackend('wasm');
   if (!wasm) throw new Error('no wasm backend');
   pauseWasmKernels(wasm, true);
   try {
-    assertClose(await runOn('wasm', inputs, fn), expected, tol, `${label} (without the wasm kernels)`);
+    const without = `${label} (without the wasm kernels)`;
+    assertClose(await assertPaths(without, paths, 1, () => runOn('wasm', inputs, fn)), expected, tol, without);
   } finally {
     pauseWasmKernels(wasm, false);
   }

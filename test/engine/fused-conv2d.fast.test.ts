@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
-import { unregisterProjectKernels } from '../../src/engine/kernels';
+import { unregisterProjectKernels } from '../../src/engine/kernels/registry';
 import { assertClose, randomInput, type Input, type Result } from './compare';
 
 before(async () => {

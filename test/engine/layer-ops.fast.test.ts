@@ -46,22 +46,18 @@ describe('one LeNet training step through tfjs-layers (wasm)', () => {
       assert.equal(count(kernels, 'Conv2DBackpropFilter'), 2);
     });
   }
-  test('builtin: each of the 4 BatchNorms runs the project kernels, forward and backward', async () => {
-    const kernels = await stepKernels('builtin');
-    for (const name of ['BnlenetMoments', 'BnlenetBatchNormTrain', 'BnlenetBatchNormTrainGrad']) {
-      assert.equal(count(kernels, name), 4, `${name}: ${kernels.map((k) => k.name).join(' ')}`);
-    }
-    assert.equal(count(kernels, 'BnlenetSigmoidGrad'), 4, 'each sigmoid differentiated in one kernel');
-    // Neither tfjs-core's moments (Mean, Square) nor its FusedBatchNorm gradient ran.
-    for (const name of ['Mean', 'Square', 'FusedBatchNorm', 'Tile']) assert.equal(count(kernels, name), 0, name);
-  });
-  test('custom: the from-scratch BatchNorm runs its own ops, not the built-in kernels', async () => {
-    const kernels = await stepKernels('custom');
-    for (const name of ['BnlenetMoments', 'BnlenetBatchNormTrain', 'BnlenetBatchNormTrainGrad']) assert.equal(count(kernels, name), 0, name);
-    assert.equal(count(kernels, 'Rsqrt'), 4);
-    // Its per-channel ops, one pass each (src/engine/channel-ops.ts): variance, y; sums, dx.
-    for (const name of ['BnlenetChannelSquares', 'BnlenetChannelAffine', 'BnlenetChannelSums', 'BnlenetChannelAffinePlus']) {
-      assert.equal(count(kernels, name), 4, name);
-    }
-  });
+  for (const impl of BATCHNORM_IMPLS) {
+    test(`${impl}: each of the 4 BatchNorms runs the engine's training BatchNorm, forward and backward`, async () => {
+      const kernels = await stepKernels(impl);
+      // One definition for both (src/engine/batch-norm-training.ts): its per-channel ops, one
+      // pass each (src/engine/channel-ops.ts): moments, y; sums, dx.
+      assert.equal(count(kernels, 'Rsqrt'), 4);
+      for (const name of ['BnlenetChannelMoments', 'BnlenetChannelAffine', 'BnlenetChannelSums', 'BnlenetChannelAffinePlus']) {
+        assert.equal(count(kernels, name), 4, `${name}: ${kernels.map((k) => k.name).join(' ')}`);
+      }
+      assert.equal(count(kernels, 'BnlenetSigmoidGrad'), 4, 'each sigmoid differentiated in one kernel');
+      // Neither tfjs-core's moments (Mean, Square) nor its FusedBatchNorm and gradient ran.
+      for (const name of ['Mean', 'Square', 'FusedBatchNorm', 'Tile']) assert.equal(count(kernels, name), 0, name);
+    });
+  }
 });

@@ -4,7 +4,7 @@
  * heap, their results are the same bytes on one thread and on two, and without them the tool
  * says so in one line and trains on its previous kernels. (Their values against the cpu
  * backend are checked with every kernel that uses them: kernels.fast.test.ts, moments.fast.test.ts,
- * batch-norm-train.fast.test.ts.)
+ * batch-norm-training.fast.test.ts.)
  */
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseKernelBuild, hasRelaxedSimd, KERNEL_BUILDS, KERNEL_NAMES, MODULE_FILES, sectionIds, WASM_DIR, type KernelBuild } from '../../src/engine/simd';
+import { chooseKernelBuild, hasRelaxedSimd, KERNEL_BUILDS, KERNEL_NAMES, MODULE_FILES, sectionIds, WASM_DIR, type KernelBuild } from '../../src/engine/wasm-kernels';
 
 const ENGINE = path.resolve(__dirname, '../../src/engine/index.js');
 

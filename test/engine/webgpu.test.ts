@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { firstExamples, type FashionMnist } from '../../src/data';
 import { isInstalled, selectBackend } from '../../src/engine';
-import { projectKernelNames } from '../../src/engine/kernels/index';
+import { projectKernelNames } from '../../src/engine/kernels/registry';
 import { layerOpsEnabled } from '../../src/engine/layer-ops';
 import { loadWebgpu } from '../../src/engine/webgpu';
 import { buildLeNet } from '../../src/model/lenet';

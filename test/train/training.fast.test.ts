@@ -74,7 +74,7 @@ test('a short real run lowers the loss, learns well above chance, and keeps the 
   assert.equal(tensorsAfterEpoch[2], tensorsAfterEpoch[0], `tensors per epoch: ${tensorsAfterEpoch.join(', ')}`);
 });
 
-test('custom and built-in start from the same weights and take the same steps', async (t) => {
+test('custom and built-in start from the same weights and take the same steps: one training BatchNorm', async (t) => {
   const custom = loop(tempDir(t), 'custom', { args: { epochs: 1 } });
   const builtin = loop(tempDir(t), 'builtin', { args: { epochs: 1 } });
   const weightsOf = (m: tfl.LayersModel) =>
@@ -83,7 +83,10 @@ test('custom and built-in start from the same weights and take the same steps', 
   assert.equal(a.length, 10);
   a.forEach((w, i) => assert.deepEqual(Array.from(w.dataSync()), Array.from(b[i]!.dataSync()), `weight ${i}`));
   const [rc, rb] = [await train(custom), await train(builtin)];
-  assert.ok(Math.abs(rc.metrics[0]!.loss - rb.metrics[0]!.loss) < 1e-3, `losses ${rc.metrics[0]!.loss} vs ${rb.metrics[0]!.loss}`);
+  // Both BatchNorms train through the engine's one training BatchNorm (src/engine/
+  // batch-norm-training.ts), so every step is the same to the bit; only the moving averages,
+  // which each layer updates its own way, and so the test accuracy, may differ.
+  assert.equal(rc.metrics[0]!.loss, rb.metrics[0]!.loss, 'the same training loss');
   assert.ok(Math.abs(rc.metrics[0]!.testAcc - rb.metrics[0]!.testAcc) <= 0.01);
 });
 

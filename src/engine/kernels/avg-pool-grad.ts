@@ -7,14 +7,13 @@
  * filter area.)
  */
 import { AvgPoolGrad, backend_util, type AvgPoolGradAttrs, type KernelConfig, type NamedAttrMap } from '@tensorflow/tfjs-core';
-import { avgPoolTiledGradient } from '../simd/elementwise';
-import { wasmKernels } from '../simd';
+import { avgPoolTiledGradient } from '../wasm-kernels/elementwise';
+import { wasmKernels } from '../wasm-kernels';
 import { tilingWindow } from './avg-pool';
-import { allocF32, f32 } from './heap';
-import { defineKernel, rememberStock, runStock } from './stock';
+import { allocF32, f32 } from '../wasm-kernels/heap';
+import { defineKernel, runStock } from './stock';
 
 export function avgPoolGradConfig(backendName: string): KernelConfig {
-  rememberStock(AvgPoolGrad, backendName);
   return defineKernel<AvgPoolGradAttrs>(AvgPoolGrad, backendName, (inputs, attrs, backend) => {
     const { dy, input } = inputs;
     if (dy.dtype !== 'float32' || input.shape.length !== 4) {

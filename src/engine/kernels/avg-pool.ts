@@ -4,9 +4,9 @@
  * Everything else goes to the stock kernel.
  */
 import { AvgPool, backend_util, type AvgPoolAttrs, type KernelConfig, type NamedAttrMap } from '@tensorflow/tfjs-core';
-import { avgPoolTiled, type TiledWindow } from '../simd/elementwise';
-import { wasmKernels } from '../simd';
-import { defineKernel, rememberStock, runStock } from './stock';
+import { avgPoolTiled, type TiledWindow } from '../wasm-kernels/elementwise';
+import { wasmKernels } from '../wasm-kernels';
+import { defineKernel, runStock } from './stock';
 
 /** The window, if pooling x of `shape` with `info` tiles it exactly. */
 export function tilingWindow(info: backend_util.Conv2DInfo): TiledWindow | undefined {
@@ -23,7 +23,6 @@ export function tilingWindow(info: backend_util.Conv2DInfo): TiledWindow | undef
 }
 
 export function avgPoolConfig(backendName: string): KernelConfig {
-  rememberStock(AvgPool, backendName);
   return defineKernel<AvgPoolAttrs>(AvgPool, backendName, (inputs, attrs, backend) => {
     const { x } = inputs;
     const kernels = wasmKernels(backend);

@@ -1,6 +1,6 @@
 /**
  * BatchMatMul and _FusedMatMul (linear activation) on wasm. For one matrix each (LeNet's
- * dense layers) in the project's wasm kernels where they are loaded (../simd/matmul.ts).
+ * dense layers) in the project's wasm kernels where they are loaded (../wasm-kernels/matmul.ts).
  * Otherwise BatchMatMul with transposed operands materialized first: the stock kernel runs a
  * transposed operand through a slow path (about 10x slower than an explicit Transpose
  * followed by XNNPACK's plain GEMM for the dense-layer gradients of LeNet); _FusedMatMul
@@ -16,9 +16,9 @@ import {
   type TensorInfo,
   type _FusedMatMulAttrs,
 } from '@tensorflow/tfjs-core';
-import { matMul, matMulFits } from '../simd/matmul';
-import { wasmKernels } from '../simd';
-import { defineKernel, kernelOps, rememberStock } from './stock';
+import { matMul, matMulFits } from '../wasm-kernels/matmul';
+import { wasmKernels } from '../wasm-kernels';
+import { defineKernel, kernelOps } from './stock';
 
 /** Swaps the last two axes. */
 function swapLast(shape: readonly number[]): number[] {
@@ -28,7 +28,6 @@ function swapLast(shape: readonly number[]): number[] {
 }
 
 export function batchMatMulConfig(backendName: string): KernelConfig {
-  rememberStock(BatchMatMul, backendName);
   return defineKernel<BatchMatMulAttrs>(BatchMatMul, backendName, (inputs, attrs, backend) => {
     const { transposeA, transposeB } = attrs;
     const kernels = wasmKernels(backend);
@@ -52,7 +51,6 @@ export function batchMatMulConfig(backendName: string): KernelConfig {
 }
 
 export function fusedMatMulConfig(backendName: string): KernelConfig {
-  rememberStock(_FusedMatMul, backendName);
   return defineKernel<_FusedMatMulAttrs>(_FusedMatMul, backendName, (inputs, attrs, backend) => {
     const { a, b, bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined> & { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB, activation } = attrs;

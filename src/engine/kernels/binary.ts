@@ -1,4 +1,6 @@
 /**
+ * Add, Sub, Multiply and RealDiv, Square as x * x, and Neg.
+ *
  * Add, Sub, Multiply and RealDiv where one float32 operand repeats along the other
  * (channel broadcast, see broadcast.ts). XNNPACK broadcasts by calling its kernel once per
  * innermost row, which for C = 6 is one call per 6 elements. So the small operand (period P)
@@ -8,19 +10,22 @@
  * [256,24,24,6] op [6] than expanding it to the full shape with block copies, tile.ts,
  * which stays for sizes with no such row). Both are 3-10x faster than a JavaScript loop.
  * Where the project's wasm kernels are loaded, one pass of theirs does it instead, and
- * operands of one shape go to them too, split among the threads (../simd/elementwise.ts).
+ * operands of one shape go to them too, split among the threads (../wasm-kernels/elementwise.ts).
  *
  * Small float32 outputs (the loss's [256,10] op [256,1], the optimizer's and the moving
  * averages' updates of small variables) run as one JavaScript loop, which beats a kernel call
  * into XNNPACK at that size. Larger ones with no period, and other dtypes, go to the stock
- * kernel.
+ * kernel. Square runs as x * x in the wasm kernels where they are loaded, else stock; so
+ * does Neg, whose stock kernel runs through XNNPACK's thread pool, whose wake-up cost about
+ * 0.3 ms a call on this workplace's 2-core machine (more under load): more than the loss's
+ * whole [256, 10] takes to negate.
  */
-import { backend_util, util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { elementwiseBinary, periodicBinary, type BinaryOp } from '../simd/elementwise';
-import { wasmKernels } from '../simd';
+import { backend_util, Multiply, Neg, Square, util, type KernelBackend, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { elementwiseBinary, negate, periodicBinary, type BinaryOp } from '../wasm-kernels/elementwise';
+import { wasmKernels } from '../wasm-kernels';
 import { periodOf } from './broadcast';
-import { allocF32, f32 } from './heap';
-import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
+import { allocF32, f32 } from '../wasm-kernels/heap';
+import { defineKernel, kernelOps, runStock } from './stock';
 import { repeatF32, tileF32 } from './tile';
 
 /**
@@ -161,7 +166,6 @@ export function channelBroadcast(
 }
 
 export function broadcastBinaryConfig(kernelName: string, backendName: string): KernelConfig {
-  rememberStock(kernelName, backendName);
   return defineKernel<NamedAttrMap>(kernelName, backendName, (inputs, attrs, backend) => {
     const { a, b } = inputs;
     if (a.dtype !== 'float32' || b.dtype !== 'float32') {
@@ -200,5 +204,22 @@ export function broadcastBinaryConfig(kernelName: string, backendName: string): 
     const out = ops.run(kernelName, { ...inputs, [expand]: expanded }, attrs);
     ops.free(reshaped, expanded);
     return out;
+  });
+}
+
+export function squareConfig(backendName: string): KernelConfig {
+  return defineKernel<NamedAttrMap>(Square, backendName, (inputs, attrs, backend) => {
+    const { x } = inputs;
+    const kernels = wasmKernels(backend);
+    if (!kernels || x.dtype !== 'float32') return runStock(Square, backendName, backend, inputs, attrs);
+    return elementwiseBinary(kernels, backend, Multiply, x, x);
+  });
+}
+
+export function negConfig(backendName: string): KernelConfig {
+  return defineKernel<NamedAttrMap>(Neg, backendName, (inputs, attrs, backend) => {
+    const kernels = wasmKernels(backend);
+    if (!kernels || inputs.x.dtype !== 'float32') return runStock(Neg, backendName, backend, inputs, attrs);
+    return negate(kernels, backend, inputs.x);
   });
 }

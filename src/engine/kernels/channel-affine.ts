@@ -2,21 +2,24 @@
  * The kernels of the per-channel ops of ../channel-ops.ts, and their gradients.
  *
  * BnlenetChannelAffine, y = (x - center) * scale + shift [+ plus * plusScale], is one pass
- * of the project's wasm kernel channel_affine (../simd/channels.ts), the same kernel the
+ * of the project's wasm kernel channel_affine (../wasm-kernels/channels.ts), the same kernel the
  * FusedBatchNorm replacement runs, or, without the wasm kernels (cpu, or wasm where they did
  * not load), one JavaScript loop with the same float32 operations in the same order.
  * BnlenetChannelSums, Σ a and Σ a (b - center) per channel, is one pass of column sums
  * (column-sums.ts: wasm kernels or a JavaScript loop, both with a fixed order of addition),
- * and so is BnlenetChannelSquares, Σ (x - center)^2 per channel.
+ * and so is BnlenetChannelSquares, Σ (x - center)^2 per channel. BnlenetChannelMoments is
+ * two passes of column sums (the total, then the squared deviations about the mean), with
+ * the roundings of Mean, BnlenetChannelSquares and RealDiv run one after the other, so the
+ * same bytes as those three kernels.
  * Each gives the same bytes however the work is split among threads.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { util, type GradConfig, type KernelBackend, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
-import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_SQUARES, CHANNEL_SUMS, channelAffine as channelAffineOp, channelSums as channelSumsOp } from '../channel-ops';
-import { channelAffine } from '../simd/channels';
-import { wasmKernels } from '../simd';
-import { gradientSums, squaredDeviationSums } from './column-sums';
-import { allocF32, f32 } from './heap';
+import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_MOMENTS, CHANNEL_SQUARES, CHANNEL_SUMS, channelAffine as channelAffineOp, channelSums as channelSumsOp } from '../channel-ops';
+import { channelAffineJob } from '../wasm-kernels/channels';
+import { wasmKernels } from '../wasm-kernels';
+import { channelTotals, gradientSums, squaredDeviationSums } from './column-sums';
+import { allocF32, f32 } from '../wasm-kernels/heap';
 
 /** The per-channel vector `t` as a float32 copy (C values), or C copies of `fallback`. */
 function channelValues(backend: KernelBackend, t: TensorInfo | undefined, C: number, fallback: number, what: string): Float32Array {
@@ -45,7 +48,7 @@ export function channelAffineConfig(backendName: string, plusTerm = false): Kern
     const kernels = wasmKernels(backend);
     if (kernels) {
       // The wasm kernel's two forms: b + (x - m) k, and (a + (x - m) b) + dy k.
-      return plus && q ? channelAffine(kernels, backend, x, m, q, s, plus, b) : channelAffine(kernels, backend, x, m, s, b);
+      return plus && q ? channelAffineJob(kernels, backend, x, m, q, s, plus, b) : channelAffineJob(kernels, backend, x, m, s, b);
     }
     const out = allocF32(backend, x.shape);
     const xs = f32(backend, x);
@@ -98,6 +101,27 @@ export function channelSquaresConfig(backendName: string): KernelConfig {
     return out;
   };
   return { kernelName: CHANNEL_SQUARES, backendName, kernelFunc };
+}
+
+export function channelMomentsConfig(backendName: string): KernelConfig {
+  const kernelFunc: KernelFunc = ({ inputs, backend: be }) => {
+    const backend = be as KernelBackend;
+    const { x } = inputs as Record<string, TensorInfo>;
+    if (x.dtype !== 'float32' || x.shape.length === 0) throw new Error(`${CHANNEL_MOMENTS}: float32 x required, got ${x.dtype}`);
+    const C = x.shape[x.shape.length - 1];
+    const rows = util.sizeFromShape(x.shape) / C;
+    const fr = Math.fround;
+    // As the Mean kernel (reduce.ts) rounds it; then the squares about that float32 mean.
+    const totals = channelTotals(backend, x, C);
+    const mean = Float32Array.from(totals, (s) => s * (1 / rows));
+    const squares = squaredDeviationSums(backend, x, mean, C);
+    const outputs = [allocF32(backend, [C]), allocF32(backend, [C])];
+    f32(backend, outputs[0]).set(mean);
+    // A float32 sum divided by n in float32, as RealDiv of the two would.
+    f32(backend, outputs[1]).set(Float32Array.from(squares, (s) => fr(s) / fr(rows)));
+    return outputs;
+  };
+  return { kernelName: CHANNEL_MOMENTS, backendName, kernelFunc };
 }
 
 /** The gradient of y = (x - center) scale + shift [+ plus plusScale], in the ops themselves. */
@@ -162,5 +186,18 @@ export const channelSquaresGradient: GradConfig = {
         return tf.mul(tf.sub(tf.sum(x, axes), tf.mul(center, x.size / center.size)), tf.mul(dS, -2));
       },
     };
+  },
+};
+
+export const channelMomentsGradient: GradConfig = {
+  kernelName: CHANNEL_MOMENTS,
+  inputsToSave: ['x'],
+  outputsToSave: [true, false],
+  gradFunc: (dy, saved) => {
+    const [x, mean] = saved as [Tensor, tf.Tensor1D];
+    const [dMean, dVariance] = (dy as (Tensor | null)[]).map((d) => (d ?? tf.zerosLike(mean)) as tf.Tensor1D);
+    const n = x.size / mean.size;
+    // d/dx: dmean / n + dvar 2 (x - mean) / n, one affine map per channel.
+    return { x: () => channelAffineOp(x, tf.mul(dVariance, 2 / n) as tf.Tensor1D, { center: mean, shift: tf.div(dMean, n) as tf.Tensor1D }) };
   },
 };

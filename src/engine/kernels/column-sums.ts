@@ -1,7 +1,7 @@
 /**
  * Per-channel sums of channels-last float32 tensors (rows of C contiguous values): what Sum
- * and Mean over leading axes, the moments, and the two sums of the batch-norm gradient need.
- * In the project's wasm kernels where they are loaded (../simd/channels.ts), else in the one
+ * and Mean over leading axes, and the per-channel ops of BatchNorm (channel-affine.ts) need.
+ * In the project's wasm kernels where they are loaded (../wasm-kernels/channels.ts), else in the one
  * JavaScript loop below.
  *
  * The loop walks the data in blocks of rows that stay in cache while each channel is summed,
@@ -9,9 +9,9 @@
  * combined in a fixed order: the result depends on the data only.
  */
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { channelSums } from '../simd/channels';
-import { wasmKernels, type WasmKernels } from '../simd';
-import { f32 } from './heap';
+import { columnSumsJob } from '../wasm-kernels/channels';
+import { wasmKernels, type WasmKernels } from '../wasm-kernels';
+import { f32 } from '../wasm-kernels/heap';
 
 /** Rows per block: a block of the input stays in cache while each channel is summed. */
 const BLOCK_ELEMENTS = 8192;
@@ -105,7 +105,7 @@ function kernelsFor(backend: KernelBackend, x: TensorInfo): WasmKernels | undefi
 /** Per channel: the sum of x (C channels, rows of C). */
 export function channelTotals(backend: KernelBackend, x: TensorInfo, C: number): Float64Array {
   const kernels = kernelsFor(backend, x);
-  if (kernels) return channelSums(kernels, backend, x, C, 'value');
+  if (kernels) return columnSumsJob(kernels, backend, x, C, 'value');
   const data = f32(backend, x);
   const sums = new Float64Array(C);
   columnSums(data, data.length / C, C, { kind: 'value' }, sums);
@@ -115,19 +115,11 @@ export function channelTotals(backend: KernelBackend, x: TensorInfo, C: number):
 /** Per channel: the sum of (x - center[c])^2 (C channels, rows of C). */
 export function squaredDeviationSums(backend: KernelBackend, x: TensorInfo, center: ArrayLike<number>, C: number): Float64Array {
   const kernels = kernelsFor(backend, x);
-  if (kernels) return channelSums(kernels, backend, x, C, 'squaredDeviation', center);
+  if (kernels) return columnSumsJob(kernels, backend, x, C, 'squaredDeviation', center);
   const data = f32(backend, x);
   const squares = new Float64Array(C);
   columnSums(data, data.length / C, C, { kind: 'squaredDeviation', center }, squares);
   return squares;
-}
-
-/** Per channel: the mean and the biased variance (around the mean, a second pass). */
-export function channelMoments(backend: KernelBackend, x: TensorInfo, C: number): { mean: Float64Array; variance: Float64Array } {
-  const rows = x.shape.reduce((a, b) => a * b, 1) / C;
-  const mean = channelTotals(backend, x, C).map((s) => s / rows);
-  const squares = squaredDeviationSums(backend, x, mean, C);
-  return { mean, variance: squares.map((s) => s / rows) };
 }
 
 /** Per channel: sumDy[c] = sum dy, sumDyXm[c] = sum dy (x - mean[c]). */
@@ -141,7 +133,7 @@ export function gradientSums(
   const kernels = kernelsFor(backend, x);
   let sums: Float64Array;
   if (kernels) {
-    sums = channelSums(kernels, backend, x, C, 'gradient', mean, dy);
+    sums = columnSumsJob(kernels, backend, x, C, 'gradient', mean, dy);
   } else {
     const data = f32(backend, x);
     sums = new Float64Array(2 * C);

@@ -11,7 +11,7 @@
  * Conv2D (XNNPACK on wasm).
  *
  * Where the project's wasm kernels are loaded, stride 1 without padding, channels-last (LeNet's
- * case) runs as a direct sum instead (../simd/conv.ts).
+ * case) runs as a direct sum instead (../wasm-kernels/conv.ts).
  */
 import {
   backend_util,
@@ -19,8 +19,8 @@ import {
   type Conv2DBackpropFilterAttrs,
   type KernelConfig,
 } from '@tensorflow/tfjs-core';
-import { filterGradient } from '../simd/conv';
-import { wasmKernels } from '../simd';
+import { filterGradient } from '../wasm-kernels/conv';
+import { wasmKernels } from '../wasm-kernels';
 import { defineKernel, kernelOps } from './stock';
 
 export function conv2DBackpropFilterConfig(backendName: string): KernelConfig {

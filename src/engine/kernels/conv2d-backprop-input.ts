@@ -3,8 +3,11 @@
  * gradient padded by (K - 1 - pad) convolved with the filter flipped in both spatial axes and
  * with its channel axes swapped ([KH,KW,Co,Ci]), run by the backend's own Conv2D (XNNPACK
  * on wasm), much faster than wasm's stock loop; or, where the project's wasm kernels are
- * loaded, as their direct input gradient (../simd/conv.ts). Strided and channels-first cases
- * go to the stock kernel.
+ * loaded, as their direct input gradient (../wasm-kernels/conv.ts). Strided and channels-first cases
+ * go to the stock kernel, and so does a dy that is not the output of a convolution of
+ * inputShape (tf.conv2dTranspose lets its caller give any outputShape): the stock kernel reads
+ * only the window of dy that the convolution implies, and both paths here would read all of
+ * it.
  */
 import {
   backend_util,
@@ -12,13 +15,13 @@ import {
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
   type NamedAttrMap,
+  util,
 } from '@tensorflow/tfjs-core';
-import { inputGradient } from '../simd/conv';
-import { wasmKernels } from '../simd';
-import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
+import { inputGradient } from '../wasm-kernels/conv';
+import { wasmKernels } from '../wasm-kernels';
+import { defineKernel, kernelOps, runStock } from './stock';
 
 export function conv2DBackpropInputConfig(backendName: string): KernelConfig {
-  rememberStock(Conv2DBackpropInput, backendName);
   return defineKernel<Conv2DBackpropInputAttrs>(Conv2DBackpropInput, backendName, (inputs, attrs, backend) => {
     const { dy, filter } = inputs;
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
@@ -36,6 +39,7 @@ export function conv2DBackpropInputConfig(backendName: string): KernelConfig {
     const { filterHeight, filterWidth, inHeight, inWidth, outHeight, outWidth } = info;
     const pads = [filterHeight - 1 - top, inHeight - outHeight + top, filterWidth - 1 - left, inWidth - outWidth + left];
     if (
+      !util.arraysEqual(dy.shape, info.outShape) ||
       info.strideHeight !== 1 ||
       info.strideWidth !== 1 ||
       info.dataFormat !== 'channelsLast' ||

@@ -1,6 +1,6 @@
 /**
  * Conv2D and FusedConv2D (linear activation) with stride 1 and dilation 1, NHWC, float32, on
- * the project's wasm kernels (../simd/conv.ts) where they are loaded: a direct convolution,
+ * the project's wasm kernels (../wasm-kernels/conv.ts) where they are loaded: a direct convolution,
  * faster than XNNPACK's on LeNet's small channel counts. Everything else, and everything when
  * the kernels are not loaded, goes to the stock kernel.
  */
@@ -13,12 +13,11 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { convolve } from '../simd/conv';
-import { wasmKernels } from '../simd';
-import { defineKernel, rememberStock, runStock } from './stock';
+import { convolve } from '../wasm-kernels/conv';
+import { wasmKernels } from '../wasm-kernels';
+import { defineKernel, runStock } from './stock';
 
 export function conv2dConfig(kernelName: 'Conv2D' | 'FusedConv2D', backendName: string): KernelConfig {
-  rememberStock(kernelName, backendName);
   return defineKernel<Conv2DAttrs & Partial<FusedConv2DAttrs>>(kernelName, backendName, (inputs, attrs, backend) => {
     const { x, filter, bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined> & { x: TensorInfo; filter: TensorInfo };
     const kernels = wasmKernels(backend);

@@ -1,14 +1,13 @@
 /**
- * FusedBatchNorm (inference-style normalisation with given mean and variance, which the
- * built-in BatchNorm also uses in training) for float32 with per-channel statistics:
+ * FusedBatchNorm (normalisation with given mean and variance: both BatchNorms in inference,
+ * and tf.batchNorm of statistics that are not the batch's own) for float32 with per-channel statistics:
  * y = (x - mean[c]) * k[c] + offset[c] with k = scale / sqrt(var + eps) computed once per
- * channel: one pass in the project's wasm kernels (../simd/channels.ts) where they are
+ * channel: one pass in the project's wasm kernels (../wasm-kernels/channels.ts) where they are
  * loaded, else three XNNPACK passes (Sub, Multiply, Add) against the per-channel vectors
  * repeated into rows (see channelBroadcast in binary.ts, which beats vectors expanded to the
  * full shape). The stock wasm kernel computes indices and the factor per element, and a
  * JavaScript loop is no faster.
- * Statistics that are not per-channel (or scalar) go to stock. Registered for cpu as well,
- * where BnlenetBatchNormTrain (batch-norm-train.ts) runs it.
+ * Statistics that are not per-channel (or scalar) go to stock. Registered for cpu as well.
  */
 import {
   Add,
@@ -21,14 +20,13 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { f32 } from './heap';
-import { defineKernel, kernelOps, rememberStock, runStock } from './stock';
-import { channelAffine } from '../simd/channels';
-import { wasmKernels } from '../simd';
+import { f32 } from '../wasm-kernels/heap';
+import { defineKernel, kernelOps, runStock } from './stock';
+import { channelAffineJob } from '../wasm-kernels/channels';
+import { wasmKernels } from '../wasm-kernels';
 import { channelBroadcast } from './binary';
 
 export function fusedBatchNormConfig(backendName: string): KernelConfig {
-  rememberStock(FusedBatchNorm, backendName);
   return defineKernel<FusedBatchNormAttrs>(FusedBatchNorm, backendName, (inputs, attrs, backend) => {
     const { x, mean, variance, offset, scale } = inputs;
     const C = x.shape[x.shape.length - 1] ?? 1;
@@ -54,7 +52,7 @@ export function fusedBatchNormConfig(backendName: string): KernelConfig {
     const vari = channel(variance, 1);
     for (let c = 0; c < C; c++) k[c] /= Math.sqrt(vari[c] + attrs.varianceEpsilon);
     const kernels = wasmKernels(backend);
-    if (kernels) return channelAffine(kernels, backend, x, m, k, b);
+    if (kernels) return channelAffineJob(kernels, backend, x, m, k, b);
     const ops = kernelOps(backendName, backend);
     const centered = channelBroadcast(Sub, backendName, backend, x, m);
     const scaled = channelBroadcast(Multiply, backendName, backend, centered, k);

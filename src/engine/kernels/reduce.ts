@@ -8,8 +8,8 @@
 import { util, type KernelConfig, type NamedAttrMap } from '@tensorflow/tfjs-core';
 import { leadingAxes } from './broadcast';
 import { channelTotals } from './column-sums';
-import { allocF32, f32 } from './heap';
-import { defineKernel, rememberStock, runStock } from './stock';
+import { allocF32, f32 } from '../wasm-kernels/heap';
+import { defineKernel, runStock } from './stock';
 
 interface ReduceAttrs {
   axis: number | number[];
@@ -17,7 +17,6 @@ interface ReduceAttrs {
 }
 
 export function leadingReduceConfig(kernelName: string, backendName: string, mean: boolean): KernelConfig {
-  rememberStock(kernelName, backendName);
   return defineKernel<ReduceAttrs>(kernelName, backendName, (inputs, attrs, backend) => {
     const { x } = inputs;
     const axes = util.parseAxisParam(attrs.axis, x.shape);

@@ -7,15 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getKernel, Sigmoid, type GradConfig, type KernelConfig, type NamedAttrMap, type Tensor } from '@tensorflow/tfjs-core';
-import { sigmoid, sigmoidGradient } from '../simd/elementwise';
-import { wasmKernels } from '../simd';
-import { allocF32, f32 } from './heap';
-import { defineKernel, rememberStock, runStock } from './stock';
+import { sigmoid, sigmoidGradient } from '../wasm-kernels/elementwise';
+import { wasmKernels } from '../wasm-kernels';
+import { allocF32, f32 } from '../wasm-kernels/heap';
+import { defineKernel, runStock } from './stock';
 
 export const SIGMOID_GRAD = 'BnlenetSigmoidGrad';
 
 export function sigmoidConfig(backendName: string): KernelConfig {
-  rememberStock(Sigmoid, backendName);
   return defineKernel<NamedAttrMap>(Sigmoid, backendName, (inputs, attrs, backend) => {
     const kernels = wasmKernels(backend);
     if (!kernels || inputs.x.dtype !== 'float32') return runStock(Sigmoid, backendName, backend, inputs, attrs);

@@ -16,6 +16,7 @@ import {
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { markComposed, markHandedBack } from '../kernel-paths';
 
 const replaced = new Map<string, KernelConfig>();
 
@@ -41,7 +42,24 @@ export function stockKernel(kernelName: string, backendName: string): KernelFunc
   return (replaced.get(key(kernelName, backendName)) ?? getKernel(kernelName, backendName))?.kernelFunc;
 }
 
-/** Runs the backend's stock kernel `kernelName` and returns its single output. */
+function callStock(
+  kernelName: string,
+  backendName: string,
+  backend: KernelBackend,
+  inputs: NamedTensorInfoMap,
+  attrs: NamedAttrMap,
+): TensorInfo {
+  const fn = stockKernel(kernelName, backendName);
+  if (!fn) throw new Error(`kernel ${kernelName} is not registered for backend ${backendName}`);
+  const out = fn({ inputs, backend, attrs });
+  if (Array.isArray(out)) throw new Error(`kernel ${kernelName} returned ${out.length} outputs`);
+  return out as TensorInfo;
+}
+
+/**
+ * Hands a case to the backend's stock kernel `kernelName` and returns its single output (a
+ * kernel's fallback: counted as its stock path when it is the kernel's own name).
+ */
 export function runStock(
   kernelName: string,
   backendName: string,
@@ -49,11 +67,8 @@ export function runStock(
   inputs: NamedTensorInfoMap,
   attrs: NamedAttrMap = {},
 ): TensorInfo {
-  const fn = stockKernel(kernelName, backendName);
-  if (!fn) throw new Error(`kernel ${kernelName} is not registered for backend ${backendName}`);
-  const out = fn({ inputs, backend, attrs });
-  if (Array.isArray(out)) throw new Error(`kernel ${kernelName} returned ${out.length} outputs`);
-  return out as TensorInfo;
+  markHandedBack(kernelName);
+  return callStock(kernelName, backendName, backend, inputs, attrs);
 }
 
 /** Frees intermediates produced by runStock. */
@@ -72,8 +87,10 @@ export interface KernelOps {
 }
 
 export function kernelOps(backendName: string, backend: KernelBackend): KernelOps {
-  const run = (kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo =>
-    runStock(kernelName, backendName, backend, inputs, attrs);
+  const run = (kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo => {
+    markComposed();
+    return callStock(kernelName, backendName, backend, inputs, attrs);
+  };
   return {
     run,
     free: (...infos) => release(backend, ...infos),

@@ -5,7 +5,7 @@
  * vector repeated along a tensor's memory.
  */
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { allocF32, f32 } from './heap';
+import { allocF32, f32 } from '../wasm-kernels/heap';
 
 /** Writes x (shape, strides xs) tiled by reps into out (strides os), for axes d.. . */
 function tileAxis(

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
 import { KernelPool } from './pool';
 
-/** Where the built modules are: wasm/ at the package root (this file is dist/src/engine/simd/). */
+/** Where the built modules are: wasm/ at the package root (this file is dist/src/engine/wasm-kernels/). */
 export const WASM_DIR = path.resolve(__dirname, '..', '..', '..', '..', 'wasm');
 
 /**

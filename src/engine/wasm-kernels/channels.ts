@@ -9,7 +9,7 @@
  * lane in order, then the tail: the result depends on the data only.
  */
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { allocF32, f32, heapOffset } from '../kernels/heap';
+import { allocF32, f32, heapOffset } from './heap';
 import type { WasmKernels } from './index';
 
 /** About this many floats per chunk of groups. */
@@ -53,7 +53,7 @@ const KIND = { value: 0, squaredDeviation: 1, gradient: 2 } as const;
  * Per channel: sum x (kind value), sum (x - center)^2 (squaredDeviation), or sum dy and
  * sum dy (x - center) (gradient: 2C sums, those of dy first).
  */
-export function channelSums(
+export function columnSumsJob(
   kernels: WasmKernels,
   backend: KernelBackend,
   x: TensorInfo,
@@ -103,7 +103,7 @@ export function channelSums(
  * Per channel, as a new tensor of x's shape: y = (x - m) k + b (`dy` absent), or
  * y = dy k + (x - m) b + a (`dy` and `a` given).
  */
-export function channelAffine(
+export function channelAffineJob(
   kernels: WasmKernels,
   backend: KernelBackend,
   x: TensorInfo,

@@ -6,7 +6,7 @@
  * same bytes.
  */
 import { util, type KernelBackend, type TensorInfo } from '@tensorflow/tfjs-core';
-import { allocF32, heapOffset } from '../kernels/heap';
+import { allocF32, heapOffset } from './heap';
 import type { WasmKernels } from './index';
 
 /** Elements per chunk of an elementwise job (a multiple of 4). */

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { markSimd } from '../kernel-paths';
 import { CONTROL_INTS, MAX_ARGS, MAX_CHUNKS, nextValue, runChunks, SLOT } from './jobs';
 
 /** Checks of the job number a helper makes before it sleeps (about 10-50 microseconds). */
@@ -50,6 +51,7 @@ export class KernelPool {
     if (index === undefined) throw new Error(`unknown kernel ${kernel}`);
     if (args.length > MAX_ARGS || count > MAX_CHUNKS) throw new Error(`${kernel}: too many arguments or chunks`);
     if (count <= 0) return;
+    markSimd();
     const fn = this.exported[kernel];
     if (count === 1 || this.helpers.length === 0) {
       for (let chunk = 0; chunk < count; chunk++) fn(...args, chunk);

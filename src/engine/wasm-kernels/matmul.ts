@@ -5,7 +5,7 @@
  * each value summed over k in order.
  */
 import { util, type KernelBackend, type TensorInfo } from '@tensorflow/tfjs-core';
-import { allocF32, f32, heapOffset } from '../kernels/heap';
+import { allocF32, f32, heapOffset } from './heap';
 import type { WasmKernels } from './index';
 
 /** Output rows per chunk. */

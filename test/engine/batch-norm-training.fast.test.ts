@@ -1,16 +1,18 @@
 /**
  * tf.batchNorm of tf.moments of the same x (the built-in BatchNorm layer in training) as the
- * kernel BnlenetBatchNormTrain with its one-pass gradient (wasm), against tfjs-core's ops
- * and autodiff with stock kernels on the cpu backend.
+ * engine's training BatchNorm (src/engine/batch-norm-training.ts, the from-scratch
+ * BatchNorm's too) with its one-pass gradient (wasm), against tfjs-core's ops and autodiff
+ * with stock kernels on the cpu backend.
  */
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/engine';
-import { unregisterProjectKernels } from '../../src/engine/kernels';
-import { BATCH_NORM_TRAIN } from '../../src/engine/kernels/batch-norm-train';
-import { assertClose, randomInput, type Input, type Result } from './compare';
+import { unregisterProjectKernels } from '../../src/engine/kernels/registry';
+import { CHANNEL_AFFINE, CHANNEL_AFFINE_PLUS, CHANNEL_MOMENTS, CHANNEL_SUMS } from '../../src/engine/channel-ops';
+import type { KernelPath } from '../../src/engine/kernel-paths';
+import { assertClose, assertPaths, randomInput, type Input, type PathsTaken, type Result } from './compare';
 
 before(async () => {
   await selectBackend({ backend: 'cpu', gpu: false });
@@ -39,8 +41,21 @@ async function valueAndGrads(backendName: string, ins: Input[]): Promise<Result[
   return out;
 }
 
-describe('batch norm of the batch moments as one kernel (wasm)', () => {
-  for (const shape of [[8, 24, 24, 6], [8, 8, 8, 16], [16, 120], [16, 84], [7, 24, 24, 6], [1, 8, 8, 16], [257, 84], [5, 3, 3, 7], [3, 5]]) {
+describe('batch norm of the batch moments as the training BatchNorm (wasm)', () => {
+  // Shapes, with the paths of the affine maps and of the sums with the wasm kernels (jobs of
+  // theirs from a whole group of lcm(C, 4) floats and from 8192 elements: channel-ops.test.ts).
+  const cases: [number[], KernelPath, KernelPath][] = [
+    [[8, 24, 24, 6], 'simd', 'simd'],
+    [[8, 8, 8, 16], 'simd', 'simd'],
+    [[16, 120], 'simd', 'js'],
+    [[16, 84], 'simd', 'js'],
+    [[7, 24, 24, 6], 'simd', 'simd'],
+    [[1, 8, 8, 16], 'simd', 'js'],
+    [[257, 84], 'simd', 'simd'],
+    [[5, 3, 3, 7], 'simd', 'js'],
+    [[3, 5], 'js', 'js'],
+  ];
+  for (const [shape, affine, sums] of cases) {
     test(`x ${JSON.stringify(shape)}: y, dx, dgamma, dbeta`, async () => {
       const C = shape[shape.length - 1];
       const x = randomInput(shape, 11);
@@ -48,7 +63,13 @@ describe('batch norm of the batch moments as one kernel (wasm)', () => {
       const gamma = randomInput([C], 12);
       gamma.values = gamma.values.map((v) => 1 + 0.5 * v);
       const ins = [x, gamma, randomInput([C], 13), randomInput(shape, 14)];
-      const actual = await valueAndGrads('wasm', ins);
+      const paths: PathsTaken = {
+        [CHANNEL_MOMENTS]: [sums, sums],
+        [CHANNEL_SUMS]: [sums, sums],
+        [CHANNEL_AFFINE]: [affine, affine],
+        [CHANNEL_AFFINE_PLUS]: [affine, affine],
+      };
+      const actual = await assertPaths('wasm', paths, 0, () => valueAndGrads('wasm', ins));
       const expected = await valueAndGrads('cpu', ins);
       await tf.setBackend('wasm');
       ['y', 'dx', 'dgamma', 'dbeta'].forEach((label, i) => assertClose(actual[i], expected[i], 1e-4, label));
@@ -63,10 +84,10 @@ describe('batch norm of the batch moments as one kernel (wasm)', () => {
     const { mean, variance } = tf.moments(x, [0, 1, 2]) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
     const given = tf.onesLike(variance) as tf.Tensor1D;
     const names = async (f: () => tf.Tensor) => (await tf.profile(() => tf.dispose(f()))).kernels.map((k) => k.name);
-    assert.ok((await names(() => tf.batchNorm4d(x, mean, variance, beta, gamma, EPS))).includes(BATCH_NORM_TRAIN));
-    assert.ok(!(await names(() => tf.batchNorm4d(other, mean, variance, beta, gamma, EPS))).includes(BATCH_NORM_TRAIN));
-    assert.ok(!(await names(() => tf.batchNorm4d(x, mean, given, beta, gamma, EPS))).includes(BATCH_NORM_TRAIN));
-    assert.ok(!(await names(() => tf.batchNorm4d(x, mean, variance, undefined, gamma, EPS))).includes(BATCH_NORM_TRAIN));
+    assert.ok((await names(() => tf.batchNorm4d(x, mean, variance, beta, gamma, EPS))).includes(CHANNEL_AFFINE));
+    assert.ok(!(await names(() => tf.batchNorm4d(other, mean, variance, beta, gamma, EPS))).includes(CHANNEL_AFFINE));
+    assert.ok(!(await names(() => tf.batchNorm4d(x, mean, given, beta, gamma, EPS))).includes(CHANNEL_AFFINE));
+    assert.ok(!(await names(() => tf.batchNorm4d(x, mean, variance, undefined, gamma, EPS))).includes(CHANNEL_AFFINE));
     tf.dispose([x, other, gamma, beta, mean, variance, given]);
   });
 });

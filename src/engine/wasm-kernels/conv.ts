@@ -7,7 +7,7 @@
  * the output on `backend` and scratch on tfjs's heap, which they free.
  */
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { allocF32, f32, heapOffset } from '../kernels/heap';
+import { allocF32, f32, heapOffset } from './heap';
 import type { WasmKernels } from './index';
 
 /** Jobs split the images into at most this many chunks (the filter gradient's partial sums). */

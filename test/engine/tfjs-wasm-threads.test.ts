@@ -1,6 +1,6 @@
 /**
  * The threaded wasm build's worker scripts live in a temporary directory per process
- * (src/engine/wasm-threads.ts): removed at exit, and, when a process was killed, by the next
+ * (src/engine/tfjs-wasm-threads.ts): removed at exit, and, when a process was killed, by the next
  * start. Real processes, a real SIGKILL, in a private temporary directory.
  */
 import { describe, test } from 'node:test';
@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { scriptDirsToRemove } from '../../src/engine/wasm-threads';
+import { scriptDirsToRemove } from '../../src/engine/tfjs-wasm-threads';
 
 const ENGINE = path.resolve(__dirname, '../../src/engine/index.js');
 
