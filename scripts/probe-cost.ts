@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { firstExamples, prepareDataset, SPLIT_SIZES } from '../src/data';
 import { selectBackend } from '../src/engine';
 import { buildLeNet } from '../src/model/lenet';
-import { bookVariant } from '../src/model/variant';
+import { bookVariant } from '../src/model/run-args';
 import { ActivationProbe } from '../src/train/activation-probe';
 import { median } from './bench/stats';
 import { EpochLogs } from '../src/train/epoch-logs';

@@ -16,7 +16,7 @@ import type { FashionMnist } from '../../src/data/fashion-mnist';
 import { prepareDataset } from '../../src/data/prepare';
 import { selectBackend } from '../../src/engine';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../../src/model/impls';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
 import { evaluateSplit } from '../../src/train/evaluate';
 import { runTraining } from '../../src/train/run-training';

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { BackendInfo } from '../engine/backend';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
-import { variantChanges } from '../model/variant';
+import { variantChanges } from '../model/run-args';
 import {
   buildComparison,
   COMPARE_JSON,

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { firstExamples, prepareDataset, type FashionMnist } from '../data';
 import { selectBackend, type BackendRequest } from '../engine';
 import { BnlenetError, UsageError } from '../errors';
-import { describeVariant } from '../model/variant';
+import { describeVariant } from '../model/run-args';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { paramsTable } from '../report/params-table';
 import { renderParamsSvg } from '../report/plots';

@@ -11,10 +11,10 @@ import { prepareDataset, type FashionMnist } from '../data';
 import type { BackendInfo } from '../engine/backend';
 import { BnlenetError, DataError, InterruptedError, UsageError } from '../errors';
 import { hasBatchNorm } from '../model/impls';
+import { DEFINING_FIELDS, differingField, SWEEP_AXES, withoutBatchNorm, type RunArgs } from '../model/run-args';
 import { createDownloadReporter } from '../report/download-progress';
 import { buildSweepSummary, sweepLines, SWEEP_JSON, SWEEP_MD, SWEEP_SVG, writeSweepFiles, type SweepSummary } from '../report/sweep';
 import { TrainingDivergedError } from '../train/divergence';
-import { DEFINING_FIELDS, differingField } from '../train/run-record';
 import { createRunSet, PLAN_FILE, readRunSet, runProgress, type RunSetPlan } from '../train/run-set';
 import {
   axesOf,
@@ -32,7 +32,7 @@ import {
 } from '../train/sweep';
 import { throwIfInterrupted } from '../util/abort';
 import type { StopController } from './stop-controller';
-import { givenOnCommandLine, outputMode, runArgsFromFlags, type SweepFlags, type TrainFlags } from './train-options';
+import { attributeOf, givenOnCommandLine, outputMode, runArgsFromFlags, type SweepFlags } from './train-options';
 
 const KIND = 'sweep';
 
@@ -46,19 +46,25 @@ export interface SweepRequest {
   backend(): Promise<BackendInfo>;
 }
 
-/** The flags of one cell: the lists' values, and for a cell without BatchNorm none of the BatchNorm flags. */
-function cellFlags(flags: SweepFlags, cell: Pick<TrainFlags, 'lr' | 'seed' | 'batchSize' | 'dropout' | 'impl'>): TrainFlags {
-  const plain = !hasBatchNorm(cell.impl);
-  return { ...flags, ...cell, ...(plain ? { bnLayers: undefined, bias: true, freezeAffine: false, bnMode: 'full' } : {}) };
+/**
+ * The arguments of one cell: the lists' values, the other flags as given. In a sweep that
+ * mixes --impl none with BatchNorm cells, the BatchNorm-only flags apply to the BatchNorm
+ * cells; in one of --impl none cells only, they are refused as train refuses them.
+ */
+function cellArgs(flags: SweepFlags, cell: Partial<RunArgs>): RunArgs {
+  const values = Object.fromEntries(Object.entries(cell).map(([axis, value]) => [attributeOf(axis as keyof RunArgs), value]));
+  const args = runArgsFromFlags({ ...flags, ...values, impl: cell.impl! }, cell.impl!);
+  const mixed = flags.impl.some(hasBatchNorm);
+  return mixed && !hasBatchNorm(args.impl) ? withoutBatchNorm(args) : args;
 }
 
 export function sweepAxesOf(flags: SweepFlags): SweepAxes {
-  return { impl: flags.impl, batchSize: flags.batchSize, dropout: flags.dropout, seed: flags.seed, lr: flags.lr };
+  return Object.fromEntries(SWEEP_AXES.map((axis) => [axis, flags[attributeOf(axis)]])) as SweepAxes;
 }
 
 /** The cells the flags ask for (used also to check them before TensorFlow.js loads). */
 export function requestedCells(flags: SweepFlags) {
-  return sweepRuns(sweepAxesOf(flags), (cell) => runArgsFromFlags(cellFlags(flags, cell), cell.impl));
+  return sweepRuns(sweepAxesOf(flags), (cell) => cellArgs(flags, cell));
 }
 
 /** Why the plan in a dir is not the sweep the flags ask for, or undefined when it is. */

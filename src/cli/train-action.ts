@@ -5,7 +5,7 @@
  */
 import { prepareDataset, type DataEvent } from '../data';
 import type { BackendInfo } from '../engine/backend';
-import { describeVariant } from '../model/variant';
+import { describeVariant } from '../model/run-args';
 import { InterruptedError } from '../errors';
 import { createDownloadReporter } from '../report/download-progress';
 import { curvesFile } from '../report/run-plots';

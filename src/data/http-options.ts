@@ -1,5 +1,6 @@
 /** Timeouts, retries, redirects and the per-file deadline for downloads, with defaults a slow link can live with. */
 import { UsageError } from '../errors';
+import { parseDecimal, parseWhole } from '../util/number-text';
 
 export interface HttpOptions {
   /** From starting the request (DNS included) to an open TCP connection. */
@@ -52,18 +53,16 @@ export function httpOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HttpOp
 
 /** A number of seconds > 0 (fractions allowed), for the deadline; `origin` names the flag or variable. */
 export function parseSeconds(raw: string, origin: string): number {
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
-    throw new UsageError(`${origin}: '${raw}' is not a number of seconds > 0`);
-  }
+  const value = parseDecimal(raw);
+  if (value === undefined || value <= 0) throw new UsageError(`${origin}: '${raw}' is not a number of seconds > 0`);
   return value;
 }
 
 function readCount(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
+  const value = parseWhole(raw);
+  if (value === undefined || value < min) {
     throw new UsageError(`${name}: '${raw}' is not an integer >= ${min}`);
   }
   return value;

@@ -8,12 +8,13 @@
  * - the `training` flag comes with each call (no global mode);
  * - the class is registered for serialization, so a saved model loads back.
  * The "lite" BatchNorm of the chapter's exercises is a setting saved in the layer's config:
- * `mode` 'center' only subtracts the mean, 'scale' only divides by the standard deviation.
+ * `mode` 'center' only subtracts the mean, 'scale' only divides by the standard deviation;
+ * so are momentum, epsilon and `runningVariance` ('unbiased': PyTorch's moving variance).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, LayerVariable } from '@tensorflow/tfjs-layers';
 import { batchNorm, BOOK_EPSILON, BOOK_MOMENTUM, reductionAxes } from './batchnorm-math';
-import type { BnMode } from './variant';
+import type { BnMode, BnRunningVariance } from './variant';
 
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 type Shape = (number | null)[];
@@ -23,6 +24,8 @@ export interface BatchNormArgs extends LayerArgs {
   epsilon?: number;
   /** What to normalize by; default 'full'. */
   mode?: BnMode;
+  /** The batch variance the moving variance follows; default 'biased'. */
+  runningVariance?: BnRunningVariance;
 }
 
 export class BatchNorm extends layers.Layer {
@@ -30,6 +33,7 @@ export class BatchNorm extends layers.Layer {
   readonly momentum: number;
   readonly epsilon: number;
   readonly mode: BnMode;
+  readonly runningVariance: BnRunningVariance;
   private gamma?: LayerVariable;
   private beta?: LayerVariable;
   private movingMean?: LayerVariable;
@@ -40,12 +44,14 @@ export class BatchNorm extends layers.Layer {
     this.momentum = args.momentum ?? BOOK_MOMENTUM;
     this.epsilon = args.epsilon ?? BOOK_EPSILON;
     this.mode = args.mode ?? 'full';
+    // Models saved before the setting existed load back as the book's (biased).
+    this.runningVariance = args.runningVariance ?? 'biased';
     this.supportsMasking = true;
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    reductionAxes(shape.length); // throws a clear error for ranks other than 2 and 4
+    reductionAxes(shape.length); // throws a clear error for ranks other than 2, 3 and 4
     const channels = shape[shape.length - 1];
     if (channels == null) throw new Error(`${this.name}: the channel axis must have a known size`);
     this.gamma = this.addWeight('gamma', [channels], 'float32', initializers.ones(), undefined, true);
@@ -75,6 +81,7 @@ export class BatchNorm extends layers.Layer {
       momentum: this.momentum,
       training,
       mode: this.mode,
+      runningVariance: this.runningVariance,
     });
     if (training) {
       this.movingMean!.write(out.movingMean);
@@ -88,7 +95,7 @@ export class BatchNorm extends layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, mode: this.mode };
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, mode: this.mode, runningVariance: this.runningVariance };
   }
 }
 

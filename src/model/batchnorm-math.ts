@@ -3,15 +3,17 @@
  * tensors out, no state. The layer in batchnorm-layer.ts owns the variables and calls this.
  *
  * Channels-last throughout (TensorFlow.js convention): the statistics of a rank-2 input
- * (N, C) are over axis 0; of a rank-4 input (N, H, W, C) over axes 0, 1 and 2, one value
- * per channel.
+ * (N, C) are over axis 0; of a rank-3 input (N, L, C) over axes 0 and 1; of a rank-4 input
+ * (N, H, W, C) over axes 0, 1 and 2, one value per channel.
  *
- * Training mode uses the batch mean and the *biased* batch variance, and returns the moving
- * averages updated as the book writes them:
+ * Training mode normalizes with the batch mean and the *biased* batch variance, and returns
+ * the moving averages updated as the book writes them:
  *   moving = momentum * moving + (1 - momentum) * batch      (momentum 0.9, eps 1e-5)
  * so momentum here is the weight of the old value (PyTorch's momentum=0.1 is this 0.9;
- * Keras' default 0.99 means the same thing as here). Inference mode normalizes with the
- * moving statistics and returns them unchanged.
+ * Keras' default 0.99 means the same thing as here). With `runningVariance: 'unbiased'` the
+ * moving variance follows the batch variance times n/(n-1), n the values per channel, as
+ * PyTorch's BatchNorm does; the normalization itself still uses the biased one. Inference mode
+ * normalizes with the moving statistics and returns them unchanged.
  *
  * The training-mode normalization of the book's (full) BatchNorm, with its hand-written
  * gradient, is the engine's (../engine/batch-norm-training.ts), which the built-in layer
@@ -22,7 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { normalizeWithBatchStatistics } from '../engine/batch-norm-training';
-import type { BnMode } from './variant';
+import type { BnMode, BnRunningVariance } from './variant';
 
 export const BOOK_MOMENTUM = 0.9;
 export const BOOK_EPSILON = 1e-5;
@@ -41,6 +43,8 @@ export interface BatchNormInputs {
   training: boolean;
   /** What to normalize by; default 'full' (the book's). Both moving averages are kept in every mode. */
   mode?: BnMode;
+  /** The batch variance the moving variance follows; default 'biased' (the book's). */
+  runningVariance?: BnRunningVariance;
 }
 
 export interface BatchNormOutputs {
@@ -51,13 +55,8 @@ export interface BatchNormOutputs {
 
 /** The axes the statistics are taken over: every axis but the last (channel) one. */
 export function reductionAxes(rank: number): number[] {
-  if (rank !== 2 && rank !== 4) {
-    throw new Error(
-      `BatchNorm takes rank-2 (N, C) or rank-4 (N, H, W, C) input, got rank ${rank}; ` +
-        'for a rank-3 (N, L, C) sequence, reshape it to (N, L, 1, C) first',
-    );
-  }
-  return rank === 2 ? [0] : [0, 1, 2];
+  if (rank < 2 || rank > 4) throw new Error(`BatchNorm takes rank-2 (N, C), rank-3 (N, L, C) or rank-4 (N, H, W, C) input, got rank ${rank}`);
+  return [...Array(rank - 1).keys()];
 }
 
 export function batchNorm(inputs: BatchNormInputs): BatchNormOutputs {
@@ -74,10 +73,13 @@ export function batchNorm(inputs: BatchNormInputs): BatchNormOutputs {
   const { y, mean, variance } =
     mode === 'full' ? normalizeWithBatchStatistics(x, gamma, beta, axes, epsilon) : liteWithBatchStatistics(mode, x, gamma, beta, axes, epsilon);
   const keep = 1 - momentum;
+  // Unbiased: n/(n-1) for the n values each channel's variance was taken over (1 when n is 1, as there is no spread to correct).
+  const count = axes.reduce((n, axis) => n * x.shape[axis]!, 1);
+  const correction = inputs.runningVariance === 'unbiased' && count > 1 ? count / (count - 1) : 1;
   return {
     y,
     movingMean: tf.tidy(() => tf.add(tf.mul(movingMean, momentum), tf.mul(mean, keep))),
-    movingVariance: tf.tidy(() => tf.add(tf.mul(movingVariance, momentum), tf.mul(variance, keep))),
+    movingVariance: tf.tidy(() => tf.add(tf.mul(movingVariance, momentum), tf.mul(variance, keep * correction))),
   };
 }
 

@@ -3,9 +3,10 @@
  * LeNet-BN (7.5):
  *   conv 6@5x5 -> BN -> sigmoid -> avgpool 2/2 -> conv 16@5x5 -> BN -> sigmoid -> avgpool 2/2
  *   -> flatten (256) -> dense 120 -> BN -> sigmoid -> dense 84 -> BN -> sigmoid -> dense 10
- * and the variants of the chapter's exercises (model/variant.ts): BatchNorm at some positions
+ * and the variants of the chapter's exercises (model/run-args.ts): BatchNorm at some positions
  * only or none (the plain LeNet of 6.6), no bias before a BatchNorm, frozen gamma and beta, a
- * lite BatchNorm, dropout after the sigmoids of dense1 and dense2.
+ * lite BatchNorm, dropout after the sigmoids of dense1 and dense2; and the BatchNorm settings
+ * (momentum, epsilon, a biased or unbiased moving variance).
  *
  * Layer names are fixed, whatever the variant: conv1, conv2, dense1, dense2 (positions 1..4)
  * and dense3; `bn${P}` for a BatchNorm at position P; `sigmoid${P}` after position P;
@@ -17,10 +18,10 @@
  */
 import { initializers, layers, sequential, Sequential } from '@tensorflow/tfjs-layers';
 import { IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from '../data';
-import { BOOK_EPSILON, BOOK_MOMENTUM } from './batchnorm-math';
 import { BatchNorm, SeededDropout } from './custom-layers';
 import { hasBatchNorm, type ModelImpl } from './impls';
-import { bookVariant, variantConflict, type BnPosition, type ModelVariant } from './variant';
+import { bookVariant, runArgsProblem, type ModelVariant } from './run-args';
+import type { BnPosition } from './variant';
 
 /**
  * A BatchNorm at `position`. Frozen gamma and beta: the layer is not trainable (saved in its
@@ -30,15 +31,16 @@ import { bookVariant, variantConflict, type BnPosition, type ModelVariant } from
  * gamma and beta regardless and fails.)
  */
 function normalization(variant: ModelVariant, position: BnPosition) {
-  const args = { name: `bn${position}`, momentum: BOOK_MOMENTUM, epsilon: BOOK_EPSILON, trainable: !variant.freezeAffine };
-  if (variant.impl === 'custom') return new BatchNorm({ ...args, mode: variant.bnMode });
+  const args = { name: `bn${position}`, momentum: variant.bnMomentum, epsilon: variant.bnEps, trainable: !variant.freezeAffine };
+  if (variant.impl === 'custom') return new BatchNorm({ ...args, mode: variant.bnMode, runningVariance: variant.bnRunningVar });
+  // tfjs-layers' layer keeps a biased moving variance only: runArgsProblem refuses 'unbiased' with it.
   return layers.batchNormalization({ ...args, axis: -1 });
 }
 
 /** The network of `variant` (or of the book's LeNet-BN with that impl), initialized from `seed`. */
 export function buildLeNet(variant: ModelVariant | ModelImpl, seed: number): Sequential {
   const v = typeof variant === 'string' ? bookVariant(variant) : variant;
-  const conflict = variantConflict(v);
+  const conflict = runArgsProblem(v);
   if (conflict) throw new RangeError(conflict);
   const withBatchNorm = (position: BnPosition) => v.bnLayers.includes(position);
   let weightLayer = 0;

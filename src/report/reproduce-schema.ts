@@ -2,7 +2,7 @@
  * The JSON Schema of report.json (`bnlenet reproduce`), for CI jobs that read it. The suite
  * validates every report.json it makes against it.
  */
-import { BN_MODES, BN_POSITIONS } from '../model/variant';
+import { recipeSchemaProperties, recipeSchemaRequired } from '../model/run-args';
 
 const number = { type: 'number' } as const;
 const string = { type: 'string' } as const;
@@ -19,24 +19,8 @@ export const REPRODUCE_REPORT_SCHEMA = {
     verdict: string,
     bookRecipe: { type: 'boolean', description: "false when the recipe was smaller than the book's (a pass is then no reproduction)" },
     recipeDifferences: { type: 'array', items: string },
-    recipe: {
-      type: 'object',
-      required: ['epochs', 'batchSize', 'lr', 'seed', 'dataDir'],
-      properties: {
-        epochs: number,
-        batchSize: number,
-        lr: number,
-        seed: number,
-        limit: number,
-        dataDir: string,
-        // The model variant (the chapter's exercises); the book's LeNet-BN has BatchNorm at 1-4, nothing else.
-        bnLayers: { type: 'array', items: { enum: [...BN_POSITIONS] } },
-        noBias: { type: 'boolean' },
-        freezeAffine: { type: 'boolean' },
-        bnMode: { enum: [...BN_MODES] },
-        dropout: number,
-      },
-    },
+    // The run arguments but impl (a reproduction trains both BatchNorms), from the table of run arguments.
+    recipe: { type: 'object', required: recipeSchemaRequired(), properties: recipeSchemaProperties() },
     tolerances: {
       type: 'object',
       required: ['maxLoss', 'minTrainAcc', 'minTestAcc'],

@@ -3,7 +3,7 @@
  * metrics (every epoch, those before a resume included). The train layer writes it with the
  * run's other files at each epoch end, so an interrupted run leaves a current plot.
  */
-import { describeVariant } from '../model/variant';
+import { describeVariant } from '../model/run-args';
 import type { EpochMetrics } from '../train/epoch-metrics';
 import type { DerivedFile } from '../train/run-files';
 import type { RunArgs } from '../train/run-record';

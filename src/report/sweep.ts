@@ -5,6 +5,8 @@
  * Pure functions of the cells' results, but for the file writes.
  */
 import * as path from 'node:path';
+import { hasBatchNorm } from '../model/impls';
+import { flagName, RUN_ARGS, SWEEP_AXES, variantChanges } from '../model/run-args';
 import {
   CELL_STATUSES,
   cellLabel,
@@ -14,7 +16,7 @@ import {
   type SweepAxes,
   type SweepAxis,
 } from '../train/sweep';
-import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../train/learning';
+import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../train/no-learning';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { renderSweepSvg } from './plots';
 import { markdownTable } from './markdown';
@@ -98,6 +100,8 @@ export function buildSweepSummary(axes: SweepAxes, cells: readonly CellResult[])
   };
 }
 
+const LEADING: readonly SweepAxis[] = ['impl', 'lr', 'seed'];
+
 const fixed3 = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(3));
 
 /** "ok", "diverged (in epoch 2)", "failed: <message>" */
@@ -125,13 +129,18 @@ export function sweepLines(summary: SweepSummary): string[] {
 /** sweep.md: what was swept, the highest learning rates, and every cell. */
 export function sweepMarkdown(summary: SweepSummary): string {
   const first = summary.cells[0]?.args;
+  // What every cell shares beyond the lists: a BatchNorm cell's settings (an --impl none cell has none).
+  const shared = summary.cells.find((c) => hasBatchNorm(c.args.impl))?.args ?? first;
+  const changes = shared ? variantChanges(shared, SWEEP_AXES) : [];
   const fixed = first
     ? `${first.epochs} epochs, ${first.limit === undefined ? 'all' : `the first ${first.limit}`} training examples` +
-      (first.impl !== 'none' ? `, BatchNorm at ${first.bnLayers.join(',')}, mode ${first.bnMode}` : '') +
-      (first.noBias ? ', no bias before BatchNorm' : '') +
-      (first.freezeAffine ? ', gamma and beta frozen' : '')
+      (changes.length > 0 ? `, ${changes.join(', ')}` : '')
     : '';
-  const lists = (Object.keys(summary.axes) as SweepAxis[]).map((axis) => `${axis} ${summary.axes[axis].join(', ')}`).join('; ');
+  const lists = SWEEP_AXES.filter((axis) => summary.axes[axis]).map((axis) => `${flagName(axis)} ${summary.axes[axis]!.join(', ')}`).join('; ');
+  // impl, lr and seed lead; then the axes with a column of their own, and any other that varies.
+  const columns = [...LEADING, ...SWEEP_AXES.filter((axis) => !LEADING.includes(axis))].filter(
+    (axis) => summary.axes[axis] && (RUN_ARGS[axis].sweepColumn !== undefined || summary.axes[axis]!.length > 1),
+  );
   return [
     '# bnlenet sweep',
     '',
@@ -147,14 +156,10 @@ export function sweepMarkdown(summary: SweepSummary): string {
     '## Cells',
     '',
     ...markdownTable(
-      ['cell', 'impl', 'lr', 'seed', 'batch', 'dropout', 'status', 'loss', 'train acc', 'test acc'],
+      ['cell', ...columns.map((axis) => RUN_ARGS[axis].sweepColumn ?? flagName(axis)), 'status', 'loss', 'train acc', 'test acc'],
       summary.cells.map((c) => [
         `[${c.name}](${c.dir}/)`,
-        c.args.impl,
-        c.args.lr,
-        c.args.seed,
-        c.args.batchSize,
-        c.args.dropout,
+        ...columns.map((axis) => String(c.args[axis])),
         statusText(c).replace(/\|/g, '\\|'),
         fixed3(c.final?.loss),
         fixed3(c.final?.trainAcc),
@@ -171,7 +176,7 @@ export function sweepMarkdown(summary: SweepSummary): string {
 export async function writeSweepFiles(dir: string, summary: SweepSummary): Promise<void> {
   await writeJsonAtomic(path.join(dir, SWEEP_JSON), summary);
   await writeFileAtomic(path.join(dir, SWEEP_MD), sweepMarkdown(summary));
-  const series = variantAxes(summary.axes).concat(summary.axes.seed.length > 1 ? ['seed'] : []);
+  const series = variantAxes(summary.axes).concat((summary.axes.seed?.length ?? 0) > 1 ? ['seed'] : []);
   await writeFileAtomic(
     path.join(dir, SWEEP_SVG),
     await renderSweepSvg(

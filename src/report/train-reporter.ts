@@ -10,7 +10,7 @@
  * lines fit the terminal's width; the contract's epoch and closing lines are never broken.
  */
 import type { EpochMetrics } from '../train/epoch-metrics';
-import { CHANCE_ACCURACY, noLearningAdvice } from '../train/learning';
+import { CHANCE_ACCURACY, noLearningAdvice } from '../train/no-learning';
 import type { TrainObserver } from '../train/trainer';
 import { EtaClock, formatDuration } from './eta';
 import { terminalChart } from './plots/terminal-chart';

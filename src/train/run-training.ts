@@ -21,7 +21,7 @@ import { ActivationProbe } from './activation-probe';
 import { hasCheckpoint, loadCheckpoint, type LoadedCheckpoint } from './checkpoint';
 import { EpochLogs, logsHoldEpoch } from './epoch-logs';
 import type { EpochMetrics } from './epoch-metrics';
-import { learned } from './learning';
+import { learned } from './no-learning';
 import { createEmptyDir, SUMMARY_FILE } from './run-dir';
 import { RunFiles, type DerivedFiles } from './run-files';
 import { differingField, readRunRecord, writeRunRecord, type RunArgs } from './run-record';
@@ -33,7 +33,7 @@ export interface Summary {
   backend: BackendInfo;
   versions: Record<string, string>;
   final: EpochMetrics;
-  /** False when the final training accuracy stayed near chance (see learning.ts). */
+  /** False when the final training accuracy stayed near chance (see no-learning.ts). */
   learned: boolean;
   examplesPerSec: number;
   trainSeconds: number;

@@ -4,7 +4,7 @@
  *
  * A cell's status follows from its files, so that a sweep can be rerun, sharded over
  * machines and collected from their dirs:
- *   ok           summary.json, and the run learned (learning.ts)
+ *   ok           summary.json, and the run learned (no-learning.ts)
  *   no-learning  summary.json, final train accuracy below NO_LEARNING_BELOW
  *   diverged     outcome.json says so: the loss or weights became non-finite (final; the
  *                run's last finite checkpoint stays, and retraining would diverge again)
@@ -15,15 +15,17 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
-import { learned } from './learning';
+import { learned } from './no-learning';
 import { readMetrics } from './run-dir';
-import { differingField, readRunRecord, type RunArgs } from './run-record';
+import { differingField, flagName, SWEEP_AXES, type RunArgName, type RunArgs } from '../model/run-args';
+import { readRunRecord } from './run-record';
 import { runProgress, type PlannedRun } from './run-set';
 
-/** The arguments a sweep takes lists of, from the outermost loop to the innermost. */
-export const SWEEP_AXES = ['impl', 'batchSize', 'dropout', 'seed', 'lr'] as const satisfies readonly (keyof RunArgs)[];
-export type SweepAxis = (typeof SWEEP_AXES)[number];
-export type SweepAxes = { [K in SweepAxis]: RunArgs[K][] };
+/** The arguments a sweep takes lists of (the table's sweep axes), from the outermost loop to the innermost. */
+export { SWEEP_AXES };
+export type SweepAxis = RunArgName;
+/** Each axis's values; sweep.json and plan.json written before an axis existed lack it. */
+export type SweepAxes = { [K in SweepAxis]?: RunArgs[K][] };
 
 export const CELL_STATUSES = ['ok', 'diverged', 'no-learning', 'failed', 'pending'] as const;
 export type CellStatus = (typeof CELL_STATUSES)[number];
@@ -50,16 +52,14 @@ export interface CellResult {
   message?: string;
 }
 
-const AXIS_NAMES: Record<SweepAxis, string> = { impl: 'impl', batchSize: 'batch-size', dropout: 'dropout', seed: 'seed', lr: 'lr' };
-
 /** The axes with more than one value: what tells the cells apart. */
 export function varyingAxes(axes: SweepAxes): SweepAxis[] {
-  return SWEEP_AXES.filter((axis) => axes[axis].length > 1);
+  return SWEEP_AXES.filter((axis) => (axes[axis]?.length ?? 0) > 1);
 }
 
 /** "impl=none lr=3" (with `separator` ","; the axes that vary, in SWEEP_AXES order). */
-export function cellLabel(args: Pick<RunArgs, SweepAxis>, axes: readonly SweepAxis[], separator = ' '): string {
-  return axes.map((axis) => `${AXIS_NAMES[axis]}=${args[axis]}`).join(separator);
+export function cellLabel(args: Partial<RunArgs>, axes: readonly SweepAxis[], separator = ' '): string {
+  return axes.map((axis) => `${flagName(axis)}=${args[axis]}`).join(separator);
 }
 
 /**
@@ -67,9 +67,12 @@ export function cellLabel(args: Pick<RunArgs, SweepAxis>, axes: readonly SweepAx
  * named "03-impl=none,lr=3" (the index keeps the dirs in the sweep's order). `argsFor` makes
  * a cell's full arguments from its axes' values.
  */
-export function sweepRuns(axes: SweepAxes, argsFor: (cell: Pick<RunArgs, SweepAxis>) => RunArgs): PlannedRun[] {
-  let cells: Pick<RunArgs, SweepAxis>[] = [{} as Pick<RunArgs, SweepAxis>];
-  for (const axis of SWEEP_AXES) cells = cells.flatMap((cell) => axes[axis].map((value) => ({ ...cell, [axis]: value })));
+export function sweepRuns(axes: SweepAxes, argsFor: (cell: Partial<RunArgs>) => RunArgs): PlannedRun[] {
+  let cells: Partial<RunArgs>[] = [{}];
+  for (const axis of SWEEP_AXES) {
+    const values: readonly unknown[] | undefined = axes[axis];
+    if (values) cells = cells.flatMap((cell) => values.map((value) => ({ ...cell, [axis]: value })));
+  }
   const varying = varyingAxes(axes);
   const width = String(cells.length).length;
   return cells.map((cell, i) => {
@@ -81,7 +84,7 @@ export function sweepRuns(axes: SweepAxes, argsFor: (cell: Pick<RunArgs, SweepAx
 /** The axes' values as the plan's runs hold them, in first-seen order. */
 export function axesOf(runs: readonly PlannedRun[]): SweepAxes {
   const axes = Object.fromEntries(SWEEP_AXES.map((axis) => [axis, [] as unknown[]])) as Record<SweepAxis, unknown[]>;
-  for (const { args } of runs) for (const axis of SWEEP_AXES) if (!axes[axis].includes(args[axis])) axes[axis].push(args[axis]);
+  for (const { args } of runs) for (const axis of SWEEP_AXES) if (!axes[axis].some((v) => JSON.stringify(v) === JSON.stringify(args[axis]))) axes[axis].push(args[axis]);
   return axes as SweepAxes;
 }
 

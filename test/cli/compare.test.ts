@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { selectBackend } from '../../src/engine';
 import { buildLeNet } from '../../src/model/lenet';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import { runMain, type CliResult } from '../helpers/cli';
-import { assertSamePoints, chartPoints, expectedPoints, jsonLines, readJson, readMetrics, SMALL_RUN } from '../helpers/run-files';
+import { assertSamePoints, chartPoints, expectedPoints, jsonLines, readJson, readMetrics, SMALL_RUN, withFlag } from '../helpers/run-files';
 
 const VARIANTS = ['custom', 'builtin'] as const;
 
@@ -91,7 +91,7 @@ test('compare.svg draws both runs\' curves, one point per epoch, curve and run',
 
 test('text mode prints the two runs side by side per epoch, the ratio and the differences', async () => {
   const out = path.join(cwd, 'text');
-  const result = await runMain(['compare', ...SMALL_RUN, '--epochs', '1', '--out', out], { cwd });
+  const result = await runMain(['compare', ...withFlag(SMALL_RUN, '--epochs', '1'), '--out', out], { cwd });
   assert.equal(result.code, 0, result.stderr);
   const lines = result.stdout.split('\n');
   const [custom, builtin] = VARIANTS.map((impl) => readMetrics(path.join(out, impl)));

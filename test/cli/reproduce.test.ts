@@ -12,7 +12,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { REPRODUCE_REPORT_SCHEMA } from '../../src/report/reproduce-schema';
 import { runMain } from '../helpers/cli';
-import { jsonLines, readMetrics, SMALL_RUN } from '../helpers/run-files';
+import { jsonLines, readMetrics, SMALL_RUN, withFlag } from '../helpers/run-files';
 
 const LAX = ['--max-loss', '100', '--min-train-acc', '0', '--min-test-acc', '0'];
 
@@ -76,7 +76,7 @@ test('within lax tolerances: exit 0, a verdict that says the recipe was shrunk, 
 test('outside a tolerance: exit 1, the verdict then one line per failed check with its flag; --json stays JSON', async () => {
   const out = path.join(root, 'strict');
   const strict = ['--max-loss', '100', '--min-train-acc', '0', '--min-test-acc', '0.99'];
-  const result = await runMain(['reproduce', ...SMALL_RUN, '--epochs', '1', ...strict, '--json', '--out', out]);
+  const result = await runMain(['reproduce', ...withFlag(SMALL_RUN, '--epochs', '1'), ...strict, '--json', '--out', out]);
   assert.equal(result.code, 1, result.stderr);
   const [first, ...rest] = result.stderr.trim().split('\n');
   assert.equal(first, 'bnlenet: reproduction failed: 2 of 6 checks outside tolerance');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertOneLineError, runCli, runMain, type CliResult } from '../helpers/cli';
-import { jsonLines, readJson, readMetrics } from '../helpers/run-files';
+import { jsonLines, readJson, readMetrics, withFlag } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
 import { FIXTURE_DIR } from '../helpers/fixture-data';
 
@@ -76,7 +76,7 @@ test('two shards into one dir, then --collect: the same statuses and finals as o
 
 test('Ctrl-C stops the running cell (exit 130); rerunning with the same --out skips the finished cell and resumes', async (t) => {
   const dir = path.join(tempDir(t), 'cut');
-  const args = ['sweep', '--lr', '0.5,1', ...SMALL, '--epochs', '2', '--out', dir];
+  const args = ['sweep', '--lr', '0.5,1', ...withFlag(SMALL, '--epochs', '2'), '--out', dir];
   let sent = false;
   const stopped = await runCli(args, {
     onStdout: (stdout, child) => {
@@ -99,7 +99,7 @@ test('Ctrl-C stops the running cell (exit 130); rerunning with the same --out sk
 
 test('a cell that fails is named and fails the sweep (exit 1); a rerun tries it again', async (t) => {
   const dir = path.join(tempDir(t), 'failing');
-  const args = ['sweep', '--lr', '1,2', ...SMALL, '--limit', '256', '--out', dir, '--quiet'];
+  const args = ['sweep', '--lr', '1,2', ...withFlag(SMALL, '--limit', '256'), '--out', dir, '--quiet'];
   assert.equal((await runMain([...args, '--shard', '2/2'])).code, 0);
   // A file where cell 1's run dir must go: its run cannot start.
   writeFileSync(path.join(dir, '1-lr=1'), 'in the way');
@@ -113,6 +113,38 @@ test('a cell that fails is named and fails the sweep (exit 1); a rerun tries it 
   const statuses = readJson(path.join(dir, 'sweep.json')).cells.map((c: any) => c.status);
   assert.ok(statuses.every((s: string) => s === 'ok' || s === 'no-learning'), statuses.join(', '));
   assert.ok(!existsSync(path.join(dir, '1-lr=1', 'outcome.json')), 'the failure is forgotten');
+});
+
+test('sweep refuses what train refuses, with the same line (exit 2): each cell is checked by the one validation', async (t) => {
+  const dir = tempDir(t);
+  // [sweep's flags, the pattern]; train is given the same flags, one value per list.
+  const cases: [string[], RegExp][] = [
+    [['--impl', 'none', '--bn-layers', '1'], /^bnlenet: --bn-layers cannot go with --impl none/],
+    [['--impl', 'none', '--dropout', '0,0.5', '--no-bias'], /^bnlenet: --no-bias cannot go with --impl none/],
+    [['--impl', 'none', '--bn-momentum', '0.5'], /^bnlenet: --bn-momentum 0\.5 cannot go with --impl none/],
+    [['--impl', 'builtin', '--bn-running-var', 'unbiased'], /^bnlenet: --bn-running-var unbiased needs --impl custom/],
+    [['--lr', '0.1', '--lr', '1'], /--lr.*Expected --lr once; it is given more than once/],
+    [['--dropout', '0x0'], /--dropout.*'0x0'.*Expected a dropout rate/],
+    [['--dropout', ' 0.5'], /--dropout.*' 0\.5'.*Expected a dropout rate/],
+    [['--bn-eps', '1e-5x'], /--bn-eps.*Expected a finite number > 0/],
+  ];
+  for (const [args, expected] of cases) {
+    const single = args.map((arg) => (arg === '0,0.5' ? '0.5' : arg));
+    const [train, sweep] = [await runCli(['train', ...single, '--out', path.join(dir, 'x'), ...DATA]), await runCli(['sweep', ...args, '--out', path.join(dir, 'x'), ...DATA])];
+    assertOneLineError(sweep, 2, expected);
+    // Train's line, word for word (but for a list flag's placeholder and the item a list names, and train's pointer to sweep's lists).
+    const trainLine = train.stderr.split('\n')[0]!.replace(' (bnlenet sweep takes a comma-separated list.)', '');
+    assert.equal(sweep.stderr.split('\n')[0]!.replace(',...>', '>').replace(/ "[^"]*": Expected/, ' Expected'), trainLine, args.join(' '));
+  }
+  // A mixed sweep applies BatchNorm flags to its BatchNorm cells; listing a BatchNorm setting would make the --impl none cells twins.
+  assertOneLineError(
+    await runCli(['sweep', '--impl', 'custom,none', '--bn-momentum', '0.5,0.9', '--out', path.join(dir, 'x'), ...DATA]),
+    2,
+    /cells 3-impl=none,bn-momentum=0\.5 and 4-impl=none,bn-momentum=0\.9 would train the same run/,
+  );
+  // --collect trains nothing: a run argument with it would be silently ignored, so it is refused.
+  assertOneLineError(await runCli(['sweep', '--collect', '--lr', '5', '--out', whole]), 2, /--lr cannot go with --collect: --collect trains nothing/);
+  assert.ok(!existsSync(path.join(dir, 'x')), 'nothing written');
 });
 
 test('bad lists, shards and combinations are usage errors (exit 2, one line); collecting a dir without a sweep fails', async (t) => {

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runMain } from '../helpers/cli';
-import { readMetrics } from '../helpers/run-files';
+import { readMetrics, withFlag } from '../helpers/run-files';
 import { listDir, tempDir } from '../helpers/temp-dir';
 import { FIXTURE_DIR } from '../helpers/fixture-data';
 
@@ -91,12 +91,12 @@ test('evaluate gives the test accuracy the run reported for its last epoch', asy
 });
 
 test('--json prints JSON lines only; --quiet only the closing lines', async (t) => {
-  const json = await runMain(['train', ...SMALL, '--epochs', '1', '--json', '--out', path.join(tempDir(t), 'r')]);
+  const json = await runMain(['train', ...withFlag(SMALL, '--epochs', '1'), '--json', '--out', path.join(tempDir(t), 'r')]);
   assert.equal(json.code, 0, json.stderr);
   const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(events.map((e) => e.event), ['start', 'epoch', 'end']);
   assert.equal(events[1].epoch, 1);
-  const quiet = await runMain(['train', ...SMALL, '--epochs', '1', '--quiet', '--out', path.join(tempDir(t), 'r')]);
+  const quiet = await runMain(['train', ...withFlag(SMALL, '--epochs', '1'), '--quiet', '--out', path.join(tempDir(t), 'r')]);
   assert.equal(quiet.code, 0, quiet.stderr);
   const lines = quiet.stdout.trim().split('\n');
   assert.equal(lines.length, 2, quiet.stdout);

@@ -60,6 +60,17 @@ test('each variant is saved as trained: run.json and summary.json name it, evalu
   assert.match(lite.stdout, /\(LeNet-BN \(custom BatchNorm at 1,2; center only\), 1 epochs\)/);
 });
 
+/** A 2-epoch train run sent SIGINT once its first epoch's line is out. */
+async function trainStoppedAfterEpoch1(argv: string[]) {
+  let sent = false;
+  return runCli(argv, {
+    onStdout: (stdout, child) => {
+      if (!sent && /^epoch 1\/2/m.test(stdout)) child.kill('SIGINT');
+      sent ||= /^epoch 1\/2/m.test(stdout);
+    },
+  });
+}
+
 test('--resume restores the variant: an interrupted run with dropout ends with the weights of one never interrupted', async (t) => {
   const dir = tempDir(t);
   const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--backend', 'wasm', ...DATA];
@@ -67,13 +78,7 @@ test('--resume restores the variant: an interrupted run with dropout ends with t
   const whole = path.join(dir, 'whole');
   const cut = path.join(dir, 'cut');
   assert.equal((await runMain(['train', ...recipe, ...variant, '--quiet', '--out', whole])).code, 0);
-  let sent = false;
-  const stopped = await runCli(['train', ...recipe, ...variant, '--out', cut], {
-    onStdout: (stdout, child) => {
-      if (!sent && /^epoch 1\/2/m.test(stdout)) child.kill('SIGINT');
-      sent ||= /^epoch 1\/2/m.test(stdout);
-    },
-  });
+  const stopped = await trainStoppedAfterEpoch1(['train', ...recipe, ...variant, '--out', cut]);
   assert.equal(stopped.code, 130, stopped.stderr);
   assert.ok(readMetrics(cut).length < 2, 'stopped before the end');
   const resumed = await runMain(['train', '--resume', cut]);
@@ -94,4 +99,53 @@ test('compare trains both BatchNorms as the same variant, and says which', async
   }
   const [custom, builtin] = ['custom', 'builtin'].map((impl) => readMetrics(path.join(out, impl))[0]!);
   assert.ok(Math.abs(custom.loss - builtin.loss) < 1e-4, `the same function: ${custom.loss} vs ${builtin.loss}`);
+});
+
+/** Each BatchNorm layer's settings as model.json saved them (what evaluate and --resume load; tfjs writes the config's keys in snake_case). */
+function savedBatchNorms(runDir: string): { className: string; momentum: number; epsilon: number; runningVariance?: string }[] {
+  const topology = readJson(path.join(runDir, 'model.json')).modelTopology;
+  const layers: any[] = (topology.model_config ?? topology).config.layers;
+  return layers
+    .filter((l) => /BatchNorm/i.test(l.class_name))
+    .map((l) => ({ className: l.class_name, momentum: l.config.momentum, epsilon: l.config.epsilon, runningVariance: l.config.running_variance }));
+}
+
+test('the BatchNorm settings (--bn-momentum, --bn-eps, --bn-running-var) are recorded in run.json and the saved layers, and restored by evaluate and --resume', async (t) => {
+  const dir = tempDir(t);
+  const settings = ['--bn-momentum', '0.5', '--bn-eps', '1e-3', '--bn-running-var', 'unbiased'];
+  const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--backend', 'wasm', ...DATA];
+  const whole = path.join(dir, 'whole');
+  assert.equal((await runCli(['train', ...recipe, ...settings, '--quiet', '--out', whole])).code, 0);
+  const args = readJson(path.join(whole, 'run.json')).args;
+  assert.deepEqual([args.bnMomentum, args.bnEps, args.bnRunningVar], [0.5, 1e-3, 'unbiased']);
+  const layers = savedBatchNorms(whole);
+  assert.equal(layers.length, 4);
+  for (const layer of layers) assert.deepEqual(layer, { className: 'BnlenetBatchNorm', momentum: 0.5, epsilon: 1e-3, runningVariance: 'unbiased' });
+  const evaluated = await runCli(['evaluate', '--run', whole, '--json', ...DATA]);
+  assert.equal(JSON.parse(evaluated.stdout).testAcc, readMetrics(whole).at(-1)!.testAcc, 'evaluate loads the settings with the model');
+  const shown = await runCli(['inspect-params', '--run', whole]);
+  assert.match(shown.stdout, /\(LeNet-BN \(custom BatchNorm; momentum 0\.5; eps 0\.001; unbiased running variance\), 2 epochs\)/);
+  assertOneLineError(await runCli(['train', '--resume', whole, '--bn-momentum', '0.9']), 2, /--bn-momentum cannot be changed when resuming/);
+
+  // Stopped in epoch 2 and resumed: the moving statistics (in weights.bin) end as those of the run never stopped.
+  const cut = path.join(dir, 'cut');
+  const stopped = await trainStoppedAfterEpoch1(['train', ...recipe, ...settings, '--out', cut]);
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.equal((await runCli(['train', '--resume', cut, '--quiet'])).code, 0);
+  assert.ok(readFileSync(path.join(cut, 'weights.bin')).equals(readFileSync(path.join(whole, 'weights.bin'))), 'same weights and moving statistics, byte for byte');
+});
+
+test('compare trains both BatchNorms with the BatchNorm settings the built-in layer has; the built-in keeps a biased moving variance only', async (t) => {
+  const out = path.join(tempDir(t), 'compare');
+  const result = await runCli(['compare', ...SMALL, '--bn-momentum', '0.99', '--bn-eps', '1e-3', '--out', out]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(savedBatchNorms(path.join(out, 'builtin')).map((l) => [l.momentum, l.epsilon]), Array(4).fill([0.99, 1e-3]));
+  assert.deepEqual(savedBatchNorms(path.join(out, 'custom')).map((l) => [l.momentum, l.epsilon]), Array(4).fill([0.99, 1e-3]));
+  const [custom, builtin] = ['custom', 'builtin'].map((impl) => readMetrics(path.join(out, impl))[0]!);
+  assert.ok(Math.abs(custom.testAcc - builtin.testAcc) < 0.02, `the same moving averages: test acc ${custom.testAcc} vs ${builtin.testAcc}`);
+  assertOneLineError(
+    await runCli(['compare', '--bn-running-var', 'unbiased', '--out', path.join(out, 'never'), ...DATA]),
+    2,
+    /compare trains custom and builtin BatchNorm; --bn-running-var unbiased needs --impl custom: the built-in BatchNorm .* biased batch variance/,
+  );
 });

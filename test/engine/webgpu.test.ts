@@ -16,7 +16,7 @@ import { projectKernelNames } from '../../src/engine/kernels/registry';
 import { layerOpsEnabled } from '../../src/engine/layer-ops';
 import { loadWebgpu } from '../../src/engine/webgpu';
 import { buildLeNet } from '../../src/model/lenet';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import type { BatchNormImpl } from '../../src/model/impls';
 import { RunFiles } from '../../src/train/run-files';
 import { train } from '../../src/train/trainer';

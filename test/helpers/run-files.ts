@@ -9,6 +9,12 @@ import { FIXTURE_DIR } from './fixture-data';
 /** Trains in about a second per epoch on wasm; the system copy of the data verifies in place. */
 export const SMALL_RUN = ['--limit', '512', '--epochs', '2', '--backend', 'wasm', '--data-dir', FIXTURE_DIR];
 
+/** A recipe with one flag's value replaced (a flag given twice is refused, so a test cannot just add it again). */
+export function withFlag(recipe: readonly string[], flag: string, value: string): string[] {
+  const at = recipe.indexOf(flag);
+  return at < 0 ? [...recipe, flag, value] : recipe.map((arg, i) => (i === at + 1 ? value : arg));
+}
+
 export function readJson<T = any>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }

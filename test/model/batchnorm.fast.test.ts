@@ -130,12 +130,123 @@ test('the pure function matches the book formula computed with loops (rank 4, ch
   }
 });
 
-test('ranks other than 2 and 4 are refused with a clear error', async () => {
+test('ranks other than 2, 3 and 4 are refused with a clear error', async () => {
   await setup();
-  for (const shape of [[4, 5, 3], [2, 2, 2, 2, 2]]) {
+  for (const shape of [[4], [2, 2, 2, 2, 2]]) {
     const layer = new BatchNorm();
-    assert.throws(() => layer.apply(tf.zeros(shape), { training: true }), /rank-2 \(N, C\) or rank-4/);
+    assert.throws(() => layer.apply(tf.zeros(shape), { training: true }), /rank-2 \(N, C\), rank-3 \(N, L, C\) or rank-4/);
   }
+});
+
+/**
+ * The BatchNorm settings learners bring (issue 19 item 7): the book's; PyTorch's (an unbiased
+ * moving variance); one with momentum 0.99 and eps 1e-7 on (N, C, L) input; Keras' and tfjs'
+ * defaults (0.99, 1e-3); and a short memory (0.5).
+ */
+const SETTINGS = [
+  { momentum: 0.9, epsilon: 1e-5, runningVariance: 'biased' },
+  { momentum: 0.9, epsilon: 1e-5, runningVariance: 'unbiased' },
+  { momentum: 0.99, epsilon: 1e-7, runningVariance: 'biased' },
+  { momentum: 0.99, epsilon: 1e-3, runningVariance: 'biased' },
+  { momentum: 0.5, epsilon: 1e-5, runningVariance: 'unbiased' },
+] as const;
+
+/** The formula in float64, channels-last (N, L, C): y, the moving statistics after one step, and dx for a given dy. */
+function float64BatchNorm(
+  x: Float64Array,
+  dy: Float64Array,
+  [n, l, c]: number[],
+  p: { gamma: number[]; beta: number[]; mean: number[]; variance: number[]; momentum: number; epsilon: number; unbiased: boolean },
+) {
+  const count = n * l;
+  const y = new Float64Array(x.length);
+  const dx = new Float64Array(x.length);
+  const movingMean = new Float64Array(c);
+  const movingVariance = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    let sum = 0;
+    for (let i = ch; i < x.length; i += c) sum += x[i]!;
+    const mean = sum / count;
+    let squares = 0;
+    for (let i = ch; i < x.length; i += c) squares += (x[i]! - mean) ** 2;
+    const variance = squares / count;
+    const invStd = 1 / Math.sqrt(variance + p.epsilon);
+    let dySum = 0;
+    let dyXhat = 0;
+    for (let i = ch; i < x.length; i += c) {
+      const xhat = (x[i]! - mean) * invStd;
+      y[i] = p.gamma[ch]! * xhat + p.beta[ch]!;
+      dySum += dy[i]!;
+      dyXhat += dy[i]! * xhat;
+    }
+    for (let i = ch; i < x.length; i += c) {
+      const xhat = (x[i]! - mean) * invStd;
+      dx[i] = p.gamma[ch]! * invStd * (dy[i]! - dySum / count - (xhat * dyXhat) / count);
+    }
+    movingMean[ch] = p.momentum * p.mean[ch]! + (1 - p.momentum) * mean;
+    const followed = p.unbiased ? (variance * count) / (count - 1) : variance;
+    movingVariance[ch] = p.momentum * p.variance[ch]! + (1 - p.momentum) * followed;
+  }
+  return { y, dx, movingMean, movingVariance };
+}
+
+function assertNear(actual: ArrayLike<number>, expected: Float64Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const tolerance = 1e-4 * Math.max(1, Math.abs(expected[i]!));
+    assert.ok(Math.abs(actual[i]! - expected[i]!) <= tolerance, `${what}[${i}]: ${actual[i]} vs ${expected[i]} (float64)`);
+  }
+}
+
+for (const setting of SETTINGS) {
+  test(`rank 3 (N, L, C), momentum ${setting.momentum}, eps ${setting.epsilon}, ${setting.runningVariance} running variance: y, dx and the moving statistics match the formula in float64`, async () => {
+    await setup();
+    const shape = [4, 5, 3];
+    const [n, l, c] = shape as [number, number, number];
+    const x = Float64Array.from({ length: n * l * c }, (_, i) => Math.sin(i * 1.3) * 3 + (i % c) - 1);
+    const dy = Float64Array.from({ length: x.length }, (_, i) => Math.cos(i * 0.7));
+    const p = { gamma: [1.5, 0.5, -0.8], beta: [0.1, -0.2, 0.3], mean: [0, 1, -1], variance: [1, 2, 0.5] };
+    const expected = float64BatchNorm(x, dy, shape, { ...p, momentum: setting.momentum, epsilon: setting.epsilon, unbiased: setting.runningVariance === 'unbiased' });
+    const inputs = {
+      gamma: tf.tensor1d(p.gamma),
+      beta: tf.tensor1d(p.beta),
+      movingMean: tf.tensor1d(p.mean),
+      movingVariance: tf.tensor1d(p.variance),
+      epsilon: setting.epsilon,
+      momentum: setting.momentum,
+      runningVariance: setting.runningVariance,
+    };
+    const xt = tf.tensor3d(Array.from(x), [n, l, c]);
+    const out = batchNorm({ ...inputs, x: xt, training: true });
+    assertNear(await out.y.data(), expected.y, 'y');
+    assertNear(await out.movingMean.data(), expected.movingMean, 'moving mean');
+    assertNear(await out.movingVariance.data(), expected.movingVariance, 'moving variance');
+    const dyt = tf.tensor3d(Array.from(dy), [n, l, c]);
+    const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(batchNorm({ ...inputs, x: input, training: true }).y, dyt)))(xt);
+    assertNear(await dx.data(), expected.dx, 'dx');
+
+    // Inference normalizes with the moving statistics and leaves them as they are.
+    const inference = batchNorm({ ...inputs, x: xt, training: false });
+    const yInference = Float64Array.from(x, (v, i) => p.gamma[i % c]! * ((v - p.mean[i % c]!) / Math.sqrt(p.variance[i % c]! + setting.epsilon)) + p.beta[i % c]!);
+    assertNear(await inference.y.data(), yInference, 'inference y');
+  });
+}
+
+test('the layer takes rank 3 and keeps its running-variance setting in its config, so a saved model loads back with it', async () => {
+  await setup();
+  const layer = new BatchNorm({ name: 'bn', momentum: 0.99, epsilon: 1e-7, runningVariance: 'unbiased' });
+  const x = tf.randomNormal([4, 6, 2], 0, 1, 'float32', 3);
+  (layer.apply(x, { training: true }) as tf.Tensor).dispose();
+  const [, , , movingVariance] = layer.getWeights();
+  const { variance } = tf.moments(x, [0, 1]);
+  const unbiased = tf.mul(variance, 24 / 23);
+  assertClose(movingVariance!, tf.add(tf.mul(0.99, tf.onesLike(unbiased)), tf.mul(0.01, unbiased)), 'moving variance of rank-3 input, unbiased');
+  const config = layer.getConfig();
+  assert.equal(config['runningVariance'], 'unbiased');
+  const restored = BatchNorm.fromConfig(BatchNorm, config) as BatchNorm;
+  assert.deepEqual([restored.momentum, restored.epsilon, restored.runningVariance], [0.99, 1e-7, 'unbiased']);
+  const { runningVariance: _omitted, ...older } = config;
+  assert.equal((BatchNorm.fromConfig(BatchNorm, older) as BatchNorm).runningVariance, 'biased', 'a model saved before the setting loads as the book\'s');
 });
 
 test('the layer serializes and is registered, so a model config loads back', async () => {

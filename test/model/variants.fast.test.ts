@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { buildLeNet } from '../../src/model/lenet';
-import { bookVariant, describeVariant, variantConflict, type ModelVariant } from '../../src/model/variant';
+import { bookVariant, describeVariant, runArgsProblem, type ModelVariant } from '../../src/model/run-args';
 import type { ModelImpl } from '../../src/model/impls';
 
 const variant = (impl: ModelImpl, over: Partial<ModelVariant> = {}): ModelVariant => ({ ...bookVariant(impl), ...over });
@@ -85,10 +85,10 @@ test('impossible variants are refused with the reason', () => {
     [variant('custom', { dropout: 1 }), /--dropout 1: a dropout rate is from 0 up to but not including 1/],
   ];
   for (const [v, reason] of cases) {
-    assert.match(variantConflict(v) ?? '', reason);
+    assert.match(runArgsProblem(v) ?? '', reason);
     assert.throws(() => buildLeNet(v, 0), reason);
   }
-  assert.equal(variantConflict(variant('builtin', { bnLayers: [3], noBias: true, freezeAffine: true, dropout: 0.5 })), undefined);
+  assert.equal(runArgsProblem(variant('builtin', { bnLayers: [3], noBias: true, freezeAffine: true, dropout: 0.5 })), undefined);
 });
 
 test('a saved variant loads back as it was built: layers, biases, trainability, lite mode, dropout', async () => {

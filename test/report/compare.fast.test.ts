@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { batchNormDifferences, buildComparison, sideBySideLines, summaryLines, type VariantRun } from '../../src/report/compare';
 import { bnLayer, epochRows } from './plots/fixtures';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 
 const { impl: _impl, ...BOOK_LENET_BN } = bookVariant('custom');
 const ARGS = { ...BOOK_LENET_BN, epochs: 3, batchSize: 256, lr: 1, seed: 0, dataDir: 'data' };

@@ -16,7 +16,7 @@ import {
 import { checkLines, reproduceJson, reproduceMarkdown, stepSummaryMarkdown, verdictLabel, type Provenance } from '../../src/report/reproduce-report';
 import { REPRODUCE_REPORT_SCHEMA } from '../../src/report/reproduce-schema';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 
 /** The book's LeNet-BN, the impl aside (compare and reproduce train both). */
 const { impl: _impl, ...BOOK_RECIPE_VARIANT } = bookVariant('custom');

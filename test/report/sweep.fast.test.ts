@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import { renderSweepSvg } from '../../src/report/plots';
 import { buildSweepSummary, sweepLines, sweepMarkdown, writeSweepFiles } from '../../src/report/sweep';
 import type { RunArgs } from '../../src/train/run-record';

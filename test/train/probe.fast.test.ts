@@ -14,7 +14,7 @@ import { firstExamples } from '../../src/data/split';
 import { selectBackend } from '../../src/engine';
 import { BATCHNORM_IMPLS } from '../../src/model/impls';
 import { buildLeNet } from '../../src/model/lenet';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import { ActivationProbe, histogram, PROBE_SIZE } from '../../src/train/activation-probe';
 import { BatchAssembler, identityOrder } from '../../src/train/batch';
 import { modelArtifacts } from '../../src/train/checkpoint';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import { differingField, readRunRecord, runRecordProblem, type RunArgs } from '../../src/train/run-record';
 import { tempDir } from '../helpers/temp-dir';
 
@@ -19,6 +19,8 @@ test('a run.json from before the variants reads back as the book\'s LeNet-BN', a
   writeFileSync(path.join(dir, 'run.json'), JSON.stringify(record({ impl: 'builtin', ...RECIPE })));
   const { args } = await readRunRecord(dir);
   assert.deepEqual(args, { ...bookVariant('builtin'), ...RECIPE });
+  // The BatchNorm settings came later still: the book's momentum 0.9, eps 1e-5 and biased moving variance.
+  assert.deepEqual([args.bnMomentum, args.bnEps, args.bnRunningVar], [0.9, 1e-5, 'biased']);
 });
 
 test('every variant field is checked, and so is whether the variant can be built', () => {
@@ -33,6 +35,11 @@ test('every variant field is checked, and so is whether the variant can be built
     [{ dropout: 1 }, /args\.dropout = 1, expected a number from 0 up to but not including 1/],
     [{ impl: 'none' }, /cannot be built \(--bn-layers cannot go with --impl none/],
     [{ impl: 'builtin', bnMode: 'center' }, /cannot be built \(--bn-mode center needs --impl custom/],
+    [{ bnMomentum: 1 }, /args\.bnMomentum = 1, expected a number from 0 up to but not including 1/],
+    [{ bnEps: 0 }, /args\.bnEps = 0, expected a finite number > 0/],
+    [{ bnRunningVar: 'sample' }, /args\.bnRunningVar = "sample", expected one of biased, unbiased/],
+    [{ impl: 'builtin', bnRunningVar: 'unbiased' }, /cannot be built \(--bn-running-var unbiased needs --impl custom/],
+    [{ ...bookVariant('none'), bnMomentum: 0.5 }, /cannot be built \(--bn-momentum 0\.5 cannot go with --impl none/],
   ];
   for (const [change, expected] of problems) assert.match(runRecordProblem(record({ ...book, ...change })) ?? '', expected);
 });

@@ -16,7 +16,7 @@ import { selectBackend } from '../../src/engine';
 import { InterruptedError } from '../../src/errors';
 import type { BatchNormImpl } from '../../src/model/impls';
 import { buildLeNet } from '../../src/model/lenet';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import { CHECKPOINT_FILE, loadCheckpoint } from '../../src/train/checkpoint';
 import { TrainingDivergedError } from '../../src/train/divergence';
 import { readModelFiles } from '../../src/train/model-files';

@@ -14,7 +14,7 @@ import { firstExamples } from '../../src/data/split';
 import { selectBackend } from '../../src/engine';
 import { readBatchNormParams } from '../../src/model/batchnorm-inspect';
 import { buildLeNet } from '../../src/model/lenet';
-import { bookVariant, describeVariant, type ModelVariant } from '../../src/model/variant';
+import { bookVariant, describeVariant, type ModelVariant } from '../../src/model/run-args';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
 import { RunFiles } from '../../src/train/run-files';
 import { train } from '../../src/train/trainer';

@@ -1,18 +1,20 @@
 /**
- * `bnlenet sweep`: train's options, where --impl, --lr, --seed, --batch-size and --dropout
- * take comma-separated lists; one run (a cell) per combination, in --out. Flags are checked
- * here, before TensorFlow.js loads; the work is in ../sweep-action.
+ * `bnlenet sweep`: train's options, where the table's sweep axes (model/run-args.ts: --impl,
+ * --batch-size, --dropout, the BatchNorm settings, --seed, --lr) take comma-separated lists;
+ * one run (a cell) per combination, in --out. Flags are checked here, each cell by the one
+ * validation train uses, before TensorFlow.js loads; the work is in ../sweep-action.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../errors';
-import { variantConflict } from '../../model/variant';
+import { differingField, RUN_ARG_NAMES, RUN_ARGS, runArgsProblem, SWEEP_AXES } from '../../model/run-args';
 import { defaultRunDir } from '../../train/run-dir';
-import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/learning';
-import { cellLabel, SWEEP_AXES, type Shard } from '../../train/sweep';
+import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/no-learning';
+import type { PlannedRun } from '../../train/run-set';
+import { cellLabel, type Shard } from '../../train/sweep';
 import { pathValue } from '../flags';
 import { withExamples } from '../help';
 import type { StopController } from '../stop-controller';
-import { addTrainOptions, validateBackendFlags, type SweepFlags } from '../train-options';
+import { addTrainOptions, flagsGiven, validateBackendFlags, type SweepFlags } from '../train-options';
 
 interface SweepCommandFlags extends SweepFlags {
   shard?: Shard;
@@ -26,12 +28,33 @@ function shardValue(value: string): Shard {
   return { index, of };
 }
 
+const LISTED = SWEEP_AXES.map((axis) => RUN_ARGS[axis].flag);
+const BATCHNORM_ONLY = RUN_ARG_NAMES.filter((name) => RUN_ARGS[name].batchNormOnly).map((name) => RUN_ARGS[name].flag);
+
+/** Fills lines up to `width` word by word (the lists above make this paragraph's length vary with the table). */
+function fill(text: string, width: number): string {
+  const lines = [''];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (lines[last] !== '' && lines[last]!.length + 1 + word.length > width) lines.push(word);
+    else lines[last] = lines[last] === '' ? word : `${lines[last]} ${word}`;
+  }
+  return lines.join('\n');
+}
+
+const LISTS_HELP = fill(
+  `Trains every combination of the list values (${LISTED.join(', ')}; the last varying fastest) as a cell: ` +
+    'an ordinary run dir in <dir>, named after its values, e.g. <dir>/03-impl=none,lr=3 (evaluate and ' +
+    `inspect-params take it with --run). The other flags apply to every cell; ${BATCHNORM_ONLY.join(', ')} ` +
+    'only to the cells with BatchNorm (an --impl none cell is the plain LeNet). Each cell is checked as train ' +
+    'checks a run: what train refuses, sweep refuses (exit 2), and so is a list that would make two cells the ' +
+    'same run. A flag given twice is refused (give a list instead). --collect takes no run arguments: it ' +
+    'trains nothing, so they are refused rather than ignored.',
+  90,
+);
+
 const HELP = `
-Trains every combination of the list values (impl, batch size, dropout, seed and lr, lr
-varying fastest) as a cell: an ordinary run dir in <dir>, named after its values, e.g.
-<dir>/03-impl=none,lr=3 (evaluate and inspect-params take it with --run). The other flags
-apply to every cell; --bn-layers, --no-bias, --freeze-affine and --bn-mode only to the cells
-with BatchNorm (an --impl none cell is the plain LeNet).
+${LISTS_HELP}
 
 Each cell ends as one of:
   ok           trained every epoch; final train accuracy >= ${NO_LEARNING_BELOW}
@@ -58,12 +81,36 @@ Exit status: 0 when none of the cells this command was to train failed or is pen
 (diverged and no-learning cells are results), 1 otherwise, naming them; 2 for a usage error;
 130 when interrupted.`;
 
+/**
+ * Each cell is checked as train checks its run (runArgsProblem, the one validation): a problem
+ * every cell has is train's line as it is; one that only some cells have names the first.
+ * Two cells that would train the same run (a BatchNorm setting listed with --impl none, which
+ * has no BatchNorm) are refused too.
+ */
+function validateCells(cells: readonly PlannedRun[]): void {
+  const problems = cells.map((cell) => runArgsProblem(cell.args));
+  const index = problems.findIndex((problem) => problem !== undefined);
+  if (index >= 0) {
+    const shared = problems.every((problem) => problem === problems[index]);
+    throw new UsageError(shared ? problems[index]! : `cell ${cellLabel(cells[index]!.args, SWEEP_AXES)}: ${problems[index]}`);
+  }
+  for (const [i, cell] of cells.entries()) {
+    const twin = cells.slice(0, i).find((other) => differingField(other.args, cell.args) === undefined);
+    if (twin) {
+      throw new UsageError(
+        `cells ${twin.name} and ${cell.name} would train the same run: --impl none has no BatchNorm, so the BatchNorm settings that tell them apart do not apply`,
+        'sweep --impl none in a sweep of its own',
+      );
+    }
+  }
+}
+
 export function sweepCommand(stop: StopController): Command {
   const command = new Command('sweep')
     .summary('train every combination of several learning rates, models, seeds, batch sizes or dropouts')
     .description(
-      "Train one run per combination of the list values (train's options, where --impl, --lr, " +
-        '--seed, --batch-size and --dropout take comma-separated lists) and summarize which learned.',
+      `Train one run per combination of the list values (train's options, where ${LISTED.join(', ')} ` +
+        'take comma-separated lists) and summarize which learned.',
     );
   addTrainOptions(command, { impl: true, lists: true })
     .option('--out <dir>', 'sweep dir to create, or to continue (default: runs/<UTC time>-sweep)', pathValue)
@@ -73,11 +120,15 @@ export function sweepCommand(stop: StopController): Command {
     .action(async (flags: SweepCommandFlags, cmd: Command) => {
       validateBackendFlags(flags);
       if (flags.collect && !flags.out) throw new UsageError('--collect needs --out: the sweep dir to summarize');
-      const { requestedCells, runSweep } = require('../sweep-action') as typeof import('../sweep-action');
-      for (const cell of requestedCells(flags)) {
-        const conflict = variantConflict(cell.args);
-        if (conflict) throw new UsageError(`cell ${cellLabel(cell.args, [...SWEEP_AXES])}: ${conflict}`);
+      const [ignored] = flags.collect ? flagsGiven(cmd) : [];
+      if (ignored) {
+        throw new UsageError(
+          `${ignored} cannot go with --collect: --collect trains nothing, it summarizes the cells in --out as they were trained`,
+          `drop ${ignored}; to train cells with it, run the sweep without --collect`,
+        );
       }
+      const { requestedCells, runSweep } = require('../sweep-action') as typeof import('../sweep-action');
+      validateCells(requestedCells(flags));
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
       await runSweep(stop, {
         flags,

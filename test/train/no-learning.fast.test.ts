@@ -1,7 +1,7 @@
 /** The no-learning verdict and its advice: what a learner reads after a run that stayed at chance. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CHANCE_LOSS, learned, NO_LEARNING_BELOW, noLearningAdvice } from '../../src/train/learning';
+import { CHANCE_LOSS, learned, NO_LEARNING_BELOW, noLearningAdvice } from '../../src/train/no-learning';
 
 test('a run learned when its final train accuracy reaches twice chance', () => {
   assert.equal(learned({ trainAcc: NO_LEARNING_BELOW }), true);
