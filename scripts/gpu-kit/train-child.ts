@@ -27,7 +27,7 @@ import { selectBackend } from '../../src/engine';
 import { countsBetween, countWebgpuTraffic, type WebgpuCounts } from '../../src/engine/webgpu-counters';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../../src/model/impls';
 import { buildLeNet } from '../../src/model/lenet';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
 import { RunFiles } from '../../src/train/run-files';
 import { train, type TrainObserver } from '../../src/train/trainer';

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/engine';
 import { countsBetween, countWebgpuTraffic, type WebgpuCounts } from '../../src/engine/webgpu-counters';
 import { buildLeNet } from '../../src/model/lenet';
-import { bookVariant } from '../../src/model/variant';
+import { bookVariant } from '../../src/model/run-args';
 import { RunFiles } from '../../src/train/run-files';
 import { train } from '../../src/train/trainer';
 import { NEVER_ABORTED } from '../../src/util/abort';
