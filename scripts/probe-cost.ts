@@ -1,7 +1,7 @@
 /**
  * What params.jsonl and activations.jsonl cost a run: the time of one epoch end's logging
- * (EpochLogs.record: the BatchNorm parameters read, the probe batch measured, both files
- * rewritten) against the training time of an epoch of the full data set (235 steps of 256),
+ * (what the run store does for them at an epoch end: the BatchNorm parameters read, the probe
+ * batch measured, both files rewritten) against the training time of an epoch of the full data set (235 steps of 256),
  * measured in the same process, interleaved, so that both see the same machine load.
  *
  *   npm run build && node dist/scripts/probe-cost.js [--rounds 5] [--steps 20] [--data-dir DIR]
@@ -19,10 +19,11 @@ import { firstExamples, prepareDataset, SPLIT_SIZES } from '../src/data';
 import { selectBackend } from '../src/engine';
 import { buildLeNet } from '../src/model/lenet';
 import { bookVariant } from '../src/model/run-args';
-import { ActivationProbe } from '../src/train/activation-probe';
+import { ActivationProbe, epochLogLines } from '../src/train/activation-probe';
 import { median } from './bench/stats';
-import { EpochLogs } from '../src/train/epoch-logs';
-import { RunFiles } from '../src/train/run-files';
+import { writeJsonLines } from '../src/train/store/json-lines';
+import { EPOCH_LOGS, type EpochLogName } from '../src/train/store/layout';
+import { RunStore } from '../src/train/store/run-store';
 import { train } from '../src/train/trainer';
 import { NEVER_ABORTED } from '../src/util/abort';
 
@@ -42,7 +43,18 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bnlenet-probe-cost-'));
   const model = buildLeNet('custom', 0);
   const optimizer = tf.train.sgd(1);
-  const logs = new EpochLogs(dir, new ActivationProbe(data.train, 0));
+  const measure = epochLogLines(new ActivationProbe(data.train, 0));
+  const lines = Object.fromEntries(EPOCH_LOGS.map((log) => [log, [] as string[]])) as Record<EpochLogName, string[]>;
+  // As the store does at an epoch end: measure the lines, rewrite both files with them added.
+  const logs = {
+    async record(epoch: number) {
+      const records = await measure(model, epoch);
+      for (const log of EPOCH_LOGS) {
+        lines[log].push(JSON.stringify(records[log]));
+        await writeJsonLines(path.join(dir, log), lines[log]);
+      }
+    },
+  };
   const stepsPerEpoch = Math.ceil(SPLIT_SIZES.train / BATCH);
   const trainStep = async () => {
     const result = await train({
@@ -51,7 +63,7 @@ async function main(): Promise<void> {
       optimizer,
       train: firstExamples(data.train, steps * BATCH),
       test: firstExamples(data.test, 10),
-      files: new RunFiles(dir),
+      store: new RunStore(dir),
       observer: {},
       signal: NEVER_ABORTED,
     });
@@ -60,12 +72,12 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`on ${backend.device}; ${rounds} rounds of ${steps} training steps (batch ${BATCH}) and one epoch end's logs\n`);
     await trainStep(); // warm-up: kernels compiled, buffers allocated
-    await logs.record(model, 0);
+    await logs.record(0);
     const shares: number[] = [];
     for (let round = 1; round <= rounds; round++) {
       const stepSeconds = await trainStep();
       const started = performance.now();
-      await logs.record(model, round);
+      await logs.record(round);
       const logSeconds = (performance.now() - started) / 1000;
       const epochSeconds = stepSeconds * stepsPerEpoch;
       shares.push(logSeconds / epochSeconds);

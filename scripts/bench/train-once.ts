@@ -21,7 +21,7 @@ import type { EpochMetrics } from '../../src/train/epoch-metrics';
 import { evaluateSplit } from '../../src/train/evaluate';
 import { runTraining } from '../../src/train/run-training';
 import { NEVER_ABORTED } from '../../src/util/abort';
-import { openSavedRun } from '../../src/train/saved-run';
+import { openSavedRun } from '../../src/train/store/saved-run';
 import type { EpochTiming } from './stats';
 
 export interface TrainOnceOutput {

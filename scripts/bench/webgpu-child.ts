@@ -16,7 +16,7 @@ import { selectBackend } from '../../src/engine';
 import { countsBetween, countWebgpuTraffic, type WebgpuCounts } from '../../src/engine/webgpu-counters';
 import { buildLeNet } from '../../src/model/lenet';
 import { bookVariant } from '../../src/model/run-args';
-import { RunFiles } from '../../src/train/run-files';
+import { RunStore } from '../../src/train/store/run-store';
 import { train } from '../../src/train/trainer';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { IMPLS, type Impl } from './report';
@@ -49,7 +49,7 @@ async function child(): Promise<void> {
       optimizer: tf.train.sgd(1),
       train: firstExamples(data.train, steps * batchSize),
       test: firstExamples(data.test, batchSize),
-      files: new RunFiles(runDir),
+      store: new RunStore(runDir),
       observer: {
         lossEvery: WEBGPU_WARMUP_STEPS,
         onBatch: (done) => {

@@ -29,7 +29,7 @@ import { BATCHNORM_IMPLS, type BatchNormImpl } from '../../src/model/impls';
 import { buildLeNet } from '../../src/model/lenet';
 import { bookVariant } from '../../src/model/run-args';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
-import { RunFiles } from '../../src/train/run-files';
+import { RunStore } from '../../src/train/store/run-store';
 import { train, type TrainObserver } from '../../src/train/trainer';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { syntheticSplit } from './synthetic';
@@ -79,7 +79,7 @@ async function trainOnce(plan: RunPlan): Promise<{ metrics: EpochMetrics[]; mode
       optimizer: tf.train.sgd(1),
       train: plan.train,
       test: plan.test,
-      files: new RunFiles(runDir),
+      store: new RunStore(runDir),
       observer: plan.observer,
       signal: NEVER_ABORTED,
     });

@@ -1,44 +1,21 @@
 /** The TensorFlow.js side of `evaluate` and `inspect-params`, loaded lazily by the commands. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { firstExamples, prepareDataset, type FashionMnist } from '../data';
+import { prepareDataset } from '../data';
 import { selectBackend, type BackendRequest } from '../engine';
 import { BnlenetError, UsageError } from '../errors';
 import { describeVariant } from '../model/run-args';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { paramsTable } from '../report/params-table';
 import { renderParamsSvg } from '../report/plots';
-import { evaluateSplit, type Evaluation } from '../train/evaluate';
-import { DEFAULT_RECOMPUTE_IMAGES, evaluatePrecise } from '../train/recompute-stats';
-import { newestRunDir } from '../train/run-dir';
-import { openSavedRun } from '../train/saved-run';
+import { type Evaluation } from '../train/evaluate';
+import { evaluateSavedRun } from '../train/evaluate-saved';
+import { DEFAULT_RECOMPUTE_IMAGES } from '../train/recompute-stats';
+import { PARAMS_SVG } from '../train/store/layout';
+import { newestRunDir } from '../train/store/run-dir';
+import { openSavedRun } from '../train/store/saved-run';
 import { writeFileAtomic } from '../util/atomic-file';
 
-export const PARAMS_SVG = 'params.svg';
-
-/**
- * Opens a run's model and evaluates the test set with its moving statistics and, with
- * `recomputeImages`, with each BatchNorm's statistics recomputed over that many of the run's
- * training images (evaluatePrecise). The run's files are only read.
- */
-export async function evaluateSavedRun(dir: string, data: FashionMnist, recomputeImages?: number) {
-  const run = await openSavedRun(dir);
-  try {
-    const { args } = run.record;
-    // A run trained with --test-limit is evaluated on the same test images as it was trained with.
-    const test = firstExamples(data.test, args.testLimit);
-    const result = await evaluateSplit(run.model, test);
-    const precise =
-      recomputeImages === undefined
-        ? undefined
-        : await evaluatePrecise(run.model, firstExamples(data.train, args.limit), test, recomputeImages, args.batchSize);
-    // The moving statistics beside the recomputed ones, for the report's chart.
-    const batchNorm = precise ? await readBatchNormParams(run.model) : [];
-    return { args, epochsDone: run.epochsDone, result, precise, batchNorm };
-  } finally {
-    run.model.dispose();
-  }
-}
 
 /** `evaluate`: `recompute` true asks for the default number of images. */
 export async function evaluateRun(

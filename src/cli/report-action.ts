@@ -6,42 +6,21 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
 import { renderPage, type Page } from '../report/html/page';
-import type { SweepCell } from '../report/html/report-data';
 import { comparePage, runPage } from '../report/html/run-report';
 import { sweepPage } from '../report/html/sweep-report';
-import { newestRunDir } from '../train/run-dir';
-import { RUN_FILE } from '../train/run-record';
-import { PLAN_FILE, readRunSet } from '../train/run-set';
+import { PLAN_FILE, REPORT_HTML, RUN_FILE, SWEEP_JSON as SWEEP_FILE } from '../train/store/layout';
+import { newestRunDir } from '../train/store/run-dir';
+import { readRunSet } from '../train/store/run-set';
+import { readSweepFile } from '../train/store/sweep-file';
 import { writeFileAtomic } from '../util/atomic-file';
-import { fileSystemError } from '../util/fs-errors';
 import { readRunForReport, reportDataLoader } from './report-inputs';
 
-export const REPORT_HTML = 'report.html';
-const SWEEP_FILE = 'sweep.json';
 
 const exists = (file: string) => fs.access(file).then(() => true, () => false);
 
-async function readSweepCells(dir: string): Promise<SweepCell[]> {
-  const file = path.join(dir, SWEEP_FILE);
-  let parsed: { cells?: unknown };
-  try {
-    parsed = JSON.parse(await fs.readFile(file, 'utf8')) as { cells?: unknown };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code) throw fileSystemError(err, 'read', file);
-    throw new DataError(`${file} is corrupt (not valid JSON)`, 'rewrite it with `bnlenet sweep --collect`');
-  }
-  const cells = parsed?.cells;
-  const valid = (cell: unknown): cell is SweepCell =>
-    typeof cell === 'object' && cell !== null && typeof (cell as SweepCell).args === 'object' && typeof (cell as SweepCell).status === 'string';
-  if (!Array.isArray(cells) || !cells.every(valid)) {
-    throw new DataError(`${file} has no "cells" list of {args, dir, status, final}`, 'rewrite it with `bnlenet sweep --collect`');
-  }
-  return cells;
-}
-
 /** The page for `dir`, whichever kind of dir it is. */
 async function pageFor(dir: string, dataDir: string | undefined): Promise<Page> {
-  if (await exists(path.join(dir, SWEEP_FILE))) return sweepPage(dir, await readSweepCells(dir));
+  if (await exists(path.join(dir, SWEEP_FILE))) return sweepPage(dir, await readSweepFile(dir));
   const planFile = path.join(dir, PLAN_FILE);
   if (await exists(planFile)) {
     const kind = (JSON.parse(await fs.readFile(planFile, 'utf8').catch(() => '{}')) as { kind?: string }).kind ?? 'compare';

@@ -5,30 +5,23 @@
  * --data-dir), and says so in the page when that is not there.
  */
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { prepareDataset, type FashionMnist } from '../data';
 import { selectBackend } from '../engine';
 import { BnlenetError } from '../errors';
 import { hasBatchNorm } from '../model/impls';
 import type { RecomputedComparison, RunReportData } from '../report/html/report-data';
 import type { ActivationsRecord } from '../train/activation-probe';
-import { ACTIVATIONS_LOG, PARAMS_LOG, readEpochLog, type ParamsRecord } from '../train/epoch-logs';
+import { readEpochLog, type ParamsRecord } from '../train/store/epoch-logs';
+import { ACTIVATIONS_LOG, PARAMS_LOG } from '../train/store/layout';
+import { readMetrics } from '../train/store/metrics-file';
 import { DEFAULT_RECOMPUTE_IMAGES } from '../train/recompute-stats';
-import { readMetrics, SUMMARY_FILE } from '../train/run-dir';
-import { readRunRecord } from '../train/run-record';
-import type { Summary } from '../train/run-training';
-import { evaluateSavedRun } from './inspect-actions';
+import { readRunRecord } from '../train/store/run-record-file';
+import { readSummary } from '../train/store/run-set';
+import { evaluateSavedRun } from '../train/evaluate-saved';
 
 /** Sources off: only the data dir itself is read, nothing is copied or downloaded. */
 const NO_FETCH_ENV = { ...process.env, BNLENET_SYSTEM_DATA_DIR: '', BNLENET_PUBLIC_MIRRORS: '' };
 
-async function readSummary(dir: string): Promise<Summary | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(path.join(dir, SUMMARY_FILE), 'utf8')) as Summary;
-  } catch {
-    return undefined; // not finished yet (or unreadable: the report is drawn without it)
-  }
-}
 
 /** Loads a data dir for the recomputed statistics, once per report: a compare dir's runs share it. */
 export type ReportDataLoader = (dataDir: string) => Promise<FashionMnist>;
@@ -48,14 +41,15 @@ export function reportDataLoader(): ReportDataLoader {
 /** The run's files; `dataDir` (else the run's own) for the recomputed statistics. */
 export async function readRunForReport(dir: string, dataDir: string | undefined, load: ReportDataLoader, label?: string): Promise<RunReportData> {
   const { args } = await readRunRecord(dir);
+  const repair = `repair it with \`bnlenet train --resume ${dir}\``;
   const summary = await readSummary(dir);
   const data: RunReportData = {
     dir,
     label,
     args,
     metrics: await readMetrics(dir),
-    params: await readEpochLog<ParamsRecord>(dir, PARAMS_LOG),
-    activations: await readEpochLog<ActivationsRecord>(dir, ACTIVATIONS_LOG),
+    params: await readEpochLog<ParamsRecord>(dir, PARAMS_LOG, args, repair),
+    activations: await readEpochLog<ActivationsRecord>(dir, ACTIVATIONS_LOG, args, repair),
     device: summary?.backend.device,
     examplesPerSec: summary?.examplesPerSec,
   };

@@ -5,16 +5,14 @@
  * line naming the failed checks) when a check is outside its tolerance.
  */
 import { appendFile } from 'node:fs/promises';
-import * as path from 'node:path';
 import type { BackendInfo } from '../engine/backend';
 import { BnlenetError } from '../errors';
 import { prepareDataset } from '../data';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
-import type { VariantRun } from '../report/compare';
-import { checkRun, failureText, recipeDifferences, type Tolerances } from '../report/reproduce-figures';
+import type { VariantRun } from '../train/comparison';
+import { checkRun, failureText, recipeDifferences, type Tolerances } from '../train/reproduce-checks';
 import {
   checkLines,
-  REPORT_FILE,
   REPORT_JSON,
   reproduceJson,
   reproduceMarkdown,
@@ -23,9 +21,9 @@ import {
   type Reproduction,
 } from '../report/reproduce-report';
 import { DEFAULT_RECOMPUTE_IMAGES } from '../train/recompute-stats';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
-import { evaluateSavedRun } from './inspect-actions';
-import { openVariantSet, trainAndCompare } from './compare-action';
+import { writeReproduceFiles } from '../train/store/set-files';
+import { evaluateSavedRun } from '../train/evaluate-saved';
+import { openVariantSetWithFlags, trainAndCompare } from './comparison-run';
 import { provenance } from './provenance';
 import type { StopController } from './stop-controller';
 import { outputMode, type TrainFlags } from './train-options';
@@ -55,13 +53,12 @@ export async function reproduceWithFlags(
 ): Promise<void> {
   const mode = outputMode(flags);
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const plan = await openVariantSet(flags, dir, 'reproduce', { tolerances });
+  const plan = await openVariantSetWithFlags(flags, dir, 'reproduce', { tolerances });
   const chosen: Tolerances = { ...plan.settings.tolerances };
   for (const key of fromCommandLine) chosen[key] = tolerances[key];
   const { comparison, runs } = await trainAndCompare(stop, flags, dir, plan, backend);
   const recomputed = await recomputedTestAcc(plan.runs[0]!.args.dataDir, flags.mirror, runs);
   const checks = BATCHNORM_IMPLS.flatMap((impl) => checkRun(impl, comparison.runs[impl].metrics, chosen));
-  const report = path.join(dir, REPORT_FILE);
   const reproduction: Reproduction = {
     comparison,
     checks,
@@ -70,8 +67,7 @@ export async function reproduceWithFlags(
     date: new Date().toISOString(),
     recomputed,
   };
-  await writeFileAtomic(report, reproduceMarkdown(reproduction));
-  await writeJsonAtomic(path.join(dir, REPORT_JSON), reproduceJson(reproduction));
+  const report = await writeReproduceFiles(dir, reproduceMarkdown(reproduction), reproduceJson(reproduction));
   await appendStepSummary(reproduction, report);
   const failed = checks.filter((check) => !check.pass);
   const label = verdictLabel(failed.length === 0, recipeDifferences(comparison.args));

@@ -1,40 +1,37 @@
 /**
- * `bnlenet sweep`: trains every combination of the list values as cells of a run set in
- * --out (resumable: rerunning skips finished cells and resumes an interrupted one), or only a
- * shard's cells, or (--collect) none; then writes sweep.json, sweep.md and sweep.svg from the
- * cells present. TensorFlow.js is loaded only when a cell trains.
+ * `bnlenet sweep`, loaded lazily by the command: opens the sweep's plan (train/sweep-plan.ts),
+ * has train/ train this command's cells (trainRunSet: every cell, a shard's, or with --collect
+ * none), prints a line per cell, and has the store write sweep.json, sweep.md and sweep.svg
+ * from the cells present. TensorFlow.js is loaded only when a cell trains.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { prepareDataset, type FashionMnist } from '../data';
 import type { BackendInfo } from '../engine/backend';
-import { BnlenetError, DataError, InterruptedError, UsageError } from '../errors';
+import { BnlenetError, InterruptedError } from '../errors';
 import { hasBatchNorm } from '../model/impls';
-import { DEFINING_FIELDS, differingField, SWEEP_AXES, withoutBatchNorm, type RunArgs } from '../model/run-args';
+import { SWEEP_AXES, withoutBatchNorm, type RunArgs } from '../model/run-args';
 import { createDownloadReporter } from '../report/download-progress';
-import { buildSweepSummary, sweepLines, SWEEP_JSON, SWEEP_MD, SWEEP_SVG, writeSweepFiles, type SweepSummary } from '../report/sweep';
-import { TrainingDivergedError } from '../train/divergence';
-import { createRunSet, PLAN_FILE, readRunSet, runProgress, type RunSetPlan } from '../train/run-set';
+import { sweepLines, sweepMarkdown, sweepSvg, SWEEP_JSON, SWEEP_MD, SWEEP_SVG } from '../report/sweep';
+import { trainRunSet, type RunSetTrained } from '../train/run-set-training';
+import { writeSweepFiles } from '../train/store/set-files';
+import { buildSweepSummary, type SweepSummary } from '../train/sweep-summary';
+import { PLAN_FILE } from '../train/store/layout';
+import type { RunSetPlan } from '../train/store/run-set';
+import { openSweepPlan } from '../train/sweep-plan';
 import {
   axesOf,
   cellLabel,
-  clearOutcome,
   inShard,
   readCellResult,
-  recordOutcome,
   sweepRuns,
   varyingAxes,
-  type CellOutcome,
   type CellResult,
   type Shard,
   type SweepAxes,
 } from '../train/sweep';
-import { throwIfInterrupted } from '../util/abort';
 import type { StopController } from './stop-controller';
 import { attributeOf, givenOnCommandLine, outputMode, runArgsFromFlags, type SweepFlags } from './train-options';
-
-const KIND = 'sweep';
 
 export interface SweepRequest {
   flags: SweepFlags;
@@ -51,11 +48,16 @@ export interface SweepRequest {
  * mixes --impl none with BatchNorm cells, the BatchNorm-only flags apply to the BatchNorm
  * cells; in one of --impl none cells only, they are refused as train refuses them.
  */
-function cellArgs(flags: SweepFlags, cell: Partial<RunArgs>): RunArgs {
+function cellArgs(flags: SweepFlags, cell: Partial<RunArgs>, axes: SweepAxes): RunArgs {
   const values = Object.fromEntries(Object.entries(cell).map(([axis, value]) => [attributeOf(axis as keyof RunArgs), value]));
   const args = runArgsFromFlags({ ...flags, ...values, impl: cell.impl! }, cell.impl!);
-  const mixed = flags.impl.some(hasBatchNorm);
+  const mixed = (axes.impl ?? []).some(hasBatchNorm);
   return mixed && !hasBatchNorm(args.impl) ? withoutBatchNorm(args) : args;
+}
+
+/** The cells of these lists, the other flags as given. */
+function cellsOf(flags: SweepFlags, axes: SweepAxes) {
+  return sweepRuns(axes, (cell) => cellArgs(flags, cell, axes));
 }
 
 export function sweepAxesOf(flags: SweepFlags): SweepAxes {
@@ -64,49 +66,20 @@ export function sweepAxesOf(flags: SweepFlags): SweepAxes {
 
 /** The cells the flags ask for (used also to check them before TensorFlow.js loads). */
 export function requestedCells(flags: SweepFlags) {
-  return sweepRuns(sweepAxesOf(flags), (cell) => cellArgs(flags, cell));
+  return cellsOf(flags, sweepAxesOf(flags));
 }
 
-/** Why the plan in a dir is not the sweep the flags ask for, or undefined when it is. */
-function planMismatch(plan: RunSetPlan, flags: SweepFlags): string | undefined {
-  const requested = requestedCells(flags);
-  if (requested.length !== plan.runs.length) return `${plan.runs.length} cells there, ${requested.length} asked for`;
-  for (const [i, run] of plan.runs.entries()) {
-    const asked = requested[i]!;
-    const field = run.name !== asked.name ? 'name' : differingField(run.args, asked.args);
-    if (field) return `cell ${i + 1} is ${run.name} there, ${asked.name} here${field !== 'name' ? ` (${field} differs)` : ''}`;
-  }
-  return undefined;
+/** The sweep in the dir: the one there (checked against the flags given), or a new one. */
+function openSweep(request: SweepRequest): Promise<RunSetPlan> {
+  return openSweepPlan({
+    dir: request.dir,
+    collect: request.collect,
+    axes: sweepAxesOf(request.flags),
+    given: (field) => givenOnCommandLine(request.command, field),
+    cellsFor: (axes) => cellsOf(request.flags, axes),
+    onRebuilt: (cells) => process.stderr.write(`bnlenet: ${request.dir} had no ${PLAN_FILE}; rebuilt it from the flags, which match its ${cells} cell dirs\n`),
+  });
 }
-
-/**
- * The sweep in `dir`: the one there (checked against the flags when they name cells), or a
- * new one. Concurrent shards starting in one dir may race to create it; the loser reads it.
- */
-async function openSweep(request: SweepRequest): Promise<RunSetPlan> {
-  const { dir, flags, command } = request;
-  const hasPlan = () => fs.access(path.join(dir, PLAN_FILE)).then(() => true, () => false);
-  const rerun = `continue it with \`bnlenet sweep --out ${dir}\``;
-  if (await hasPlan()) {
-    const plan = await readRunSet(dir, KIND);
-    const named = DEFINING_FIELDS.some((field) => givenOnCommandLine(command, field));
-    const mismatch = named && !request.collect ? planMismatch(plan, flags) : undefined;
-    if (mismatch) throw new UsageError(`--out ${dir} holds another sweep: ${mismatch}`, `${rerun} (its own lists), or choose a new --out`);
-    return plan;
-  }
-  if (request.collect) throw new DataError(`${dir} holds no sweep (no ${PLAN_FILE})`, 'pass the --out of a sweep');
-  const entries = await fs.readdir(dir).catch(() => []);
-  if (entries.length > 0) throw new UsageError(`--out ${dir} already holds files, and no sweep`, 'choose a new directory');
-  try {
-    return await createRunSet(dir, KIND, requestedCells(flags), { axes: sweepAxesOf(flags) });
-  } catch (err) {
-    if (await hasPlan()) return readRunSet(dir, KIND);
-    throw err;
-  }
-}
-
-/** One line, whatever the error: a cell's failure goes into a table cell. */
-const oneLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 /** A data loader that loads each data dir once for all the cells. */
 function sharedData(flags: SweepFlags, text: boolean) {
@@ -127,45 +100,6 @@ function sharedData(flags: SweepFlags, text: boolean) {
     }
     return load;
   };
-}
-
-/**
- * Trains (or resumes) one cell. A diverged or failed run is recorded as the cell's outcome,
- * not thrown; an outcome that cannot be recorded (the cell's dir cannot be written) is
- * returned, for this command's summary to show.
- */
-async function trainCell(
-  stop: StopController,
-  request: SweepRequest,
-  plan: RunSetPlan,
-  index: number,
-  loadData: ReturnType<typeof sharedData>,
-  backend: BackendInfo,
-): Promise<CellOutcome | undefined> {
-  const planned = plan.runs[index]!;
-  const cellDir = path.join(request.dir, planned.name);
-  await clearOutcome(cellDir).catch(() => undefined);
-  const started = (await runProgress(cellDir)) === 'started';
-  const { trainRun } = require('./train-action') as typeof import('./train-action');
-  const shard = request.shard ? ` --shard ${request.shard.index}/${request.shard.of}` : '';
-  try {
-    await trainRun(stop, backend, {
-      runDir: cellDir,
-      args: started ? undefined : planned.args,
-      mode: 'none',
-      reporter: { showBar: outputMode(request.flags) === 'text' && Boolean(process.stderr.isTTY) },
-      resumeCommand: `bnlenet sweep --out ${request.dir}${shard}`,
-      loadData,
-    });
-  } catch (err) {
-    if (err instanceof InterruptedError) throw err;
-    const outcome: CellOutcome =
-      err instanceof TrainingDivergedError
-        ? { status: 'diverged', message: `in epoch ${err.epoch}`, epoch: err.epoch }
-        : { status: 'failed', message: oneLine(err) };
-    return recordOutcome(cellDir, outcome).then(() => undefined, () => outcome);
-  }
-  return undefined;
 }
 
 function cellLine(result: CellResult, index: number, of: number, plan: RunSetPlan, before: boolean): string {
@@ -189,53 +123,83 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
   }
   const loadData = sharedData(request.flags, mode === 'text');
   let backend: BackendInfo | undefined;
-  /** Outcomes that could not be written into their cell's dir, by cell name. */
-  const unrecorded = new Map<string, CellOutcome>();
-  const resultOf = async (planned: RunSetPlan['runs'][number]): Promise<CellResult> => {
-    const result = await readCellResult(request.dir, planned);
-    const outcome = unrecorded.get(planned.name);
-    return outcome && result.status === 'pending' ? { ...result, status: outcome.status, message: outcome.message } : result;
-  };
+  const shardFlag = request.shard ? ` --shard ${request.shard.index}/${request.shard.of}` : '';
+  const label = (args: CellResult['args']) => cellLabel(args, varyingAxes(axesOf(plan.runs)));
+  let trained: RunSetTrained | undefined;
   const summarize = async () => {
-    const results = await Promise.all(plan.runs.map(resultOf));
+    const results = trained ? await trained.results() : await Promise.all(plan.runs.map((planned) => readCellResult(request.dir, planned)));
     const summary = buildSweepSummary(axesOf(plan.runs), results);
-    await writeSweepFiles(request.dir, summary);
+    await writeSweepFiles(request.dir, summary, sweepMarkdown(summary), await sweepSvg(summary));
     return { summary, results };
   };
   try {
-    for (const index of mine) {
-      throwIfInterrupted(stop.signal);
-      const planned = plan.runs[index]!;
-      const before = await readCellResult(request.dir, planned);
-      const done = before.status === 'ok' || before.status === 'no-learning' || before.status === 'diverged';
-      if (!done) {
-        const outcome = await trainCell(stop, request, plan, index, loadData, (backend ??= await request.backend()));
-        if (outcome) unrecorded.set(planned.name, outcome);
-      }
-      const result = done ? before : await resultOf(planned);
-      if (mode === 'json') out(JSON.stringify({ event: 'cell', index: index + 1, of, ...result, earlier: done }));
-      if (mode === 'text') out(cellLine(result, index, of, plan, done));
-    }
+    trained = await trainRunSet({
+      dir: request.dir,
+      plan,
+      indices: mine,
+      failures: 'record',
+      signal: stop.signal,
+      train: async (run, args) => {
+        // TensorFlow.js is loaded only when a cell trains.
+        const { trainRun } = require('./reported-run') as typeof import('./reported-run');
+        return trainRun(stop, (backend ??= await request.backend()), {
+          runDir: run.runDir,
+          args,
+          mode: 'none',
+          reporter: { showBar: mode === 'text' && Boolean(process.stderr.isTTY) },
+          resumeCommand: `bnlenet sweep --out ${request.dir}${shardFlag}`,
+          loadData,
+        });
+      },
+      onBusy: (run, pid) => {
+        const named = label(run.planned.args);
+        if (mode === 'json') out(JSON.stringify({ event: 'cell', index: run.index + 1, of, name: run.planned.name, status: 'busy', pid }));
+        if (mode === 'text') out(`cell ${run.index + 1}/${of}${named ? `: ${named}` : ''}: skipped, being trained by another bnlenet (pid ${pid}) in this dir`);
+      },
+      onBroken: (run, why) => {
+        if (mode === 'text') out(`cell ${run.index + 1}/${of}: ${run.planned.name} is broken (${why}); training it again from the start`);
+      },
+      onResult: (run, result, earlier) => {
+        if (mode === 'json') out(JSON.stringify({ event: 'cell', index: run.index + 1, of, ...result, earlier }));
+        if (mode === 'text') out(cellLine(result, run.index, of, plan, earlier));
+      },
+    });
   } catch (err) {
     if (!(err instanceof InterruptedError)) throw err;
     await summarize();
-    throw new InterruptedError(err.message, `continue it with \`bnlenet sweep --out ${request.dir}${request.shard ? ` --shard ${request.shard.index}/${request.shard.of}` : ''}\``);
+    throw new InterruptedError(err.message, `continue it with \`bnlenet sweep --out ${request.dir}${shardFlag}\``);
   }
   const { summary, results } = await summarize();
+  // This command answers for the cells it was to train (all of them when collecting), and a
+  // shard speaks only of its own.
+  const busy = trained?.busy ?? new Map<number, number>();
+  const answerable = request.collect ? results : results.filter((_, i) => mine.includes(i) && !busy.has(i));
+  const spoken = request.shard && !request.collect ? buildSweepSummary(axesOf(plan.runs), answerable) : summary;
   if (mode === 'json') out(JSON.stringify({ event: 'sweep', dir: request.dir, ...summary }));
   else {
     if (mode === 'text') out('');
-    for (const line of sweepLines(summary)) out(line);
+    const shard = request.shard && `shard ${request.shard.index}/${request.shard.of}`;
+    if (spoken !== summary && answerable.length === 0) out(`${shard} holds none of the sweep's ${of} cells`);
+    else {
+      if (spoken !== summary) out(`${shard}, its ${answerable.length} cells:`);
+      for (const line of sweepLines(spoken)) out(line);
+    }
     if (mode === 'text') out(`saved ${SWEEP_JSON}, ${SWEEP_MD} and ${SWEEP_SVG} in ${request.dir}`);
   }
-  // This command answers for the cells it was to train (all of them when collecting).
-  const answerable = request.collect ? results : results.filter((_, i) => mine.includes(i));
   const unfinished = answerable.filter((r) => r.status === 'failed' || r.status === 'pending');
   if (unfinished.length > 0) {
     throw new BnlenetError(
       `${unfinished.length} of ${answerable.length} cells ${request.collect ? 'failed or are pending' : 'failed'}: ${unfinished.map((r) => `${r.name} (${r.status})`).join(', ')}`,
       1,
       `see ${path.join(request.dir, SWEEP_MD)}; rerun \`bnlenet sweep --out ${request.dir}\` to train them again`,
+    );
+  }
+  if (busy.size > 0) {
+    const pids = [...new Set(busy.values())].join(', ');
+    throw new BnlenetError(
+      `${busy.size} of ${mine.length} cells were being trained by another bnlenet sweep in ${request.dir} (pid ${pids}) and were left to it`,
+      1,
+      `rerun \`bnlenet sweep --out ${request.dir}\` once it has finished, to collect them`,
     );
   }
   return summary;

@@ -1,40 +1,15 @@
 /**
- * Two runs of the same recipe, custom and built-in BatchNorm, side by side: their metrics per
- * epoch, the speed ratio custom/builtin, and how far apart their BatchNorm state ended. What
- * compare.json holds and what `bnlenet compare` prints; pure functions of the two runs.
+ * Two runs of the same recipe, custom and built-in BatchNorm, side by side, as `bnlenet
+ * compare` prints and draws them; the comparison itself is computed in train/comparison.ts.
  */
-import * as path from 'node:path';
-import type { BatchNormParams } from '../model/batchnorm-params';
-import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
+import { BATCHNORM_IMPLS } from '../model/impls';
+import type { BatchNormDifferences, Comparison } from '../train/comparison';
 import type { EpochMetrics } from '../train/epoch-metrics';
-import type { RunArgs } from '../train/run-record';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
+import { COMPARE_JSON, COMPARE_SVG } from '../train/store/layout';
 import { renderCompareSvg } from './plots';
 import { finalLines } from './train-lines';
 
-export const COMPARE_JSON = 'compare.json';
-export const COMPARE_SVG = 'compare.svg';
-
-/** What compare needs of one finished run. */
-export interface VariantRun {
-  runDir: string;
-  /** Every epoch, as the run's metrics.jsonl holds them. */
-  metrics: EpochMetrics[];
-  /** Over all training epochs, evaluation excluded. */
-  examplesPerSec: number;
-  device: string;
-  /** Package name -> version, Node's included. */
-  versions: Record<string, string>;
-  batchNorm: BatchNormParams[];
-}
-
-/** The largest |custom - builtin| of each BatchNorm quantity, over every channel of every layer. */
-export interface BatchNormDifferences {
-  gamma: number;
-  beta: number;
-  movingMean: number;
-  movingVariance: number;
-}
+export { COMPARE_JSON, COMPARE_SVG };
 
 const DIFFERENCE_NAMES: Record<keyof BatchNormDifferences, string> = {
   gamma: 'gamma',
@@ -43,55 +18,12 @@ const DIFFERENCE_NAMES: Record<keyof BatchNormDifferences, string> = {
   movingVariance: 'moving var',
 };
 
-export interface Comparison {
-  format: 'bnlenet-compare/1';
-  /** The recipe both runs share (the impl aside). */
-  args: Omit<RunArgs, 'impl'>;
-  device: string;
-  runs: Record<BatchNormImpl, { runDir: string; examplesPerSec: number; metrics: EpochMetrics[] }>;
-  /** custom examples/sec over builtin examples/sec, all epochs. */
-  speedRatio: number;
-  /** The same ratio per epoch, epoch 1 first. */
-  epochSpeedRatios: number[];
-  differences: BatchNormDifferences;
-}
-
-export function batchNormDifferences(a: readonly BatchNormParams[], b: readonly BatchNormParams[]): BatchNormDifferences {
-  if (a.length !== b.length) throw new RangeError(`the runs have ${a.length} and ${b.length} BatchNorm layers`);
-  const largest = (key: keyof BatchNormDifferences): number => {
-    let max = 0;
-    a.forEach((layer, l) => {
-      const other = b[l]![key];
-      if (layer[key].length !== other.length) throw new RangeError(`BatchNorm layer ${l + 1} differs in size between the runs`);
-      layer[key].forEach((value, c) => (max = Math.max(max, Math.abs(value - other[c]!))));
-    });
-    return max;
-  };
-  return { gamma: largest('gamma'), beta: largest('beta'), movingMean: largest('movingMean'), movingVariance: largest('movingVariance') };
-}
-
-export function buildComparison(args: Omit<RunArgs, 'impl'>, runs: Record<BatchNormImpl, VariantRun>): Comparison {
-  const { custom, builtin } = runs;
-  const pick = (run: VariantRun) => ({ runDir: run.runDir, examplesPerSec: run.examplesPerSec, metrics: run.metrics });
-  return {
-    format: 'bnlenet-compare/1',
-    args,
-    device: custom.device,
-    runs: { custom: pick(custom), builtin: pick(builtin) },
-    speedRatio: custom.examplesPerSec / builtin.examplesPerSec,
-    epochSpeedRatios: custom.metrics.map((m, i) => m.examplesPerSec / (builtin.metrics[i]?.examplesPerSec ?? NaN)),
-    differences: batchNormDifferences(custom.batchNorm, builtin.batchNorm),
-  };
-}
-
-/** Writes compare.json and compare.svg into dir, each atomically. */
-export async function writeCompareFiles(dir: string, comparison: Comparison): Promise<void> {
-  await writeJsonAtomic(path.join(dir, COMPARE_JSON), comparison);
-  const svg = await renderCompareSvg(
+/** compare.svg: both runs' curves on one chart. */
+export function compareSvg(comparison: Comparison): Promise<string> {
+  return renderCompareSvg(
     BATCHNORM_IMPLS.map((impl) => ({ label: impl, rows: comparison.runs[impl].metrics })),
     { title: 'LeNet-BN: custom vs built-in BatchNorm' },
   );
-  await writeFileAtomic(path.join(dir, COMPARE_SVG), svg);
 }
 
 /** One run's columns of the side-by-side table, with their widths, in the order shown. */

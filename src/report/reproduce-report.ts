@@ -8,8 +8,10 @@
  */
 import { CURVES_FILE } from './run-plots';
 import { recipeText } from './train-lines';
+import { REPRODUCE_JSON, REPRODUCE_MD } from '../train/store/layout';
 import { BATCHNORM_IMPLS, type BatchNormImpl } from '../model/impls';
-import { COMPARE_SVG, differencesText, type Comparison } from './compare';
+import type { Comparison } from '../train/comparison';
+import { COMPARE_SVG, differencesText } from './compare';
 import { markdownTable as table } from './markdown';
 import {
   BOOK,
@@ -20,10 +22,9 @@ import {
   testAccLabel,
   type CheckResult,
   type Tolerances,
-} from './reproduce-figures';
+} from '../train/reproduce-checks';
 
-export const REPORT_FILE = 'report.md';
-export const REPORT_JSON = 'report.json';
+export { REPRODUCE_MD as REPORT_FILE, REPRODUCE_JSON as REPORT_JSON };
 
 /** Where, with what and how the reproduction ran (for report.json and report.md). */
 export interface Provenance {

@@ -5,12 +5,13 @@
  */
 import { describeVariant } from '../model/run-args';
 import type { EpochMetrics } from '../train/epoch-metrics';
-import type { DerivedFile } from '../train/run-files';
-import type { RunArgs } from '../train/run-record';
+import { CURVES_FILE } from '../train/store/layout';
+import type { DerivedFile } from '../train/store/run-store';
+import type { RunArgs } from '../model/run-args';
 import { recipeText } from './train-lines';
 import { renderCurvesSvg } from './plots';
 
-export const CURVES_FILE = 'curves.svg';
+export { CURVES_FILE };
 
 /** curves.svg of a run with these epochs: titled with its model ("LeNet-BN (custom BatchNorm)"), the recipe under it. */
 export async function curvesFile(rows: readonly EpochMetrics[], args: RunArgs): Promise<DerivedFile> {

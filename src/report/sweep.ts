@@ -1,104 +1,18 @@
 /**
- * The outcome of `bnlenet sweep`: sweep.json (every cell's arguments, dir, status and final
- * figures), sweep.md (the table, and per variant the highest learning rate that still
- * learned), sweep.svg (final accuracies against the learning rate), and the console lines.
- * Pure functions of the cells' results, but for the file writes.
+ * A sweep's summary (computed in train/sweep-summary.ts) as the user sees it: sweep.md (the
+ * table, and per variant the highest learning rate that still learned), sweep.svg (final
+ * accuracies against the learning rate), and the console lines.
  */
-import * as path from 'node:path';
 import { hasBatchNorm } from '../model/impls';
 import { flagName, RUN_ARGS, SWEEP_AXES, variantChanges } from '../model/run-args';
-import {
-  CELL_STATUSES,
-  cellLabel,
-  varyingAxes,
-  type CellResult,
-  type CellStatus,
-  type SweepAxes,
-  type SweepAxis,
-} from '../train/sweep';
+import { CELL_STATUSES, cellLabel, type SweepAxis } from '../train/sweep';
 import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../train/no-learning';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
+import { variantAxes, type LearningRateLimit, type SweepSummary } from '../train/sweep-summary';
+import { SWEEP_JSON, SWEEP_MD, SWEEP_SVG } from '../train/store/layout';
 import { renderSweepSvg } from './plots';
 import { markdownTable } from './markdown';
 
-export const SWEEP_JSON = 'sweep.json';
-export const SWEEP_MD = 'sweep.md';
-export const SWEEP_SVG = 'sweep.svg';
-
-/** Per variant (the cells that differ only in lr and seed): the highest lr at which every cell learned. */
-export interface LearningRateLimit {
-  /** "impl=none"; "all cells" when nothing but lr and seed varies. */
-  variant: string;
-  /** The highest lr at which every seed's cell was ok; null when none was. */
-  highestLr: number | null;
-  /** The next lr tried above it, and how its cells ended (the first that did not learn). */
-  above?: { lr: number; statuses: CellStatus[] };
-  /** True while some of the variant's cells are pending or failed: the answer may change. */
-  incomplete: boolean;
-}
-
-export interface SweepSummary {
-  format: 'bnlenet-sweep/1';
-  axes: SweepAxes;
-  cells: {
-    name: string;
-    /** The cell's run dir, relative to the sweep dir. */
-    dir: string;
-    args: CellResult['args'];
-    status: CellStatus;
-    final: CellResult['final'] | null;
-    epochsDone: number;
-    message?: string;
-  }[];
-  counts: Record<CellStatus, number>;
-  learningRates: LearningRateLimit[];
-}
-
-/** The axes other than lr and seed that vary: a variant is one combination of their values. */
-function variantAxes(axes: SweepAxes): SweepAxis[] {
-  return varyingAxes(axes).filter((axis) => axis !== 'lr' && axis !== 'seed');
-}
-
-function learningRateLimits(cells: readonly CellResult[], axes: SweepAxes): LearningRateLimit[] {
-  const groupAxes = variantAxes(axes);
-  const groups = new Map<string, CellResult[]>();
-  for (const cell of cells) {
-    const key = cellLabel(cell.args, groupAxes) || 'all cells';
-    groups.set(key, [...(groups.get(key) ?? []), cell]);
-  }
-  return [...groups].map(([variant, group]) => {
-    const lrs = [...new Set(group.map((c) => c.args.lr))].sort((a, b) => a - b);
-    const statusesAt = (lr: number) => group.filter((c) => c.args.lr === lr).map((c) => c.status);
-    const learned = lrs.filter((lr) => statusesAt(lr).every((s) => s === 'ok'));
-    const highestLr = learned.length > 0 ? learned[learned.length - 1]! : null;
-    const next = lrs.find((lr) => (highestLr === null || lr > highestLr) && !learned.includes(lr));
-    return {
-      variant,
-      highestLr,
-      ...(next !== undefined ? { above: { lr: next, statuses: statusesAt(next) } } : {}),
-      incomplete: group.some((c) => c.status === 'pending' || c.status === 'failed'),
-    };
-  });
-}
-
-export function buildSweepSummary(axes: SweepAxes, cells: readonly CellResult[]): SweepSummary {
-  const counts = Object.fromEntries(CELL_STATUSES.map((s) => [s, cells.filter((c) => c.status === s).length])) as Record<CellStatus, number>;
-  return {
-    format: 'bnlenet-sweep/1',
-    axes,
-    cells: cells.map((c) => ({
-      name: c.name,
-      dir: c.name,
-      args: c.args,
-      status: c.status,
-      final: c.final ?? null,
-      epochsDone: c.epochsDone,
-      ...(c.message !== undefined ? { message: c.message } : {}),
-    })),
-    counts,
-    learningRates: learningRateLimits(cells, axes),
-  };
-}
+export { SWEEP_JSON, SWEEP_MD, SWEEP_SVG };
 
 const LEADING: readonly SweepAxis[] = ['impl', 'lr', 'seed'];
 
@@ -172,16 +86,11 @@ export function sweepMarkdown(summary: SweepSummary): string {
   ].join('\n');
 }
 
-/** Writes sweep.json, sweep.md and sweep.svg into dir, each atomically. */
-export async function writeSweepFiles(dir: string, summary: SweepSummary): Promise<void> {
-  await writeJsonAtomic(path.join(dir, SWEEP_JSON), summary);
-  await writeFileAtomic(path.join(dir, SWEEP_MD), sweepMarkdown(summary));
+/** sweep.svg: final accuracy against the learning rate, a series per variant (and seed). */
+export function sweepSvg(summary: SweepSummary): Promise<string> {
   const series = variantAxes(summary.axes).concat((summary.axes.seed?.length ?? 0) > 1 ? ['seed'] : []);
-  await writeFileAtomic(
-    path.join(dir, SWEEP_SVG),
-    await renderSweepSvg(
-      summary.cells.map((c) => ({ lr: c.args.lr, series: cellLabel(c.args, series, ', ') || 'all cells', status: c.status, final: c.final ?? undefined })),
-      { title: 'Final accuracy against the learning rate' },
-    ),
+  return renderSweepSvg(
+    summary.cells.map((c) => ({ lr: c.args.lr, series: cellLabel(c.args, series, ', ') || 'all cells', status: c.status, final: c.final ?? undefined })),
+    { title: 'Final accuracy against the learning rate' },
   );
 }

@@ -1,6 +1,6 @@
 /** The lines a training run prints, in the book's format (GUIDE.md's CLI contract). */
 import type { EpochMetrics } from '../train/epoch-metrics';
-import type { RunArgs } from '../train/run-record';
+import type { RunArgs } from '../model/run-args';
 
 const fixed3 = (value: number) => value.toFixed(3);
 

@@ -9,6 +9,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Split } from '../data';
+import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { BatchAssembler } from './batch';
 import {
   batchNormName,
@@ -19,6 +20,9 @@ import {
   type Position,
 } from './batch-statistics-forward';
 import { permutation, SeededRandom } from './shuffle';
+import type { ParamsRecord } from './store/epoch-logs';
+import { ACTIVATIONS_LOG, PARAMS_LOG } from './store/layout';
+import type { MeasureEpoch } from './store/run-store';
 
 export const PROBE_SIZE = 256;
 export const HISTOGRAM_BINS = 40;
@@ -129,4 +133,19 @@ export function histogram(values: ArrayLike<number>, bins: number): Histogram {
   for (let i = 0; i < values.length; i++) counts[Math.min(bins - 1, Math.floor((values[i]! - lo) / width))]! += 1;
   const edges = Array.from({ length: bins + 1 }, (_, k) => (k === bins ? hi : lo + k * width));
   return { edges, counts };
+}
+
+/** Both epoch logs' lines for the model as it is now: BatchNorm parameters, then the probe's statistics. */
+export function epochLogLines(probe: ActivationProbe): MeasureEpoch {
+  return async (model, epoch) => {
+    const layers = (await readBatchNormParams(model)).map(({ name, gamma, beta, movingMean, movingVariance }) => ({
+      name,
+      gamma,
+      beta,
+      movingMean,
+      movingVariance,
+    }));
+    const params: ParamsRecord = { epoch, layers };
+    return { [PARAMS_LOG]: params, [ACTIVATIONS_LOG]: await probe.measure(model, epoch) };
+  };
 }

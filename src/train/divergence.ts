@@ -4,7 +4,7 @@
  * its learning rate, so the way out is a new run with a smaller one.
  */
 import { BnlenetError } from '../errors';
-import type { RunPosition } from './checkpoint';
+import type { RunPosition } from './store/checkpoint';
 
 export class TrainingDivergedError extends BnlenetError {
   constructor(

@@ -1,30 +1,27 @@
 /**
  * One training run from start to end: the run dir, the data, the model, the loop and the
  * summary, wired together. A new run creates its dir and run.json before loading any data (so
- * a dir that cannot be written fails at once); a resumed run takes its arguments from run.json,
- * checks them against its checkpoint, and continues from the checkpoint, or from the start
+ * a dir that cannot be written fails at once); a resumed run has every file it reads checked
+ * by the store first (store/resume.ts), and continues from the checkpoint, or from the start
  * when the run was killed before its first one.
  */
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { datasetSpec, type FashionMnist, firstExamples } from '../data';
 import type { BackendInfo } from '../engine/backend';
-import { BnlenetError, DataError } from '../errors';
+import { BnlenetError } from '../errors';
 import type { BatchNormParams } from '../model/batchnorm-params';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { buildLeNet } from '../model/lenet';
-import { removeStaleTemporaries } from '../util/atomic-file';
 import { throwIfInterrupted } from '../util/abort';
-import { ActivationProbe } from './activation-probe';
-import { hasCheckpoint, loadCheckpoint, type LoadedCheckpoint } from './checkpoint';
-import { EpochLogs, logsHoldEpoch } from './epoch-logs';
+import { ActivationProbe, epochLogLines } from './activation-probe';
 import type { EpochMetrics } from './epoch-metrics';
 import { learned } from './no-learning';
-import { createEmptyDir, SUMMARY_FILE } from './run-dir';
-import { RunFiles, type DerivedFiles } from './run-files';
-import { differingField, readRunRecord, writeRunRecord, type RunArgs } from './run-record';
+import type { RunArgs } from '../model/run-args';
+import { hasCheckpoint } from './store/checkpoint';
+import { openForResume, type ResumePoint } from './store/resume';
+import { RunStore, type DerivedFiles } from './store/run-store';
 import { train, type TrainObserver } from './trainer';
 
 export interface Summary {
@@ -45,6 +42,8 @@ export interface RunStart {
   examples: number;
   /** Where a resumed run continues: epoch (1-based) and batch index within it. */
   resumedAt?: { epoch: number; batch: number };
+  /** What a resume repaired in the run's files (epoch log lines dropped), one line each. */
+  repairs: string[];
 }
 
 export interface RunRequest {
@@ -71,23 +70,8 @@ export interface RunOutcome {
   metrics: EpochMetrics[];
   /** True when a resume found every epoch trained and only rebuilt the files derived from the checkpoint. */
   recovered?: boolean;
-}
-
-/** A resumed run's arguments and checkpoint, checked against each other. */
-async function openForResume(runDir: string): Promise<{ args: RunArgs; checkpoint?: LoadedCheckpoint }> {
-  const { args } = await readRunRecord(runDir);
-  await removeStaleTemporaries(runDir);
-  if (!(await hasCheckpoint(runDir))) return { args };
-  const checkpoint = await loadCheckpoint(runDir);
-  const field = checkpoint.args && differingField(args, checkpoint.args);
-  if (field) {
-    throw new DataError(
-      `${path.join(runDir, 'run.json')} says ${field} ${JSON.stringify(args[field])}, but the run was trained with ` +
-        `${JSON.stringify(checkpoint.args![field])} (its checkpoint says so): run.json was changed after the run started`,
-      `restore ${field} to ${JSON.stringify(checkpoint.args![field])} in run.json, or start a new run`,
-    );
-  }
-  return { args, checkpoint };
+  /** What a resume repaired in the run's files, one line each. */
+  repairs?: string[];
 }
 
 async function summarize(
@@ -113,15 +97,11 @@ async function summarize(
 
 export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const { runDir, signal } = request;
-  const files = new RunFiles(runDir, request.derived);
+  const store = new RunStore(runDir, request.derived);
   const resumed = request.args ? undefined : await openForResume(runDir);
   const args = request.args ?? resumed!.args;
-  const checkpoint = resumed?.checkpoint;
-  if (checkpoint && checkpoint.position.epoch > args.epochs) return finishComplete(request, files, args, checkpoint);
-  if (!resumed) {
-    await createEmptyDir(runDir, `continue that run with \`bnlenet train --resume ${runDir}\``);
-    await writeRunRecord(runDir, args);
-  }
+  if (resumed?.trained) return finishTrained(request, store, resumed);
+  if (!resumed) await store.create(args);
 
   let model: tfl.LayersModel | undefined;
   const optimizer = tf.train.sgd(args.lr);
@@ -131,17 +111,19 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     throwIfInterrupted(signal);
     // params.jsonl and activations.jsonl: the probe's images are drawn from the seed, so a
     // resumed run measures the same ones.
-    files.keepEpochLogs(new EpochLogs(runDir, new ActivationProbe(trainSplit, args.seed)));
+    store.keepEpochLogs(epochLogLines(new ActivationProbe(trainSplit, args.seed)));
+    const checkpoint = resumed?.checkpoint;
     if (checkpoint) {
       model = await tfl.loadLayersModel(tf.io.fromMemory(checkpoint.artifacts));
       await checkpoint.restoreOptimizer(optimizer);
-      await files.catchUp(checkpoint, args, model);
+      await store.resume(resumed, model);
     } else {
       model = buildLeNet(args, args.seed);
-      await files.runStart(model);
+      await store.runStart(model);
     }
     const from = checkpoint?.position;
-    request.onStart?.({ args, examples: trainSplit.count, resumedAt: from && { epoch: from.epoch, batch: from.nextBatch } });
+    const repairs = resumed?.repairs ?? [];
+    request.onStart?.({ args, examples: trainSplit.count, resumedAt: from && { epoch: from.epoch, batch: from.nextBatch }, repairs });
     const result = await train({
       args,
       model,
@@ -149,15 +131,15 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       train: trainSplit,
       // --test-limit: the test accuracy of each epoch is measured on the first N test images.
       test: firstExamples(data.test, args.testLimit),
-      files,
+      store,
       observer: request.observer,
       signal,
       from,
     });
     const summary = await summarize(args, request.backend, model, result.metrics, result.trainSeconds, trainSplit.count);
-    await files.writeSummary(summary);
+    await store.writeSummary(summary);
     throwIfInterrupted(signal);
-    return { runDir, args, summary, metrics: result.metrics };
+    return { runDir, args, summary, metrics: result.metrics, repairs };
   } catch (err) {
     // A new run that stopped before its first checkpoint leaves nothing behind in runs/.
     if (!resumed && !(await hasCheckpoint(runDir))) await fs.rm(runDir, { recursive: true, force: true });
@@ -170,28 +152,29 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
 
 /**
  * A resumed run whose checkpoint has finished every epoch: its process died after the last
- * checkpoint but before (all of) the files derived from it were written. Those are rebuilt,
- * and the run is complete; with nothing missing, there was nothing to resume.
+ * checkpoint but before (all of) the files derived from it were written, or its logs needed
+ * repairs. Those are rebuilt, and the run is complete; with nothing missing, there was nothing
+ * to resume.
  */
-async function finishComplete(request: RunRequest, files: RunFiles, args: RunArgs, checkpoint: LoadedCheckpoint): Promise<RunOutcome> {
-  const complete = await fs.access(path.join(request.runDir, SUMMARY_FILE)).then(() => true, () => false);
-  if (complete) {
+async function finishTrained(request: RunRequest, store: RunStore, point: ResumePoint): Promise<RunOutcome> {
+  const { args, checkpoint } = point;
+  if (point.finished && point.repairs.length === 0 && !point.logsBehind) {
     throw new BnlenetError(`${request.runDir} has finished all ${args.epochs} epochs; there is nothing to resume`, 1);
   }
-  const model = await tfl.loadLayersModel(tf.io.fromMemory(checkpoint.artifacts));
+  const model = await tfl.loadLayersModel(tf.io.fromMemory(checkpoint!.artifacts));
   try {
     // The epoch logs' last line is measured on training images: load them only when it is missing.
-    if (!(await logsHoldEpoch(request.runDir, checkpoint.position.metrics.length))) {
+    if (point.logsBehind) {
       const data = await request.loadData(args.dataDir, request.signal);
-      files.keepEpochLogs(new EpochLogs(request.runDir, new ActivationProbe(firstExamples(data.train, args.limit), args.seed)));
+      store.keepEpochLogs(epochLogLines(new ActivationProbe(firstExamples(data.train, args.limit), args.seed)));
     }
-    await files.catchUp(checkpoint, args, model);
-    const metrics = checkpoint.position.metrics;
+    await store.resume(point, model);
+    const metrics = checkpoint!.position.metrics;
     const trainSize = datasetSpec(args.dataDir).splitSizes.train;
     const examples = Math.min(args.limit ?? trainSize, trainSize);
-    const summary = await summarize(args, request.backend, model, metrics, checkpoint.position.trainSecondsTotal, examples);
-    await files.writeSummary(summary);
-    return { runDir: request.runDir, args, summary, metrics, recovered: true };
+    const summary = await summarize(args, request.backend, model, metrics, checkpoint!.position.trainSecondsTotal, examples);
+    await store.writeSummary(summary);
+    return { runDir: request.runDir, args, summary, metrics, recovered: true, repairs: point.repairs };
   } finally {
     model.dispose();
   }

@@ -1,6 +1,7 @@
 /**
  * A sweep: every combination of a few arguments' values, each a "cell" trained as an ordinary
- * run dir inside a run set (run-set.ts), and what became of each cell.
+ * run dir inside a run set (store/run-set.ts, trained by run-set-training.ts), and what
+ * became of each cell.
  *
  * A cell's status follows from its files, so that a sweep can be rerun, sharded over
  * machines and collected from their dirs:
@@ -11,15 +12,15 @@
  *   failed       outcome.json says so, with the error's message (retried by a rerun)
  *   pending      none of these: not started, or interrupted (a rerun resumes it)
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DataError } from '../errors';
-import { writeJsonAtomic } from '../util/atomic-file';
 import { learned } from './no-learning';
-import { readMetrics } from './run-dir';
 import { differingField, flagName, SWEEP_AXES, type RunArgName, type RunArgs } from '../model/run-args';
-import { readRunRecord } from './run-record';
-import { runProgress, type PlannedRun } from './run-set';
+import { readOutcome } from './store/cell-outcome';
+import { CHECKPOINT_FILE } from './store/layout';
+import { hasCheckpoint, loadCheckpoint } from './store/checkpoint';
+import { readMetrics } from './store/metrics-file';
+import { readRunRecord } from './store/run-record-file';
+import { readFinishedRun, runProgress, type PlannedRun } from './store/run-set';
 
 /** The arguments a sweep takes lists of (the table's sweep axes), from the outermost loop to the innermost. */
 export { SWEEP_AXES };
@@ -29,16 +30,6 @@ export type SweepAxes = { [K in SweepAxis]?: RunArgs[K][] };
 
 export const CELL_STATUSES = ['ok', 'diverged', 'no-learning', 'failed', 'pending'] as const;
 export type CellStatus = (typeof CELL_STATUSES)[number];
-
-export const OUTCOME_FILE = 'outcome.json';
-
-/** Why a cell stopped short of a summary, as outcome.json records it. */
-export interface CellOutcome {
-  status: 'diverged' | 'failed';
-  message: string;
-  /** The epoch in which a diverged run's loss or weights became non-finite. */
-  epoch?: number;
-}
 
 export interface CellResult {
   name: string;
@@ -50,6 +41,8 @@ export interface CellResult {
   epochsDone: number;
   /** A failed cell's error, a diverged cell's epoch and message. */
   message?: string;
+  /** The cell's files do not read back (a failed cell): a rerun trains it again from the start. */
+  broken?: true;
 }
 
 /** The axes with more than one value: what tells the cells apart. */
@@ -98,45 +91,42 @@ export function inShard(cellIndex: number, shard: Shard | undefined): boolean {
   return shard === undefined || cellIndex % shard.of === shard.index - 1;
 }
 
-async function readOutcome(cellDir: string): Promise<CellOutcome | undefined> {
-  const file = path.join(cellDir, OUTCOME_FILE);
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as CellOutcome;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new DataError(`${file} is corrupt (not valid JSON)`, 'remove it to train the cell again');
-  }
-}
-
-/** Records why a cell stopped (creating its dir, which a run that failed at its start removes). */
-export async function recordOutcome(cellDir: string, outcome: CellOutcome): Promise<void> {
-  await fs.mkdir(cellDir, { recursive: true });
-  await writeJsonAtomic(path.join(cellDir, OUTCOME_FILE), outcome);
-}
-
-/** Forgets a failure before the cell is tried again. */
-export async function clearOutcome(cellDir: string): Promise<void> {
-  await fs.rm(path.join(cellDir, OUTCOME_FILE), { force: true });
-}
-
-/** What became of a planned cell in the sweep's dir, from its files. */
+/**
+ * What became of a planned cell in the sweep's dir, from its files, each checked before the
+ * cell counts: an outcome.json that is not one, or a finished cell whose files do not read
+ * back (a truncated checkpoint, summary or metrics), is a failed cell, with the reason, and
+ * `broken` (a rerun trains it again from the start), never ok.
+ */
 export async function readCellResult(setDir: string, planned: PlannedRun): Promise<CellResult> {
   const cellDir = path.join(setDir, planned.name);
   const base = { name: planned.name, args: planned.args };
   // A cell dir that cannot be read (a file in its place) holds no epochs; training it says why.
   const metrics = await readMetrics(cellDir).catch(() => []);
   const epochsDone = metrics.length;
+  const broken = (err: unknown): CellResult => ({ ...base, status: 'failed', epochsDone, message: (err as Error).message, broken: true });
   const record = await readRunRecord(cellDir).catch(() => undefined);
   const field = record && differingField(record.args, planned.args);
   if (field) {
     return { ...base, status: 'failed', epochsDone, message: `its run.json says ${field} ${JSON.stringify(record.args[field])}, the sweep's plan.json ${JSON.stringify(planned.args[field])}` };
   }
-  const outcome = await readOutcome(cellDir);
+  let outcome;
+  try {
+    outcome = await readOutcome(cellDir);
+  } catch (err) {
+    return broken(err);
+  }
   if (outcome) return { ...base, status: outcome.status, epochsDone, message: outcome.message };
-  const finished = (await runProgress(cellDir)) === 'done';
-  const last = metrics[metrics.length - 1];
-  if (!finished || !last) return { ...base, status: 'pending', epochsDone };
+  if ((await runProgress(cellDir)) !== 'done') return { ...base, status: 'pending', epochsDone };
+  let finished;
+  try {
+    finished = await readFinishedRun(cellDir);
+    if (await hasCheckpoint(cellDir)) await loadCheckpoint(cellDir);
+    else throw new Error(`${path.join(cellDir, CHECKPOINT_FILE)} is missing`);
+  } catch (err) {
+    return broken(err);
+  }
+  const last = finished.metrics[finished.metrics.length - 1];
+  if (!last) return broken(new Error(`${cellDir} has a summary but no metrics`));
   const final = { loss: last.loss, trainAcc: last.trainAcc, testAcc: last.testAcc };
-  return { ...base, status: learned(final) ? 'ok' : 'no-learning', final, epochsDone };
+  return { ...base, status: learned(final) ? 'ok' : 'no-learning', final, epochsDone: finished.metrics.length };
 }

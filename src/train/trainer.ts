@@ -5,8 +5,9 @@
  *
  * Per batch nothing is read back from the backend (reads are asynchronous, as WebGPU under
  * Node requires): loss and correct counts accumulate as tensors and are read once per epoch,
- * and the running loss only every `lossEvery` batches when an observer asks for it. The run's
- * files are written through RunFiles at every epoch end; a stop request (the AbortSignal) is
+ * and the running loss only every `lossEvery` batches when an observer asks for it. One
+ * position (where the run is) moves forward batch by batch and epoch by epoch; at each epoch
+ * end the store writes the run's files in one call. A stop request (the AbortSignal) is
  * honoured after any batch, the last of an epoch included, and after any epoch end.
  */
 import { performance } from 'node:perf_hooks';
@@ -16,14 +17,14 @@ import type { Split } from '../data';
 import { InterruptedError } from '../errors';
 import { computesOffHost } from '../engine/data-placement';
 import { BatchAssembler, type BatchSource } from './batch';
-import { NonFiniteWeightsError, type RunPosition } from './checkpoint';
 import { TrainingDivergedError } from './divergence';
 import { DeviceBatches } from './device-batches';
 import type { EpochMetrics } from './epoch-metrics';
 import { evaluateSplit } from './evaluate';
-import type { RunFiles } from './run-files';
-import type { RunArgs } from './run-record';
+import type { RunArgs } from '../model/run-args';
 import { permutation, SeededRandom } from './shuffle';
+import { NonFiniteWeightsError, type RunPosition } from './store/checkpoint';
+import type { RunStore } from './store/run-store';
 
 /** What the report layer is told while a run trains; it only draws. */
 export interface TrainObserver {
@@ -42,7 +43,7 @@ export interface TrainLoop {
   optimizer: tf.Optimizer;
   train: Split;
   test: Split;
-  files: RunFiles;
+  store: RunStore;
   observer: TrainObserver;
   signal: AbortSignal;
   /** Where to continue from (a resumed run's checkpoint); a fresh run starts at epoch 1, batch 0. */
@@ -97,7 +98,7 @@ export async function train(loop: TrainLoop): Promise<TrainResult> {
 }
 
 async function trainWith(loop: TrainLoop, assembler: BatchSource): Promise<TrainResult> {
-  const { args, model, optimizer, observer, files } = loop;
+  const { args, model, optimizer, observer, store } = loop;
   const position = structuredClone(loop.from ?? freshPosition(args.seed));
   /** The newest checkpoint on disk, for what a divergence keeps. */
   let saved: RunPosition | undefined = loop.from && structuredClone(loop.from);
@@ -105,17 +106,18 @@ async function trainWith(loop: TrainLoop, assembler: BatchSource): Promise<Train
   // trainable (frozen gamma and beta) keeps its weights, however it was built or loaded.
   const trained = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const batches = Math.ceil(loop.train.count / args.batchSize);
-  const diverged = (epoch: number) => new TrainingDivergedError(epoch, files.dir, saved, args.lr);
-  const commit = async (write: () => Promise<void>, epoch: number) => {
+  const diverged = (epoch: number) => new TrainingDivergedError(epoch, store.dir, saved, args.lr);
+  /** Writes a checkpoint (and at an epoch end the files derived from it) of the position as it is now. */
+  const commit = async (write: (state: Parameters<RunStore['stopped']>[0]) => Promise<void>, epoch: number) => {
     try {
-      await write();
+      await write({ args, model, optimizer, position });
     } catch (err) {
       throw err instanceof NonFiniteWeightsError ? diverged(epoch) : err;
     }
     saved = structuredClone(position);
   };
 
-  for (; position.epoch <= args.epochs; position.epoch++) {
+  while (position.epoch <= args.epochs) {
     const epoch = position.epoch;
     const random = new SeededRandom(position.shuffleStateAtEpochStart);
     const order = permutation(loop.train.count, random);
@@ -157,9 +159,9 @@ async function trainWith(loop: TrainLoop, assembler: BatchSource): Promise<Train
         if (!Number.isFinite(sums.lossSum)) throw diverged(epoch);
         position.nextBatch = b + 1;
         position.partial = { ...sums, seen, trainSeconds: position.partial.trainSeconds + (performance.now() - started) / 1000 };
-        await commit(() => files.stopped({ args, model, optimizer, position }), epoch);
+        await commit((state) => store.stopped(state), epoch);
         throw new InterruptedError(
-          `interrupted in epoch ${epoch}/${args.epochs} after batch ${b + 1}/${batches}; checkpoint saved in ${files.dir}`,
+          `interrupted in epoch ${epoch}/${args.epochs} after batch ${b + 1}/${batches}; checkpoint saved in ${store.dir}`,
         );
       }
     }
@@ -178,17 +180,17 @@ async function trainWith(loop: TrainLoop, assembler: BatchSource): Promise<Train
       examplesPerSec: (seen - position.partial.seen) / (trainSeconds - position.partial.trainSeconds),
       trainSeconds,
     };
+    // The position moves to the next epoch's start; the store commits it with the epoch's files.
     position.metrics.push(metrics);
     position.trainSecondsTotal += trainSeconds;
     position.epoch = epoch + 1;
     position.nextBatch = 0;
     position.shuffleStateAtEpochStart = random.savedState;
     position.partial = { lossSum: 0, correct: 0, seen: 0, trainSeconds: 0 };
-    await commit(() => files.epochEnd({ args, model, optimizer, position }), epoch);
-    position.epoch = epoch; // the for loop's increment moves on to epoch + 1
+    await commit((state) => store.epochEnd(state), epoch);
     observer.onEpochEnd?.(metrics, position.metrics);
     if (loop.signal.aborted && epoch < args.epochs) {
-      throw new InterruptedError(`interrupted after epoch ${epoch}/${args.epochs}; checkpoint saved in ${files.dir}`);
+      throw new InterruptedError(`interrupted after epoch ${epoch}/${args.epochs}; checkpoint saved in ${store.dir}`);
     }
   }
 

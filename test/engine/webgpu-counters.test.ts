@@ -10,7 +10,7 @@ import { selectBackend } from '../../src/engine';
 import { countsBetween, countWebgpuTraffic, type WebgpuCounts } from '../../src/engine/webgpu-counters';
 import { buildLeNet } from '../../src/model/lenet';
 import { bookVariant } from '../../src/model/run-args';
-import { RunFiles } from '../../src/train/run-files';
+import { RunStore } from '../../src/train/store/run-store';
 import { train } from '../../src/train/trainer';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { syntheticSplit } from '../../scripts/gpu-kit/synthetic';
@@ -44,7 +44,7 @@ test('uploads, dispatches and readbacks are counted, and a training step uploads
     optimizer: tf.train.sgd(1),
     train: syntheticSplit(3 * batchSize, 0),
     test: syntheticSplit(batchSize, 1),
-    files: new RunFiles(dir),
+    store: new RunStore(dir),
     observer: { onBatch: (done) => void (done <= 2 && marks.push(read())) },
     signal: NEVER_ABORTED,
   });

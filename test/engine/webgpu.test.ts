@@ -18,7 +18,7 @@ import { loadWebgpu } from '../../src/engine/webgpu';
 import { buildLeNet } from '../../src/model/lenet';
 import { bookVariant } from '../../src/model/run-args';
 import type { BatchNormImpl } from '../../src/model/impls';
-import { RunFiles } from '../../src/train/run-files';
+import { RunStore } from '../../src/train/store/run-store';
 import { train } from '../../src/train/trainer';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { webgpuAdapterOrSkip } from '../helpers/webgpu-stack';
@@ -82,7 +82,7 @@ async function trainFewSteps(t: { name: string }, impl: BatchNormImpl, runDir: s
     train: firstExamples(data.train, 96),
     // The batch's shapes again: lavapipe compiles each new shape's shaders for seconds.
     test: firstExamples(data.test, 32),
-    files: new RunFiles(runDir),
+    store: new RunStore(runDir),
     // The running loss after every step, read as the CLI's progress bar reads it.
     observer: { lossEvery: 1, onBatch: (_done, _batches, runningLoss) => void runningLosses.push(runningLoss!) },
     signal: NEVER_ABORTED,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { batchNormDifferences, buildComparison, sideBySideLines, summaryLines, type VariantRun } from '../../src/report/compare';
+import { sideBySideLines, summaryLines } from '../../src/report/compare';
+import { batchNormDifferences, buildComparison, type VariantRun } from '../../src/train/comparison';
 import { bnLayer, epochRows } from './plots/fixtures';
 import { bookVariant } from '../../src/model/run-args';
 

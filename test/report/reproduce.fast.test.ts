@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildComparison, type VariantRun } from '../../src/report/compare';
+import { buildComparison, type VariantRun } from '../../src/train/comparison';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import {
@@ -12,7 +12,7 @@ import {
   measure,
   recipeDifferences,
   testAccLabel,
-} from '../../src/report/reproduce-figures';
+} from '../../src/train/reproduce-checks';
 import { checkLines, reproduceJson, reproduceMarkdown, stepSummaryMarkdown, verdictLabel, type Provenance } from '../../src/report/reproduce-report';
 import { REPRODUCE_REPORT_SCHEMA } from '../../src/report/reproduce-schema';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';

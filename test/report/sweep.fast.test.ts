@@ -9,8 +9,10 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { bookVariant } from '../../src/model/run-args';
 import { renderSweepSvg } from '../../src/report/plots';
-import { buildSweepSummary, sweepLines, sweepMarkdown, writeSweepFiles } from '../../src/report/sweep';
-import type { RunArgs } from '../../src/train/run-record';
+import { sweepLines, sweepMarkdown, sweepSvg } from '../../src/report/sweep';
+import { writeSweepFiles } from '../../src/train/store/set-files';
+import { buildSweepSummary } from '../../src/train/sweep-summary';
+import type { RunArgs } from '../../src/model/run-args';
 import type { CellResult, CellStatus, SweepAxes } from '../../src/train/sweep';
 import { tempDir } from '../helpers/temp-dir';
 import { byRole, parseSvgDocument } from './plots/svg-dom';
@@ -71,7 +73,7 @@ test('sweep.md has the learning-rate limits and one table row per cell; sweep.sv
   assert.equal(md.split('\n').filter((l) => l.startsWith('| [')).length, 12);
 
   const dir = tempDir(t);
-  await writeSweepFiles(dir, summary);
+  await writeSweepFiles(dir, summary, md, await sweepSvg(summary));
   assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'sweep.json'), 'utf8')), JSON.parse(JSON.stringify(summary)));
   const points = byRole(parseSvgDocument(readFileSync(path.join(dir, 'sweep.svg'), 'utf8')), 'point');
   // 11 cells have a status to plot (the pending one has none), in two panels.

@@ -17,11 +17,11 @@ import { buildLeNet } from '../../src/model/lenet';
 import { bookVariant } from '../../src/model/run-args';
 import { ActivationProbe, histogram, PROBE_SIZE } from '../../src/train/activation-probe';
 import { BatchAssembler, identityOrder } from '../../src/train/batch';
-import { modelArtifacts } from '../../src/train/checkpoint';
+import { modelArtifacts } from '../../src/train/store/checkpoint';
 import { evaluateSplit } from '../../src/train/evaluate';
 import { evaluatePrecise, recomputeBatchNormStatistics } from '../../src/train/recompute-stats';
 import { train } from '../../src/train/trainer';
-import { RunFiles } from '../../src/train/run-files';
+import { RunStore } from '../../src/train/store/run-store';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { tempDir } from '../helpers/temp-dir';
 import { FIXTURE_DIR, loadFixtureData } from '../helpers/fixture-data';
@@ -50,7 +50,7 @@ async function trainedLeNet(t: import('node:test').TestContext, impl: (typeof BA
     optimizer,
     train: firstExamples(data.train, 512),
     test: firstExamples(data.test, 256),
-    files: new RunFiles(tempDir(t)),
+    store: new RunStore(tempDir(t)),
     observer: {},
     signal: NEVER_ABORTED,
   });

@@ -8,7 +8,9 @@ import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bookVariant } from '../../src/model/run-args';
-import { differingField, readRunRecord, runRecordProblem, type RunArgs } from '../../src/train/run-record';
+import { differingField, type RunArgs } from '../../src/model/run-args';
+import { runRecordProblem } from '../../src/train/run-record';
+import { readRunRecord } from '../../src/train/store/run-record-file';
 import { tempDir } from '../helpers/temp-dir';
 
 const RECIPE = { epochs: 2, batchSize: 256, lr: 1, seed: 0, dataDir: 'data' };

@@ -17,11 +17,12 @@ import { InterruptedError } from '../../src/errors';
 import type { BatchNormImpl } from '../../src/model/impls';
 import { buildLeNet } from '../../src/model/lenet';
 import { bookVariant } from '../../src/model/run-args';
-import { CHECKPOINT_FILE, loadCheckpoint } from '../../src/train/checkpoint';
+import { loadCheckpoint } from '../../src/train/store/checkpoint';
+import { CHECKPOINT_FILE } from '../../src/train/store/layout';
 import { TrainingDivergedError } from '../../src/train/divergence';
-import { readModelFiles } from '../../src/train/model-files';
-import { RunFiles } from '../../src/train/run-files';
-import type { RunArgs } from '../../src/train/run-record';
+import { readModelFiles } from '../../src/train/store/model-files';
+import { RunStore } from '../../src/train/store/run-store';
+import type { RunArgs } from '../../src/model/run-args';
 import { train, type TrainLoop } from '../../src/train/trainer';
 import { firstExamples } from '../../src/data/split';
 import { NEVER_ABORTED } from '../../src/util/abort';
@@ -44,7 +45,7 @@ function loop(runDir: string, impl: BatchNormImpl, overrides: Partial<Omit<Train
     optimizer: tf.train.sgd(args.lr),
     train: firstExamples(data.train, 1024),
     test: firstExamples(data.test, 1000),
-    files: new RunFiles(runDir),
+    store: new RunStore(runDir),
     observer: {},
     signal: NEVER_ABORTED,
     ...overrides,

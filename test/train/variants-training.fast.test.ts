@@ -16,7 +16,7 @@ import { readBatchNormParams } from '../../src/model/batchnorm-inspect';
 import { buildLeNet } from '../../src/model/lenet';
 import { bookVariant, describeVariant, type ModelVariant } from '../../src/model/run-args';
 import type { EpochMetrics } from '../../src/train/epoch-metrics';
-import { RunFiles } from '../../src/train/run-files';
+import { RunStore } from '../../src/train/store/run-store';
 import { train } from '../../src/train/trainer';
 import { NEVER_ABORTED } from '../../src/util/abort';
 import { tempDir } from '../helpers/temp-dir';
@@ -47,7 +47,7 @@ async function trainVariant(t: TestContext, variant: ModelVariant, lr = 1): Prom
     optimizer,
     train: firstExamples(data.train, 1024),
     test: firstExamples(data.test, 500),
-    files: new RunFiles(tempDir(t)),
+    store: new RunStore(tempDir(t)),
     observer: {},
     signal: NEVER_ABORTED,
   });

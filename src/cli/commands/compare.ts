@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { BATCHNORM_IMPLS } from '../../model/impls';
-import { defaultRunDir } from '../../train/run-dir';
+import { defaultRunDir } from '../../train/store/run-dir';
 import type { StopController } from '../stop-controller';
 import { addDirOptions, addTrainOptions, validateTrainFlags, type TrainFlags } from '../train-options';
 import { withExamples } from '../help';
@@ -37,10 +37,10 @@ export function compareCommand(stop: StopController): Command {
     .action(async (flags: TrainFlags, cmd: Command) => {
       validateTrainFlags(flags, cmd, BATCHNORM_IMPLS);
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
-      const { openVariantSet, trainAndCompare } = require('../compare-action') as typeof import('../compare-action');
+      const { openVariantSetWithFlags, trainAndCompare } = require('../comparison-run') as typeof import('../comparison-run');
       const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
       const dir = flags.resume ?? flags.out ?? defaultRunDir('compare');
-      const plan = await openVariantSet(flags, dir, 'compare', {});
+      const plan = await openVariantSetWithFlags(flags, dir, 'compare', {});
       await trainAndCompare(stop, flags, dir, plan, backend);
     });
   return withExamples(command, [

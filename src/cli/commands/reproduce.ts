@@ -5,9 +5,9 @@
  * --min-test-acc move the tolerances. TensorFlow.js is loaded only inside the action.
  */
 import { Command } from 'commander';
-import { BOOK, CHECKS, DEFAULT_TOLERANCES, GUIDE_REFERENCE, TEST_ACC_WINDOW } from '../../report/reproduce-figures';
+import { BOOK, CHECKS, DEFAULT_TOLERANCES, GUIDE_REFERENCE, TEST_ACC_WINDOW } from '../../train/reproduce-checks';
 import { BATCHNORM_IMPLS } from '../../model/impls';
-import { defaultRunDir } from '../../train/run-dir';
+import { defaultRunDir } from '../../train/store/run-dir';
 import { fraction, positiveNumber } from '../flags';
 import type { StopController } from '../stop-controller';
 import { addDirOptions, addTrainOptions, validateTrainFlags, type TrainFlags } from '../train-options';

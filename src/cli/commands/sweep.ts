@@ -7,9 +7,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../errors';
 import { differingField, RUN_ARG_NAMES, RUN_ARGS, runArgsProblem, SWEEP_AXES } from '../../model/run-args';
-import { defaultRunDir } from '../../train/run-dir';
+import { defaultRunDir } from '../../train/store/run-dir';
 import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/no-learning';
-import type { PlannedRun } from '../../train/run-set';
+import type { PlannedRun } from '../../train/store/run-set';
 import { cellLabel, type Shard } from '../../train/sweep';
 import { pathValue } from '../flags';
 import { withExamples } from '../help';

@@ -4,7 +4,7 @@
  * stays fast.
  */
 import { Command } from 'commander';
-import { defaultRunDir } from '../../train/run-dir';
+import { defaultRunDir } from '../../train/store/run-dir';
 import { withExamples } from '../help';
 import type { StopController } from '../stop-controller';
 import { addDirOptions, addTrainOptions, outputMode, runArgsFromFlags, validateTrainFlags, type TrainFlags } from '../train-options';
@@ -43,7 +43,7 @@ export function trainCommand(stop: StopController): Command {
       validateTrainFlags(flags, cmd, [flags.impl]);
       // Loaded here, not at the top: they pull in TensorFlow.js.
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
-      const { trainRun } = require('../train-action') as typeof import('../train-action');
+      const { trainRun } = require('../reported-run') as typeof import('../reported-run');
       const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
       await trainRun(stop, backend, {
         runDir: flags.resume ?? flags.out ?? defaultRunDir(flags.impl),

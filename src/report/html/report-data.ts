@@ -1,9 +1,9 @@
 /** What the HTML report is drawn from: plain data read from run, compare and sweep dirs. */
 import type { ActivationsRecord } from '../../train/activation-probe';
-import type { ParamsRecord } from '../../train/epoch-logs';
+import type { ParamsRecord } from '../../train/store/epoch-logs';
 import type { EpochMetrics } from '../../train/epoch-metrics';
 import type { Evaluation } from '../../train/evaluate';
-import type { RunArgs } from '../../train/run-record';
+import type { RunArgs } from '../../model/run-args';
 
 /** The test set evaluated with the moving averages and with recomputed statistics. */
 export interface RecomputedComparison {

@@ -6,7 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ActivationsRecord, Histogram } from '../../train/activation-probe';
-import type { ParamsRecord } from '../../train/epoch-logs';
+import type { ParamsRecord } from '../../train/store/epoch-logs';
 import type { EpochMetrics } from '../../train/epoch-metrics';
 import { curvesSpec as plotCurvesSpec, epochTicks } from '../plots/curves';
 import { lastEpoch, toMetricPoints } from '../plots/series';

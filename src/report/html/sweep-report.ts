@@ -5,7 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Page } from './page';
 import { paragraph, table } from './page';
-import type { RunArgs } from '../../train/run-record';
+import type { RunArgs } from '../../model/run-args';
 import { CELL_STATUSES, cellLabel, SWEEP_AXES, type CellStatus, type SweepAxis } from '../../train/sweep';
 import { isPlotted, sweepSpec, type SweepPoint } from '../plots/sweep';
 import type { SweepCell } from './report-data';

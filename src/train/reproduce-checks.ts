@@ -4,10 +4,8 @@
  * all in one table; and the checks themselves, pure functions of the runs' metrics.
  */
 import type { BatchNormImpl } from '../model/impls';
-import type { EpochMetrics } from '../train/epoch-metrics';
-import { variantChanges, type ModelVariant } from '../model/run-args';
-import type { RunArgs } from '../train/run-record';
-import { plural } from './train-lines';
+import type { EpochMetrics } from './epoch-metrics';
+import { variantChanges, type ModelVariant, type RunArgs } from '../model/run-args';
 
 export interface Figures {
   loss: number;
@@ -49,7 +47,7 @@ export const BOOK_RECIPE = { epochs: 10, batchSize: 256, lr: 1, trainingExamples
 export function recipeDifferences(args: Pick<RunArgs, 'epochs' | 'batchSize' | 'lr' | 'limit' | 'testLimit'> & Omit<ModelVariant, 'impl'>): string[] {
   // A model variant of the exercises is not the book's LeNet-BN either.
   const differences: string[] = variantChanges({ ...args, impl: 'custom' });
-  if (args.epochs !== BOOK_RECIPE.epochs) differences.push(`${plural(args.epochs, 'epoch')} instead of ${BOOK_RECIPE.epochs}`);
+  if (args.epochs !== BOOK_RECIPE.epochs) differences.push(`${args.epochs} epoch${args.epochs === 1 ? '' : 's'} instead of ${BOOK_RECIPE.epochs}`);
   if (args.limit !== undefined && args.limit < BOOK_RECIPE.trainingExamples) {
     differences.push(`the first ${args.limit} of ${BOOK_RECIPE.trainingExamples} training examples`);
   }

@@ -1,19 +1,18 @@
 /**
- * Run directories: runs/<UTC time>-<impl> by default, holding run.json (the arguments),
- * checkpoint.json, metrics.jsonl, model.json + weights.bin and, at the end, summary.json.
- * Compare, reproduce and sweep dirs hold such run dirs one level down.
+ * Run directories: runs/<UTC time>-<impl> by default (layout.ts lists their files). Compare,
+ * reproduce and sweep dirs hold such run dirs one level down. Here: creating a dir for a new
+ * run or set, finding the newest run, and telling a user who passed another kind of dir (or
+ * none) what it is and what to pass instead.
  */
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DataError, UsageError } from '../errors';
-import { writeFileAtomic } from '../util/atomic-file';
-import { fileSystemError } from '../util/fs-errors';
-import type { EpochMetrics } from './epoch-metrics';
-import { RUN_FILE } from './run-record';
+import { DataError, UsageError } from '../../errors';
+import { fileSystemError } from '../../util/fs-errors';
+import { OUTCOME_FILE, RUN_FILE } from './layout';
+import { readOutcome } from './cell-outcome';
+import { runSetAt } from './run-set';
 
 export const RUNS_ROOT = 'runs';
-export const METRICS_FILE = 'metrics.jsonl';
-export const SUMMARY_FILE = 'summary.json';
 
 /** runs/20261125T051500Z-custom (UTC, sortable by name). */
 export function defaultRunDir(kind: string, now = new Date(), root = RUNS_ROOT): string {
@@ -67,37 +66,6 @@ async function whyNotCreated(dir: string, err: unknown): Promise<Error> {
   return fileSystemError(denied ?? err, 'create', dir);
 }
 
-/** Rewrites metrics.jsonl from the given metrics (one JSON object per line), atomically. */
-export async function writeMetrics(dir: string, metrics: readonly EpochMetrics[]): Promise<void> {
-  await writeFileAtomic(path.join(dir, METRICS_FILE), metrics.map((m) => `${JSON.stringify(m)}\n`).join(''));
-}
-
-/** The epochs recorded in a run dir's metrics.jsonl, in order; [] when it has none yet. */
-export async function readMetrics(dir: string): Promise<EpochMetrics[]> {
-  return readJsonLines<EpochMetrics>(path.join(dir, METRICS_FILE));
-}
-
-/** The values of a JSON-lines file of a run dir, in order; [] when the file does not exist (yet). */
-export async function readJsonLines<T>(file: string): Promise<T[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw fileSystemError(err, 'read', file);
-  }
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as T;
-      } catch {
-        throw new DataError(`${file} line ${i + 1} is not JSON`);
-      }
-    });
-}
-
 /** Directories holding a run.json at `dir` or one level below it (compare and reproduce dirs). */
 async function runDirsIn(dir: string, depth: number): Promise<{ dir: string; created: number }[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -120,4 +88,41 @@ export async function newestRunDir(root = RUNS_ROOT): Promise<string> {
   const newest = runs.reduce<(typeof runs)[number] | undefined>((a, b) => (!a || b.created > a.created ? b : a), undefined);
   if (!newest) throw new DataError(`no runs in ${path.resolve(root)}`, 'train one with `bnlenet train`, or pass --run DIR');
   return newest.dir;
+}
+
+/** What a command wants of a run dir: to read it (evaluate, inspect-params, report) or to resume it. */
+export type DirPurpose = 'read' | 'resume';
+
+/**
+ * The error for a dir that holds no run.json: one that does not exist, a run set (compare,
+ * reproduce, sweep), a sweep's cell that diverged or failed before its first checkpoint, or
+ * something else; each says what to pass instead.
+ */
+export async function notARunDir(dir: string, purpose: DirPurpose): Promise<DataError> {
+  const train = purpose === 'resume' ? 'pass the dir of a run started with `bnlenet train`' : 'pass a run dir made by `bnlenet train`';
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat) return new DataError(`${dir} does not exist`, train);
+  if (!stat.isDirectory()) return new DataError(`${dir} is a file, not a run dir`, train);
+  const set = await runSetAt(dir);
+  if (set) {
+    const first = path.join(dir, set.names[0] ?? '');
+    if (purpose === 'resume') {
+      const what = set.kind === 'sweep' ? `a sweep dir (${set.names.length} cells)` : `a ${set.kind} dir (runs ${set.names.join(', ')})`;
+      const resume = set.kind === 'sweep' ? `bnlenet sweep --out ${dir}` : `bnlenet ${set.kind} --resume ${dir}`;
+      return new DataError(`${dir} is ${what}, not a run dir`, `continue it with \`${resume}\``);
+    }
+    const shown = set.names.length > 4 ? [...set.names.slice(0, 3), '...'] : set.names;
+    return new DataError(`${dir} is a ${set.kind} dir, holding the runs ${shown.join(', ')}; these commands read one run`, `pass one of them, e.g. --run ${first}`);
+  }
+  const outcome = await readOutcome(dir).catch(() => undefined);
+  if (outcome?.status === 'diverged') {
+    return new DataError(
+      `${dir} is a sweep cell that diverged ${outcome.message} (its ${OUTCOME_FILE} says so) before its first checkpoint: it has no model`,
+      'the sweep keeps it as diverged; try a smaller --lr in a new run',
+    );
+  }
+  if (outcome?.status === 'failed') {
+    return new DataError(`${dir} is a sweep cell that failed before its first checkpoint (${outcome.message}): it has no model`, 'rerun its sweep to train it again');
+  }
+  return new DataError(`${path.join(dir, RUN_FILE)} is missing: that is not a bnlenet run dir`, train);
 }

@@ -9,12 +9,10 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { DataError } from '../errors';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
+import { DataError } from '../../errors';
+import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-file';
 import { weightsAreFinite } from './checkpoint';
-
-export const MODEL_FILE = 'model.json';
-export const WEIGHTS_FILE = 'weights.bin';
+import { MODEL_FILE, WEIGHTS_FILE } from './layout';
 
 /** What model.json says of its weights. */
 export interface ModelMarker {
@@ -25,7 +23,7 @@ export interface ModelMarker {
 
 type ModelFileJson = tf.io.ModelJSON & { bnlenet?: ModelMarker };
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Writes weights.bin, then model.json naming them; `epoch` is how many epochs they have seen. */
 export async function writeModelFiles(dir: string, artifacts: tf.io.ModelArtifacts & { weightData: ArrayBuffer }, epoch: number): Promise<void> {
@@ -60,7 +58,14 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is not valid JSON';
     throw new DataError(`${modelPath} ${why}`, hint);
   }
-  const specs = json.weightsManifest?.flatMap((group) => group.weights) ?? [];
+  const manifest = typeof json === 'object' && json !== null ? json.weightsManifest : undefined;
+  if (!Array.isArray(manifest) || !manifest.every((group) => Array.isArray(group?.weights)) || typeof json.modelTopology !== 'object') {
+    throw new DataError(`${modelPath} is not a TensorFlow.js model (no topology or weights manifest)`, hint);
+  }
+  const specs = manifest.flatMap((group) => group.weights);
+  if (!specs.every((spec) => Array.isArray(spec?.shape) && spec.shape.every((n) => Number.isSafeInteger(n) && n >= 0))) {
+    throw new DataError(`${modelPath} has a weight of no valid shape`, hint);
+  }
   let weights: Buffer;
   try {
     weights = await fs.readFile(weightsPath);
@@ -90,13 +95,4 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     },
     marker: json.bnlenet,
   };
-}
-
-/** Reads only model.json's marker (cheap); undefined when there is no model or no marker. */
-export async function readModelMarker(dir: string): Promise<ModelMarker | undefined> {
-  try {
-    return (JSON.parse(await fs.readFile(path.join(dir, MODEL_FILE), 'utf8')) as ModelFileJson).bnlenet;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,5 @@
 /**
- * The part of `train` (and of compare and reproduce, run by run) that needs TensorFlow.js,
+ * One training run wired to its reporter (`train`'s, and each run of compare, reproduce and sweep),
  * loaded lazily by the commands: wires the data layer, the training run and the reporter
  * together, and turns the run's stop into the line that says how to continue it.
  */
@@ -10,8 +10,8 @@ import { InterruptedError } from '../errors';
 import { createDownloadReporter } from '../report/download-progress';
 import { curvesFile } from '../report/run-plots';
 import { TrainReporter, type OutputMode, type ReporterOptions } from '../report/train-reporter';
-import type { DerivedFiles } from '../train/run-files';
-import type { RunArgs } from '../train/run-record';
+import type { DerivedFiles } from '../train/store/run-store';
+import type { RunArgs } from '../model/run-args';
 import { runTraining, type RunOutcome, type RunRequest } from '../train/run-training';
 import type { StopController } from './stop-controller';
 
@@ -61,7 +61,7 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
       loadData: request.loadData ?? ((dataDir, signal) => prepareDataset({ dataDir, mirrors: request.mirrors, onEvent, signal })),
       observer: reporter.observer(),
       derived: curvesOnly(),
-      onStart: ({ args, examples, resumedAt }) =>
+      onStart: ({ args, examples, resumedAt, repairs }) => {
         reporter.started({
           runDir,
           impl: args.impl,
@@ -74,8 +74,11 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
           seed: args.seed,
           ...(args.testLimit === undefined ? {} : { testLimit: args.testLimit }),
           resumedAt,
-        }),
+        });
+        for (const repair of repairs) reporter.note(`repaired ${repair}`);
+      },
     });
+    if (outcome.recovered) for (const repair of outcome.repairs ?? []) reporter.note(`repaired ${repair}`);
     if (outcome.recovered) {
       reporter.note(`every epoch of ${runDir} had been trained; its model, metrics and summary were brought up to date from its checkpoint`);
     }

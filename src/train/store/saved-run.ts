@@ -1,19 +1,22 @@
 /**
  * Opening a run dir for evaluation and inspection: its arguments (checked against its
- * checkpoint), and its model, refused when the model files are behind the checkpoint (a run
- * stopped while saving) or were written by two different epochs.
+ * checkpoint), and its model, refused when the model files are not the checkpoint's model:
+ * behind it (a run stopped while saving), written by two different epochs, or another run's.
  */
 import { access } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import '../model/custom-layers'; // registers the project's layers so saved models load
-import { DataError } from '../errors';
+import '../../model/custom-layers'; // registers the project's layers so saved models load
+import { DataError } from '../../errors';
+import { differingField } from '../../model/run-args';
+import { type RunRecord } from '../run-record';
 import { hasCheckpoint, loadCheckpoint } from './checkpoint';
-import { MODEL_FILE, readModelFiles } from './model-files';
-import { readMetrics } from './run-dir';
-import { differingField, readRunRecord, type RunRecord } from './run-record';
-import { runSetAt } from './run-set';
+import { MODEL_FILE } from './layout';
+import { readMetrics } from './metrics-file';
+import { readModelFiles, sha256 } from './model-files';
+import { modelVariantProblem } from './model-variant';
+import { changedRunRecord, readRunRecord } from './run-record-file';
 
 export interface SavedRun {
   dir: string;
@@ -24,15 +27,7 @@ export interface SavedRun {
 }
 
 export async function openSavedRun(dir: string): Promise<SavedRun> {
-  const set = await runSetAt(dir);
-  if (set) {
-    const shown = set.names.length > 4 ? [...set.names.slice(0, 3), '...'] : set.names;
-    throw new DataError(
-      `${dir} is a ${set.kind} dir, holding the runs ${shown.join(', ')}; these commands read one run`,
-      `pass one of them, e.g. --run ${path.join(dir, set.names[0] ?? '')}`,
-    );
-  }
-  const record = await readRunRecord(dir);
+  const record = await readRunRecord(dir, 'read');
   const resume = `bnlenet train --resume ${dir}`;
   const modelExists = await access(path.join(dir, MODEL_FILE)).then(() => true, () => false);
   const checkpoint = (await hasCheckpoint(dir)) ? await loadCheckpoint(dir) : undefined;
@@ -40,13 +35,7 @@ export async function openSavedRun(dir: string): Promise<SavedRun> {
     throw new DataError(`${dir} holds no model yet: its first epoch did not finish`, `continue it with \`${resume}\``);
   }
   const field = checkpoint?.args && differingField(record.args, checkpoint.args);
-  if (field) {
-    throw new DataError(
-      `${path.join(dir, 'run.json')} says ${field} ${JSON.stringify(record.args[field])}, but the run was trained with ` +
-        `${JSON.stringify(checkpoint!.args![field])}: run.json was changed after the run started`,
-      `restore ${field} to ${JSON.stringify(checkpoint!.args![field])} in run.json`,
-    );
-  }
+  if (field) throw changedRunRecord(dir, field, record.args[field], checkpoint!.args![field]);
   const checkpointEpochs = checkpoint?.position.metrics.length ?? 0;
   const files = modelExists ? await readModelFiles(dir) : undefined;
   const modelEpochs = files?.marker?.epoch ?? (await readMetrics(dir)).length;
@@ -57,6 +46,16 @@ export async function openSavedRun(dir: string): Promise<SavedRun> {
       `bring them up to date with \`${resume}\``,
     );
   }
+  const modelFile = path.join(dir, MODEL_FILE);
+  const another = 'restore the files this run wrote, or train a new run';
+  // A checkpoint at an epoch end holds the very weights the model files were written from.
+  const atEpochEnd = checkpoint && checkpoint.position.nextBatch === 0 && checkpointEpochs > 0;
+  const sameWeights = !atEpochEnd || !files.marker || files.marker.weightsSha256 === sha256(new Uint8Array(checkpoint.artifacts.weightData));
+  if (checkpoint && (modelEpochs > checkpointEpochs || !sameWeights)) {
+    throw new DataError(`${modelFile} is not the model of ${checkpoint.file}: the two come from different runs`, another);
+  }
+  const variant = modelVariantProblem(files.artifacts.modelTopology, record.args);
+  if (variant) throw new DataError(`${modelFile} holds ${variant}: it is another run's model`, another);
   const model = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
   return { dir, record, model, epochsDone: modelEpochs };
 }

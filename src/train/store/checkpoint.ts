@@ -4,18 +4,21 @@
  * of another): the run's arguments, the model (topology and weights, moving statistics
  * included), the optimizer's weights, the position in the run, the shuffle state and the
  * metrics so far. It is the run's commit point: the other files of a run dir are derived
- * from it and can be rebuilt from it (see run-files.ts).
+ * from it and can be rebuilt from it (see run-store.ts). It also holds a digest of each line
+ * the epoch logs held when it was written, so that a resume can tell a log line that was
+ * edited, or copied from another run, from the one the run wrote.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { BnlenetError, DataError } from '../errors';
-import { writeJsonAtomic } from '../util/atomic-file';
-import type { EpochMetrics } from './epoch-metrics';
-import type { RunArgs } from './run-record';
+import { BnlenetError, DataError } from '../../errors';
+import { writeJsonAtomic } from '../../util/atomic-file';
+import type { EpochMetrics } from '../epoch-metrics';
+import type { RunArgs } from '../../model/run-args';
+import { CHECKPOINT_FILE, type EpochLogName } from './layout';
+import { modelVariantProblem } from './model-variant';
 
-export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'bnlenet-checkpoint/1';
 
 /** Where the run is: `epoch` is in progress and `nextBatch` of its batches is next. */
@@ -45,6 +48,8 @@ interface CheckpointFile {
   /** Absent in checkpoints written before the arguments were recorded here. */
   args?: RunArgs;
   position: RunPosition;
+  /** Digests of the epoch logs' lines, one per epoch from 0; absent in older checkpoints and in runs that keep no logs. */
+  logDigests?: LogDigests;
   optimizer: NamedValues[];
   model: {
     modelTopology: tf.io.ModelArtifacts['modelTopology'];
@@ -81,6 +86,11 @@ export function weightsAreFinite(weightData: ArrayBuffer): boolean {
   return true;
 }
 
+/** Per epoch log, the digest of each line the run wrote (index = epoch). */
+export type LogDigests = Record<EpochLogName, string[]>;
+
+export type ModelArtifactsWithWeights = tf.io.ModelArtifacts & { weightData: ArrayBuffer };
+
 export interface CheckpointState {
   args: RunArgs;
   model: LayersModel;
@@ -88,10 +98,20 @@ export interface CheckpointState {
   position: RunPosition;
 }
 
-/** Writes checkpoint.json atomically; refuses (NonFiniteWeightsError) a diverged model. */
-export async function saveCheckpoint(runDir: string, state: CheckpointState): Promise<tf.io.ModelArtifacts & { weightData: ArrayBuffer }> {
-  const artifacts = await modelArtifacts(state.model);
+/** The model's artifacts, refused (NonFiniteWeightsError) when a weight is NaN or infinite. */
+export async function finiteArtifacts(model: LayersModel): Promise<ModelArtifactsWithWeights> {
+  const artifacts = await modelArtifacts(model);
   if (!weightsAreFinite(artifacts.weightData)) throw new NonFiniteWeightsError('the model');
+  return artifacts;
+}
+
+/** Writes checkpoint.json atomically, from the model's artifacts (see finiteArtifacts). */
+export async function saveCheckpoint(
+  runDir: string,
+  state: CheckpointState,
+  artifacts: ModelArtifactsWithWeights,
+  logDigests?: LogDigests,
+): Promise<void> {
   const optimizerWeights = await state.optimizer.getWeights();
   const optimizerValues = await Promise.all(
     optimizerWeights.map(async ({ name, tensor }) => ({ name, shape: tensor.shape, values: Array.from(await tensor.data()) })),
@@ -102,6 +122,7 @@ export async function saveCheckpoint(runDir: string, state: CheckpointState): Pr
     format: FORMAT,
     args: state.args,
     position: state.position,
+    ...(logDigests ? { logDigests } : {}),
     optimizer: optimizerValues,
     model: {
       modelTopology: artifacts.modelTopology,
@@ -110,7 +131,6 @@ export async function saveCheckpoint(runDir: string, state: CheckpointState): Pr
     },
   };
   await writeJsonAtomic(path.join(runDir, CHECKPOINT_FILE), file);
-  return artifacts;
 }
 
 export interface LoadedCheckpoint {
@@ -118,8 +138,9 @@ export interface LoadedCheckpoint {
   /** The arguments the run was trained with; undefined in checkpoints of older versions. */
   args?: RunArgs;
   position: RunPosition;
+  logDigests?: LogDigests;
   /** Model artifacts for tf.loadLayersModel(tf.io.fromMemory(...)). */
-  artifacts: tf.io.ModelArtifacts & { weightData: ArrayBuffer };
+  artifacts: ModelArtifactsWithWeights;
   /** Restores the optimizer's weights (for SGD: its iteration count). */
   restoreOptimizer(optimizer: tf.Optimizer): Promise<void>;
 }
@@ -132,19 +153,24 @@ export async function hasCheckpoint(runDir: string): Promise<boolean> {
   );
 }
 
-export async function loadCheckpoint(runDir: string): Promise<LoadedCheckpoint> {
+/**
+ * Reads and checks checkpoint.json: its format, its weights (their size, finite), its position
+ * and, given the run's arguments, that its model is that run's variant. Every problem is one
+ * line naming the file.
+ */
+export async function loadCheckpoint(runDir: string, runArgs?: RunArgs): Promise<LoadedCheckpoint> {
   const file = path.join(runDir, CHECKPOINT_FILE);
-  const hint = 'start a new run, or resume another run dir';
+  const hint = 'restore it, or start a new run (or resume another run dir)';
   let parsed: CheckpointFile;
   try {
     parsed = JSON.parse(await fs.readFile(file, 'utf8')) as CheckpointFile;
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is corrupt (not valid JSON)';
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'is missing' : code ? `cannot be read (${code})` : 'is corrupt (not valid JSON: cut short?)';
     throw new DataError(`checkpoint ${file} ${why}`, hint);
   }
-  if (parsed.format !== FORMAT || !parsed.position || !parsed.model?.weightData || !Array.isArray(parsed.optimizer)) {
-    throw new DataError(`checkpoint ${file} is corrupt or of another format (expected ${FORMAT})`, hint);
-  }
+  const problem = checkpointShapeProblem(parsed);
+  if (problem) throw new DataError(`checkpoint ${file} is corrupt or of another format: ${problem}`, hint);
   const weights = Buffer.from(parsed.model.weightData, 'base64');
   const expected = parsed.model.weightSpecs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
   if (weights.byteLength !== expected) {
@@ -158,10 +184,19 @@ export async function loadCheckpoint(runDir: string): Promise<LoadedCheckpoint> 
       `start a new run with a smaller --lr${lr}`,
     );
   }
+  const args = runArgs ?? parsed.args;
+  const variant = args && modelVariantProblem(parsed.model.modelTopology, args);
+  if (variant) {
+    throw new DataError(
+      `checkpoint ${file} holds ${variant}: it is another run's checkpoint`,
+      'restore the checkpoint this run wrote, or start a new run',
+    );
+  }
   return {
     file,
     args: parsed.args,
     position: parsed.position,
+    logDigests: parsed.logDigests,
     artifacts: {
       modelTopology: parsed.model.modelTopology,
       weightSpecs: parsed.model.weightSpecs,
@@ -173,4 +208,25 @@ export async function loadCheckpoint(runDir: string): Promise<LoadedCheckpoint> 
       tf.dispose(named.map(({ tensor }) => tensor));
     },
   };
+}
+
+const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** What is wrong with a parsed checkpoint's structure, or undefined. */
+function checkpointShapeProblem(parsed: CheckpointFile): string | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return 'not a JSON object';
+  if (parsed.format !== FORMAT) return `format ${JSON.stringify(parsed.format)}, expected ${FORMAT}`;
+  const position = parsed.position as Partial<RunPosition> | undefined;
+  if (typeof position !== 'object' || position === null) return 'no position';
+  if (!isCount(position.epoch) || position.epoch! < 1 || !isCount(position.nextBatch) || !Array.isArray(position.metrics)) return 'a bad position';
+  if (typeof parsed.model?.weightData !== 'string' || !Array.isArray(parsed.model.weightSpecs)) return 'no model weights';
+  const shapes = parsed.model.weightSpecs.map((spec) => (spec as Partial<tf.io.WeightsManifestEntry> | null)?.shape);
+  if (!shapes.every((shape) => Array.isArray(shape) && shape.every((n) => Number.isSafeInteger(n) && n >= 0))) return 'a weight of no valid shape';
+  if (!Array.isArray(position.metrics) || typeof position.shuffleStateAtEpochStart !== 'number' || typeof position.partial !== 'object' || position.partial === null) return 'a bad position';
+  if (!Array.isArray(parsed.optimizer)) return 'no optimizer state';
+  if (parsed.logDigests !== undefined) {
+    const digests = parsed.logDigests as Partial<Record<string, unknown>>;
+    if (typeof digests !== 'object' || digests === null || Object.values(digests).some((d) => !Array.isArray(d))) return 'bad log digests';
+  }
+  return undefined;
 }
