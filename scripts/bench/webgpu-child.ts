@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { firstExamples, loadFashionMnist } from '../../src/data';
 import { selectBackend } from '../../src/engine';
+import { countsBetween, countWebgpuTraffic, type WebgpuCounts } from '../../src/engine/webgpu-counters';
 import { buildLeNet } from '../../src/model/lenet';
 import { bookVariant } from '../../src/model/run-args';
 import { RunStore } from '../../src/train/store/run-store';
@@ -33,6 +34,10 @@ async function child(): Promise<void> {
   const runDir = await mkdtemp(path.join(tmpdir(), 'bnlenet-bench-webgpu-'));
   let started = 0;
   let seconds = 0;
+  // The traffic of one step: the one after the warm-up, which reads no running loss (the
+  // counts are the same for every full batch).
+  const readCounts = countWebgpuTraffic();
+  const marks: WebgpuCounts[] = [];
   try {
     // WebGPU queues work without waiting for it: a read of the running loss waits for every
     // queued step. The loop reads it every WEBGPU_WARMUP_STEPS batches; the read after the
@@ -49,6 +54,7 @@ async function child(): Promise<void> {
         lossEvery: WEBGPU_WARMUP_STEPS,
         onBatch: (done) => {
           if (done === WEBGPU_WARMUP_STEPS) started = performance.now();
+          if (done === WEBGPU_WARMUP_STEPS || done === WEBGPU_WARMUP_STEPS + 1) marks.push(readCounts());
           if (done === steps) seconds = (performance.now() - started) / 1000;
         },
       },
@@ -57,7 +63,13 @@ async function child(): Promise<void> {
   } finally {
     await rm(runDir, { recursive: true, force: true });
   }
-  const output: WebgpuChildOutput = { device: backend.device, impl, examplesPerSec: (WEBGPU_TIMED_STEPS * batchSize) / seconds, seconds };
+  const output: WebgpuChildOutput = {
+    device: backend.device,
+    impl,
+    examplesPerSec: (WEBGPU_TIMED_STEPS * batchSize) / seconds,
+    seconds,
+    perStep: countsBetween(marks[0]!, marks[1]!),
+  };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 }
 

@@ -6,6 +6,7 @@
  * measured. The child is webgpu-child.ts.
  */
 import * as path from 'node:path';
+import { formatCounts, type WebgpuCounts } from '../../src/engine/webgpu-counters';
 import { describeFailure, lastJsonLine, runChild } from './child';
 import { formatRate, formatRatio, GOAL_YARDSTICK, IMPLS, variantLabel, type Impl, type Summary } from './report';
 import { ratio } from './stats';
@@ -22,6 +23,8 @@ export interface WebgpuChildOutput {
   impl: Impl;
   examplesPerSec: number;
   seconds: number;
+  /** One training step's dispatches, uploads and readbacks (src/engine/webgpu-counters.ts). */
+  perStep: WebgpuCounts;
 }
 
 export interface WebgpuBench {
@@ -30,7 +33,7 @@ export interface WebgpuBench {
   timedSteps: number;
   device?: string;
   software?: boolean;
-  samples: { impl: Impl; examplesPerSec?: number; seconds?: number; error?: string }[];
+  samples: { impl: Impl; examplesPerSec?: number; seconds?: number; perStep?: WebgpuCounts; error?: string }[];
 }
 
 /** Trains each variant on WebGPU in a child process; stops at the first failure (a missing
@@ -53,7 +56,7 @@ export async function benchWebgpu(
     }
     result.device = output.device;
     result.software = /software fallback adapter\)$/.test(output.device);
-    result.samples.push({ impl, examplesPerSec: output.examplesPerSec, seconds: output.seconds });
+    result.samples.push({ impl, examplesPerSec: output.examplesPerSec, seconds: output.seconds, perStep: output.perStep });
   }
   return result;
 }
@@ -66,7 +69,8 @@ export function webgpuLines(bench: WebgpuBench, summary: Pick<Summary, 'train'>)
     .map((s) => {
       const yardstick = `${GOAL_YARDSTICK} ${s.impl}` as const;
       const vsReference = ratio(s.examplesPerSec, summary.train[yardstick]?.median);
-      return `${s.impl} ${formatRate(s.examplesPerSec!)} ex/s${vsReference === undefined ? '' : ` (${formatRatio(vsReference)} ${variantLabel(yardstick)})`}`;
+      const traffic = s.perStep ? `; per step ${formatCounts(s.perStep)}` : '';
+      return `${s.impl} ${formatRate(s.examplesPerSec!)} ex/s${vsReference === undefined ? '' : ` (${formatRatio(vsReference)} ${variantLabel(yardstick)})`}${traffic}`;
     })
     .join(', ');
   const what = bench.software ? 'a software emulation on the CPU (no GPU here), not a GPU figure' : 'a hardware adapter';

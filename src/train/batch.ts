@@ -20,7 +20,15 @@ export interface Batch {
   size: number;
 }
 
-export class BatchAssembler {
+/** Where the trainer takes its batches from: BatchAssembler, or DeviceBatches on a GPU. */
+export interface BatchSource {
+  /** The examples order[start .. start+size) as tensors; the caller disposes them. */
+  gather(order: ArrayLike<number>, start: number, size: number): Batch;
+  /** Frees what the source holds on the backend, if anything. */
+  dispose?(): void;
+}
+
+export class BatchAssembler implements BatchSource {
   private readonly pixelsPerImage: number;
   private readonly pixels: Uint8Array;
   private readonly oneHot: Float32Array;

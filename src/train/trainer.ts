@@ -15,8 +15,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Split } from '../data';
 import { InterruptedError } from '../errors';
-import { BatchAssembler } from './batch';
+import { computesOffHost } from '../engine/data-placement';
+import { BatchAssembler, type BatchSource } from './batch';
 import { TrainingDivergedError } from './divergence';
+import { DeviceBatches } from './device-batches';
 import type { EpochMetrics } from './epoch-metrics';
 import { evaluateSplit } from './evaluate';
 import type { RunArgs } from '../model/run-args';
@@ -85,11 +87,21 @@ function crossEntropyStep(
 }
 
 export async function train(loop: TrainLoop): Promise<TrainResult> {
+  // Where the backend computes off the host (a GPU), the split goes there once and batches are
+  // gathered there; elsewhere each batch is assembled from the bytes. The same tensors either way.
+  const assembler: BatchSource = computesOffHost() ? new DeviceBatches(loop.train) : new BatchAssembler(loop.train, loop.args.batchSize);
+  try {
+    return await trainWith(loop, assembler);
+  } finally {
+    assembler.dispose?.();
+  }
+}
+
+async function trainWith(loop: TrainLoop, assembler: BatchSource): Promise<TrainResult> {
   const { args, model, optimizer, observer, store } = loop;
   const position = structuredClone(loop.from ?? freshPosition(args.seed));
   /** The newest checkpoint on disk, for what a divergence keeps. */
   let saved: RunPosition | undefined = loop.from && structuredClone(loop.from);
-  const assembler = new BatchAssembler(loop.train, args.batchSize);
   // The model's trainable weights, not every trainable variable alive: a layer that is not
   // trainable (frozen gamma and beta) keeps its weights, however it was built or loaded.
   const trained = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -112,7 +124,16 @@ export async function train(loop: TrainLoop): Promise<TrainResult> {
     let lossSum = tf.scalar(position.partial.lossSum);
     let correct = tf.scalar(position.partial.correct);
     let seen = position.partial.seen;
-    const readSums = async () => ({ lossSum: (await lossSum.data())[0]!, correct: (await correct.data())[0]! });
+    // One readback for both sums: each waits for all the queued work.
+    const readSums = async () => {
+      const both = tf.stack([lossSum, correct]);
+      const [sumOfLosses, hits] = await both.data();
+      both.dispose();
+      return { lossSum: sumOfLosses!, correct: hits! };
+    };
+    // The batch sizes as tensors, made once an epoch: a number would be uploaded every step.
+    const sizes = new Map<number, tf.Scalar>();
+    const sizeTensor = (size: number) => sizes.get(size) ?? sizes.set(size, tf.keep(tf.scalar(size))).get(size)!;
     observer.onEpochStart?.(epoch, args.epochs, batches, position.nextBatch);
     const started = performance.now();
 
@@ -120,7 +141,7 @@ export async function train(loop: TrainLoop): Promise<TrainResult> {
       const size = Math.min(args.batchSize, loop.train.count - b * args.batchSize);
       const batch = assembler.gather(order, b * args.batchSize, size);
       const step = crossEntropyStep(model, trained, optimizer, batch.images, batch.oneHot, batch.labels);
-      const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(step.loss, size)));
+      const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(step.loss, sizeTensor(size))));
       const nextCorrect = tf.add(correct, step.hits);
       tf.dispose([lossSum, correct, step.loss, step.hits, batch.images, batch.oneHot, batch.labels]);
       lossSum = nextLoss as tf.Scalar;
@@ -134,7 +155,7 @@ export async function train(loop: TrainLoop): Promise<TrainResult> {
 
       if (loop.signal.aborted) {
         const sums = await readSums();
-        tf.dispose([lossSum, correct]);
+        tf.dispose([lossSum, correct, ...sizes.values()]);
         if (!Number.isFinite(sums.lossSum)) throw diverged(epoch);
         position.nextBatch = b + 1;
         position.partial = { ...sums, seen, trainSeconds: position.partial.trainSeconds + (performance.now() - started) / 1000 };
@@ -147,7 +168,7 @@ export async function train(loop: TrainLoop): Promise<TrainResult> {
 
     const sums = await readSums(); // waits for the backend, so the clock covers all the work
     const trainSeconds = position.partial.trainSeconds + (performance.now() - started) / 1000;
-    tf.dispose([lossSum, correct]);
+    tf.dispose([lossSum, correct, ...sizes.values()]);
     if (!Number.isFinite(sums.lossSum)) throw diverged(epoch);
     const test = await evaluateSplit(model, loop.test);
     const metrics: EpochMetrics = {

@@ -29,3 +29,16 @@ test('a failed child: not measured, and why', () => {
   const bench: WebgpuBench = { batchSize: 256, warmupSteps: 2, timedSteps: 5, samples: [{ impl: 'custom', error: '--backend webgpu: webgpu is not installed; ...' }] };
   assert.equal(webgpuLines(bench, { train: {} }), 'WebGPU: not measured: --backend webgpu: webgpu is not installed; ...\n');
 });
+
+test('each variant carries its per-step traffic when the child counted it', () => {
+  const perStep = { dispatches: 255, uploads: 40, uploadBytes: 2048, uniformWrites: 255, readbacks: 0 };
+  const bench: WebgpuBench = {
+    batchSize: 256,
+    warmupSteps: 2,
+    timedSteps: 6,
+    device: LAVAPIPE,
+    software: true,
+    samples: [{ impl: 'custom', examplesPerSec: 40, seconds: 38, perStep }],
+  };
+  assert.match(webgpuLines(bench, { train: {} }), /^WebGPU: custom 40 ex\/s; per step 255 dispatches, 40 uploads \(2 KiB\), 255 uniform writes, 0 readbacks; batch 256/);
+});
