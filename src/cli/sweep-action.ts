@@ -155,7 +155,9 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
           runDir: run.runDir,
           args,
           mode: 'none',
-          reporter: { showBar: mode === 'text' && Boolean(process.stderr.isTTY) },
+          // The progress line names the cell, and its time left counts this command's later cells.
+          reporter: { showBar: mode === 'text' && Boolean(process.stderr.isTTY), label: `cell ${run.index + 1}/${plan.runs.length}` },
+          plan: { index: Math.max(0, mine.indexOf(run.index)), count: mine.length },
           resumeCommand: `${shellCommand('bnlenet', 'sweep', '--out', request.dir)}${shardFlag}`,
           loadData,
         });
