@@ -14,6 +14,7 @@ import { openVariantSet, trainVariantSet, type TrainedComparison } from '../trai
 import { trainRun } from './reported-run';
 import type { StopController } from './stop-controller';
 import { outputMode, runArgsFromFlags, type TrainFlags } from './train-options';
+import { shellCommand } from '../util/shell-quote';
 
 /** The set of a new compare (or reproduce) run, or the one --resume continues. */
 export function openVariantSetWithFlags<S extends object>(flags: TrainFlags, dir: string, kind: string, settings: S): Promise<RunSetPlan<S>> {
@@ -48,7 +49,7 @@ export async function trainAndCompare(
       mirrors: flags.mirror,
       reporter: { label: run.planned.name, showChart: false },
       plan: { index: run.index, count: run.of },
-      resumeCommand: `bnlenet ${plan.kind} --resume ${dir}`,
+      resumeCommand: shellCommand('bnlenet', plan.kind, '--resume', dir),
     }),
   );
   const { comparison } = trained;

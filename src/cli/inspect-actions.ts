@@ -7,6 +7,8 @@ import { BnlenetError, UsageError } from '../errors';
 import { describeVariant } from '../model/run-args';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
 import { paramsTable } from '../report/params-table';
+import { formatFigure, plural } from '../report/train-lines';
+import { shellCommand } from '../util/shell-quote';
 import { renderParamsSvg } from '../report/plots';
 import { type Evaluation } from '../train/evaluate';
 import { evaluateSavedRun } from '../train/evaluate-saved';
@@ -24,11 +26,13 @@ export async function evaluateRun(
   json: boolean,
   recompute: number | true | undefined,
   backend: BackendRequest,
+  signal?: AbortSignal,
 ): Promise<void> {
   const dir = runFlag ?? (await newestRunDir());
   await selectBackend(backend);
-  const data = await prepareDataset({ dataDir });
-  const { args, epochsDone, result, precise } = await evaluateSavedRun(dir, data, recompute === true ? DEFAULT_RECOMPUTE_IMAGES : recompute);
+  const data = await prepareDataset({ dataDir, signal });
+  const images = recompute === true ? DEFAULT_RECOMPUTE_IMAGES : recompute;
+  const { args, epochsDone, result, precise } = await evaluateSavedRun(dir, data, images, signal);
   if (json) {
     const recomputed = precise && {
       testLossRecomputed: precise.evaluation.loss,
@@ -42,8 +46,8 @@ export async function evaluateRun(
     return;
   }
   const testImages = args.testLimit === undefined ? '' : `; its test set: the first ${args.testLimit} test images (--test-limit)`;
-  process.stdout.write(`run ${dir} (${describeVariant(args)}, ${epochsDone} epochs${testImages})\n`);
-  const figures = (e: Evaluation) => `test loss ${e.loss.toFixed(3)}, test acc ${e.accuracy.toFixed(3)}`;
+  process.stdout.write(`run ${dir} (${describeVariant(args)}, ${plural(epochsDone, 'epoch')}${testImages})\n`);
+  const figures = (e: Evaluation) => `test loss ${formatFigure(e.loss)}, test acc ${formatFigure(e.accuracy)}`;
   if (!precise) {
     process.stdout.write(`${figures(result)}\n`);
   } else if (precise.statistics.length === 0) {
@@ -64,6 +68,7 @@ export async function inspectRun(
   layer: number | 'all' | undefined,
   json: boolean,
   plot?: string | true,
+  allChannels = false,
 ): Promise<void> {
   const dir = runFlag ?? (await newestRunDir());
   // Reading weights needs no speed: the plain JavaScript backend loads fastest.
@@ -81,7 +86,7 @@ export async function inspectRun(
   const chosen = layer === 'all' ? all : [picked!];
   const plotFile = plot === undefined ? undefined : plot === true ? path.join(dir, PARAMS_SVG) : plot;
   if (plotFile) {
-    const title = `BatchNorm gamma and beta per channel (${describeVariant(run.record.args)}, ${run.epochsDone} epochs)`;
+    const title = `BatchNorm gamma and beta per channel (${describeVariant(run.record.args)}, ${plural(run.epochsDone, 'epoch')})`;
     await fs.mkdir(path.dirname(plotFile), { recursive: true });
     await writeFileAtomic(plotFile, await renderParamsSvg(chosen, { title }));
   }
@@ -90,8 +95,9 @@ export async function inspectRun(
     const plotted = plotFile ? { plot: plotFile } : {};
     process.stdout.write(`${JSON.stringify({ run: dir, impl, epochs: run.epochsDone, layers: chosen, ...plotted })}\n`);
   } else {
-    process.stdout.write(`run ${dir} (${describeVariant(run.record.args)}, ${run.epochsDone} epochs)\n`);
-    process.stdout.write(paramsTable(chosen));
+    process.stdout.write(`run ${dir} (${describeVariant(run.record.args)}, ${plural(run.epochsDone, 'epoch')})\n`);
+    const again = ['bnlenet', 'inspect-params', '--run', dir, '--layer', layer === undefined ? String(chosen[0]!.index) : String(layer), '--all-channels'];
+    process.stdout.write(paramsTable(chosen, { allChannels, allChannelsHint: `\`${shellCommand(...again)}\`` }));
     if (plotFile) process.stdout.write(`\ngamma and beta plotted to ${plotFile}\n`);
   }
 }

@@ -4,8 +4,10 @@
  * to the layers below; nothing here computes anything.
  */
 import { Command, CommanderError } from 'commander';
-import { BnlenetError } from '../errors';
+import { BnlenetError, InterruptedError } from '../errors';
 import { fileSystemError, fsErrorCode } from '../util/fs-errors';
+import { fitLines, outputWidth } from '../report/terminal-width';
+import { throwIfInterrupted } from '../util/abort';
 import { EXIT_STATUS, withExamples } from './help';
 import { VERSION } from './provenance';
 import { StopController } from './stop-controller';
@@ -19,8 +21,16 @@ import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 
 
-/** Commander's own errors get the same "bnlenet: " prefix as the project's. */
-const OUTPUT = { outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'bnlenet: ')) };
+/**
+ * Commander's own errors get the same "bnlenet: " prefix as the project's. Help is laid out
+ * for the terminal's width (or $COLUMNS), and every line of it, the examples and prose after
+ * the options included, wrapped there at word boundaries.
+ */
+const OUTPUT = {
+  outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'bnlenet: ')),
+  writeOut: (text: string) => process.stdout.write(fitLines(text, outputWidth(process.stdout))),
+  getOutHelpWidth: () => outputWidth(process.stdout) ?? 80, // commander's own default
+};
 
 function buildProgram(stop: StopController): Command {
   const program = new Command('bnlenet')
@@ -45,10 +55,10 @@ function buildProgram(stop: StopController): Command {
     downloadCommand(stop),
     trainCommand(stop),
     compareCommand(stop),
-    evaluateCommand(),
+    evaluateCommand(stop),
     inspectParamsCommand(),
     reproduceCommand(stop),
-    reportCommand(),
+    reportCommand(stop),
     sweepCommand(stop),
   ]) {
     // addCommand does not copy these settings to subcommands, so each gets them here.
@@ -68,8 +78,13 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(stop);
   try {
     await program.parseAsync(argv, { from: 'user' });
+    await stop.flushOutput();
+    // A stop asked for after the command's last check (while it wrote its last files or
+    // lines): the work is complete, and the exit status still says it was interrupted.
+    throwIfInterrupted(stop.signal);
     return 0;
   } catch (err) {
+    if (err instanceof InterruptedError && stop.stopAlreadySaid) return 130;
     return reportError(err, isVerbose(argv));
   } finally {
     stop.dispose();

@@ -18,6 +18,7 @@ import { DEFAULT_RECOMPUTE_IMAGES } from '../train/recompute-stats';
 import { readRunRecord } from '../train/store/run-record-file';
 import { readSummary } from '../train/store/run-set';
 import { evaluateSavedRun } from '../train/evaluate-saved';
+import { shellCommand } from '../util/shell-quote';
 
 /** Sources off: only the data dir itself is read, nothing is copied or downloaded. */
 const NO_FETCH_ENV = { ...process.env, BNLENET_SYSTEM_DATA_DIR: '', BNLENET_PUBLIC_MIRRORS: '' };
@@ -26,12 +27,12 @@ const NO_FETCH_ENV = { ...process.env, BNLENET_SYSTEM_DATA_DIR: '', BNLENET_PUBL
 /** Loads a data dir for the recomputed statistics, once per report: a compare dir's runs share it. */
 export type ReportDataLoader = (dataDir: string) => Promise<FashionMnist>;
 
-export function reportDataLoader(): ReportDataLoader {
+export function reportDataLoader(signal?: AbortSignal): ReportDataLoader {
   const loaded = new Map<string, Promise<FashionMnist>>();
   return (dataDir) => {
     let data = loaded.get(dataDir);
     if (!data) {
-      data = selectBackend({ backend: 'auto', gpu: false }).then(() => prepareDataset({ dataDir, env: NO_FETCH_ENV }));
+      data = selectBackend({ backend: 'auto', gpu: false }).then(() => prepareDataset({ dataDir, env: NO_FETCH_ENV, signal }));
       loaded.set(dataDir, data);
     }
     return data;
@@ -39,9 +40,15 @@ export function reportDataLoader(): ReportDataLoader {
 }
 
 /** The run's files; `dataDir` (else the run's own) for the recomputed statistics. */
-export async function readRunForReport(dir: string, dataDir: string | undefined, load: ReportDataLoader, label?: string): Promise<RunReportData> {
+export async function readRunForReport(
+  dir: string,
+  dataDir: string | undefined,
+  load: ReportDataLoader,
+  label?: string,
+  signal?: AbortSignal,
+): Promise<RunReportData> {
   const { args } = await readRunRecord(dir);
-  const repair = `repair it with \`bnlenet train --resume ${dir}\``;
+  const repair = `repair it with \`${shellCommand('bnlenet', 'train', '--resume', dir)}\``;
   const summary = await readSummary(dir);
   const data: RunReportData = {
     dir,
@@ -53,17 +60,17 @@ export async function readRunForReport(dir: string, dataDir: string | undefined,
     device: summary?.backend.device,
     examplesPerSec: summary?.examplesPerSec,
   };
-  if (hasBatchNorm(args.impl)) data.recomputed = await recompute(dir, dataDir ?? args.dataDir, load);
+  if (hasBatchNorm(args.impl)) data.recomputed = await recompute(dir, dataDir ?? args.dataDir, load, signal);
   return data;
 }
 
 /** Evaluates the run's model both ways, or says why it could not. */
-async function recompute(dir: string, dataDir: string, load: ReportDataLoader): Promise<RecomputedComparison | { skipped: string }> {
+async function recompute(dir: string, dataDir: string, load: ReportDataLoader, signal?: AbortSignal): Promise<RecomputedComparison | { skipped: string }> {
   const isDir = await fs.stat(dataDir).then((stat) => stat.isDirectory(), () => false);
   if (!isDir) return { skipped: `the data dir ${dataDir} does not exist (pass the Fashion-MNIST files with --data-dir)` };
   try {
     const data = await load(dataDir);
-    const { result, precise, batchNorm } = await evaluateSavedRun(dir, data, DEFAULT_RECOMPUTE_IMAGES);
+    const { result, precise, batchNorm } = await evaluateSavedRun(dir, data, DEFAULT_RECOMPUTE_IMAGES, signal);
     return {
       images: precise!.images,
       moving: result,

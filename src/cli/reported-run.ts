@@ -14,6 +14,7 @@ import type { DerivedFiles } from '../train/store/run-store';
 import type { RunArgs } from '../model/run-args';
 import { runTraining, type RunOutcome, type RunRequest } from '../train/run-training';
 import type { StopController } from './stop-controller';
+import { shellCommand } from '../util/shell-quote';
 
 export interface TrainRequest {
   runDir: string;
@@ -96,7 +97,7 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
     return outcome;
   } catch (err) {
     if (err instanceof InterruptedError && !err.hint) {
-      throw new InterruptedError(err.message, `continue it with \`${request.resumeCommand ?? `bnlenet train --resume ${runDir}`}\``);
+      throw new InterruptedError(err.message, `continue it with \`${request.resumeCommand ?? shellCommand('bnlenet', 'train', '--resume', runDir)}\``);
     }
     throw err;
   } finally {

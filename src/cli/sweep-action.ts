@@ -32,6 +32,9 @@ import {
 } from '../train/sweep';
 import type { StopController } from './stop-controller';
 import { attributeOf, givenOnCommandLine, outputMode, runArgsFromFlags, type SweepFlags } from './train-options';
+import { outputWidth, wrapText } from '../report/terminal-width';
+import { formatFigure, plural } from '../report/train-lines';
+import { shellCommand } from '../util/shell-quote';
 
 export interface SweepRequest {
   flags: SweepFlags;
@@ -105,20 +108,26 @@ function sharedData(flags: SweepFlags, text: boolean) {
 function cellLine(result: CellResult, index: number, of: number, plan: RunSetPlan, before: boolean): string {
   const label = cellLabel(result.args, varyingAxes(axesOf(plan.runs)));
   const final = result.final
-    ? `, loss ${result.final.loss.toFixed(3)}, train acc ${result.final.trainAcc.toFixed(3)}, test acc ${result.final.testAcc.toFixed(3)}`
+    ? `, loss ${formatFigure(result.final.loss)}, train acc ${formatFigure(result.final.trainAcc)}, test acc ${formatFigure(result.final.testAcc)}`
     : '';
-  const message = result.message ? ` ${result.status === 'failed' ? `: ${result.message}` : result.message}` : '';
+  const message = result.message ? (result.status === 'failed' ? `: ${result.message}` : ` ${result.message}`) : '';
   return `cell ${index + 1}/${of}${label ? `: ${label}` : ''}: ${result.status}${message}${before ? ' (earlier)' : ''}${final}`;
 }
 
 export async function runSweep(stop: StopController, request: SweepRequest): Promise<SweepSummary> {
   const mode = outputMode(request.flags);
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  // Text lines are wrapped at word boundaries to a terminal's width (or $COLUMNS).
+  const width = mode === 'text' ? outputWidth(process.stdout) : undefined;
+  const out = (line: string) => process.stdout.write(line === '' ? '\n' : `${wrapText(line, width).join('\n')}\n`);
   const plan = await openSweep(request);
   const of = plan.runs.length;
   const mine = plan.runs.map((_, i) => i).filter((i) => !request.collect && inShard(i, request.shard));
   if (mode === 'text') {
-    const which = request.collect ? 'collecting' : request.shard ? `shard ${request.shard.index}/${request.shard.of}: ${mine.length} of ${of} cells` : `${of} cells`;
+    const which = request.collect
+      ? 'collecting'
+      : request.shard
+        ? `shard ${request.shard.index}/${request.shard.of}: ${mine.length} of ${plural(of, 'cell')}`
+        : plural(of, 'cell');
     out(`sweep in ${request.dir}: ${which}`);
   }
   const loadData = sharedData(request.flags, mode === 'text');
@@ -146,8 +155,10 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
           runDir: run.runDir,
           args,
           mode: 'none',
-          reporter: { showBar: mode === 'text' && Boolean(process.stderr.isTTY) },
-          resumeCommand: `bnlenet sweep --out ${request.dir}${shardFlag}`,
+          // The progress line names the cell, and its time left counts this command's later cells.
+          reporter: { showBar: mode === 'text' && Boolean(process.stderr.isTTY), label: `cell ${run.index + 1}/${plan.runs.length}` },
+          plan: { index: Math.max(0, mine.indexOf(run.index)), count: mine.length },
+          resumeCommand: `${shellCommand('bnlenet', 'sweep', '--out', request.dir)}${shardFlag}`,
           loadData,
         });
       },
@@ -167,7 +178,7 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
   } catch (err) {
     if (!(err instanceof InterruptedError)) throw err;
     await summarize();
-    throw new InterruptedError(err.message, `continue it with \`bnlenet sweep --out ${request.dir}${shardFlag}\``);
+    throw new InterruptedError(err.message, `continue it with \`${shellCommand('bnlenet', 'sweep', '--out', request.dir)}${shardFlag}\``);
   }
   const { summary, results } = await summarize();
   // This command answers for the cells it was to train (all of them when collecting), and a

@@ -7,7 +7,7 @@ import type { BatchNormDifferences, Comparison } from '../train/comparison';
 import type { EpochMetrics } from '../train/epoch-metrics';
 import { COMPARE_JSON, COMPARE_SVG } from '../train/store/layout';
 import { renderCompareSvg } from './plots';
-import { finalLines } from './train-lines';
+import { finalLines, formatFigure } from './train-lines';
 
 export { COMPARE_JSON, COMPARE_SVG };
 
@@ -28,7 +28,7 @@ export function compareSvg(comparison: Comparison): Promise<string> {
 
 /** One run's columns of the side-by-side table, with their widths, in the order shown. */
 const COLUMNS = [
-  { heading: 'loss', width: 7, cell: (m: EpochMetrics) => m.loss.toFixed(3) },
+  { heading: 'loss', width: 7, cell: (m: EpochMetrics) => formatFigure(m.loss) },
   { heading: 'train acc', width: 11, cell: (m: EpochMetrics) => m.trainAcc.toFixed(3) },
   { heading: 'test acc', width: 10, cell: (m: EpochMetrics) => m.testAcc.toFixed(3) },
   { heading: 'examples/sec', width: 14, cell: (m: EpochMetrics) => m.examplesPerSec.toFixed(1) },

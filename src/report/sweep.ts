@@ -11,12 +11,13 @@ import { variantAxes, type LearningRateLimit, type SweepSummary } from '../train
 import { SWEEP_JSON, SWEEP_MD, SWEEP_SVG } from '../train/store/layout';
 import { renderSweepSvg } from './plots';
 import { markdownTable } from './markdown';
+import { formatFigure, plural } from './train-lines';
 
 export { SWEEP_JSON, SWEEP_MD, SWEEP_SVG };
 
 const LEADING: readonly SweepAxis[] = ['impl', 'lr', 'seed'];
 
-const fixed3 = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(3));
+const fixed3 = (v: number | undefined) => (v === undefined ? '-' : formatFigure(v));
 
 /** "ok", "diverged (in epoch 2)", "failed: <message>" */
 function statusText(cell: SweepSummary['cells'][number]): string {
@@ -32,7 +33,7 @@ export function limitText(limit: LearningRateLimit): string {
 
 export function countsText(summary: SweepSummary): string {
   const parts = CELL_STATUSES.filter((s) => summary.counts[s] > 0).map((s) => `${summary.counts[s]} ${s}`);
-  return `${summary.cells.length} cells: ${parts.join(', ')}`;
+  return `${plural(summary.cells.length, 'cell')}: ${parts.join(', ')}`;
 }
 
 /** The closing lines: counts and, per variant, the highest lr that learned. */

@@ -2,7 +2,16 @@
 import type { EpochMetrics } from '../train/epoch-metrics';
 import type { RunArgs } from '../model/run-args';
 
-const fixed3 = (value: number) => value.toFixed(3);
+/**
+ * A loss or an accuracy as printed: 3 decimals; a diverging loss too large for that in
+ * exponent form with 3 significant digits ("6.50e+30", not 31 digits), NaN and Infinity as such.
+ */
+export function formatFigure(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) < 1e6 ? value.toFixed(3) : value.toExponential(2);
+}
+
+const fixed3 = formatFigure;
 
 /** `epoch N/M: loss X, train acc Y, test acc Z, R examples/sec` */
 export function epochLine(m: EpochMetrics): string {

@@ -17,6 +17,7 @@ import { terminalChart } from './plots/terminal-chart';
 import { ProgressLine } from './progress-line';
 import { outputWidth, wrapText } from './terminal-width';
 import { epochLine, finalLines, plural, testLimitText } from './train-lines';
+import { shellCommand } from '../util/shell-quote';
 
 export type OutputMode = 'text' | 'json' | 'quiet' | 'none';
 
@@ -94,9 +95,15 @@ export class TrainReporter {
     return this.label === undefined ? '' : `[${this.label}] `;
   }
 
-  /** A line of the contract (epoch and closing lines): never broken. */
+  /**
+   * A line of the contract (epoch and closing lines): whole wherever a program may read it (a
+   * file, a pipe, even with $COLUMNS set); on a terminal narrower than it, wrapped at word
+   * boundaries, so a person never sees "test acc 0." and "204" on two lines.
+   */
   private line(text: string): void {
-    this.out.write(`${this.prefix}${text}\n`);
+    const tty = this.out as NodeJS.WriteStream;
+    const width = tty.isTTY && tty.columns > 0 ? tty.columns : undefined;
+    for (const line of wrapText(`${this.prefix}${text}`, width)) this.out.write(`${line}\n`);
   }
 
   /** A prose line, wrapped to the output's width. */
@@ -110,6 +117,8 @@ export class TrainReporter {
   }
 
   started(info: RunStartInfo): void {
+    // The progress line's time left needs the clock in every mode that shows it (a sweep's cells run in mode none).
+    this.clock = new EtaClock({ epochs: info.epochs, batches: Math.ceil(info.examples / info.batchSize) }, this.plan);
     if (this.mode === 'json') return this.json('start', info);
     if (this.mode !== 'text') return;
     const resumed = info.resumedAt ? `; resuming at epoch ${info.resumedAt.epoch}, batch ${info.resumedAt.batch + 1}` : '';
@@ -118,7 +127,6 @@ export class TrainReporter {
         `batch ${info.batchSize}, lr ${info.lr}, seed ${info.seed}${testLimitText(info)}, on ${info.device}${resumed}`,
     );
     this.prose(`run dir: ${info.runDir}`);
-    this.clock = new EtaClock({ epochs: info.epochs, batches: Math.ceil(info.examples / info.batchSize) }, this.plan);
   }
 
   /** What the training loop tells this reporter; it reads the running loss only for a progress line. */
@@ -182,7 +190,7 @@ export class TrainReporter {
         this.prose(`beta  (${which}): ${formatValues(bn.beta)}`);
       }
       this.prose(`saved to ${info.runDir}`);
-      this.prose(`charts: bnlenet report --run ${info.runDir}`);
+      this.prose(`charts: ${shellCommand('bnlenet', 'report', '--run', info.runDir)}`);
     }
   }
 

@@ -15,17 +15,17 @@ import { openSavedRun } from './store/saved-run';
  * `recomputeImages`, with each BatchNorm's statistics recomputed over that many of the run's
  * training images (evaluatePrecise).
  */
-export async function evaluateSavedRun(dir: string, data: FashionMnist, recomputeImages?: number) {
+export async function evaluateSavedRun(dir: string, data: FashionMnist, recomputeImages?: number, signal?: AbortSignal) {
   const run = await openSavedRun(dir);
   try {
     const { args } = run.record;
     // A run trained with --test-limit is evaluated on the same test images as it was trained with.
     const test = firstExamples(data.test, args.testLimit);
-    const result = await evaluateSplit(run.model, test);
+    const result = await evaluateSplit(run.model, test, { signal });
     const precise =
       recomputeImages === undefined
         ? undefined
-        : await evaluatePrecise(run.model, firstExamples(data.train, args.limit), test, recomputeImages, args.batchSize);
+        : await evaluatePrecise(run.model, firstExamples(data.train, args.limit), test, recomputeImages, args.batchSize, signal);
     // The moving statistics beside the recomputed ones, for the report's chart.
     const batchNorm = precise ? await readBatchNormParams(run.model) : [];
     return { args, epochsDone: run.epochsDone, result, precise, batchNorm };

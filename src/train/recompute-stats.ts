@@ -23,6 +23,7 @@ import {
   weightLayerName,
   type Position,
 } from './batch-statistics-forward';
+import { yieldForStop } from '../util/abort';
 import { evaluateSplit, type Evaluation } from './evaluate';
 
 export const DEFAULT_RECOMPUTE_IMAGES = 10_000;
@@ -65,6 +66,7 @@ export async function recomputeBatchNormStatistics(
   train: Split,
   images: number,
   batchSize: number,
+  signal?: AbortSignal,
 ): Promise<RecomputedStatistics[]> {
   const positions = batchNormPositions(model);
   if (positions.length === 0) return [];
@@ -74,6 +76,7 @@ export async function recomputeBatchNormStatistics(
   const assembler = new BatchAssembler(train, batchSize);
   const order = identityOrder(count);
   for (let start = 0; start < count; start += batchSize) {
+    await yieldForStop(signal);
     const batch = assembler.gather(order, start, Math.min(batchSize, count - start));
     const outputs = batchStatisticsForward(model, batch.images, inputs);
     tf.dispose([batch.images, batch.oneHot, batch.labels]);
@@ -126,12 +129,13 @@ export async function evaluatePrecise(
   test: Split,
   images: number,
   batchSize: number,
+  signal?: AbortSignal,
 ): Promise<PreciseEvaluation> {
-  const statistics = await recomputeBatchNormStatistics(model, train, images, batchSize);
+  const statistics = await recomputeBatchNormStatistics(model, train, images, batchSize, signal);
   const snapshot = snapshotMovingStatistics(model);
   try {
     setMovingStatistics(model, statistics);
-    return { images: Math.min(images, train.count), statistics, evaluation: await evaluateSplit(model, test) };
+    return { images: Math.min(images, train.count), statistics, evaluation: await evaluateSplit(model, test, { signal }) };
   } finally {
     snapshot.restore();
   }

@@ -13,6 +13,7 @@ import { CELL_LOCK_SUFFIX, PLAN_FILE, SWEEP_JSON, SWEEP_MD, SWEEP_SVG } from './
 import { readRunRecord } from './store/run-record-file';
 import { createRunSet, readRunSet, writeRunSetPlan, type PlannedRun, type RunSetPlan } from './store/run-set';
 import { axesOf, SWEEP_AXES, type SweepAxes } from './sweep';
+import { shellCommand } from '../util/shell-quote';
 
 const KIND = 'sweep';
 
@@ -61,7 +62,7 @@ function planMismatch(plan: RunSetPlan, request: SweepPlanRequest): string | und
 export async function openSweepPlan(request: SweepPlanRequest): Promise<RunSetPlan> {
   const { dir } = request;
   const hasPlan = () => fs.access(path.join(dir, PLAN_FILE)).then(() => true, () => false);
-  const rerun = `continue it with \`bnlenet sweep --out ${dir}\``;
+  const rerun = `continue it with \`${shellCommand('bnlenet', 'sweep', '--out', dir)}\``;
   if (await hasPlan()) {
     const plan = await readRunSet(dir, KIND);
     const named = DEFINING_FIELDS.some((field) => request.given(field));

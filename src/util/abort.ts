@@ -16,3 +16,13 @@ export function throwIfInterrupted(signal: AbortSignal | undefined): void {
 
 /** A signal that never aborts, for callers that take no stop requests. */
 export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
+/**
+ * Lets the event loop run, so that a Ctrl-C that arrived meanwhile is seen (a chain of awaits
+ * on settled promises never returns to it), then throws when a stop was requested. For loops
+ * that compute for long between awaits: evaluation, recomputed statistics.
+ */
+export async function yieldForStop(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  throwIfInterrupted(signal);
+}

@@ -14,11 +14,28 @@ import { fileSystemError } from './fs-errors';
 
 /** `.<name>.<pid>.<8 hex>.tmp`: the pattern of temporaryPathFor's names. */
 const TEMPORARY_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+/** The longest file name (in bytes) of the usual file systems (NAME_MAX: ext4, xfs, btrfs, tmpfs, APFS). */
+const NAME_MAX_BYTES = 255;
+/** What a temporary name adds to the target's: the dot, and `.<pid up to 10 digits>.<8 hex>.tmp`. */
+const TEMPORARY_EXTRA_BYTES = 1 + 1 + 10 + 1 + 8 + 4;
 
-/** A temporary name beside `target`, unique per process and call. */
+/**
+ * The part of the target's name that its temporary names carry: all of it, or for a name
+ * near the limit its start, cut at a character, so the temporary name is legal wherever the
+ * target's is (a report named with 250 characters must not fail on its temporary file).
+ */
+function temporaryBase(name: string): string {
+  const room = NAME_MAX_BYTES - TEMPORARY_EXTRA_BYTES;
+  if (Buffer.byteLength(name) <= room) return name;
+  const characters = Array.from(name);
+  while (Buffer.byteLength(characters.join('')) > room) characters.pop();
+  return characters.join('');
+}
+
+/** A temporary name beside `target`, unique per process and call, and no longer than the file system allows. */
 export function temporaryPathFor(target: string): string {
   const suffix = `${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  return path.join(path.dirname(target), `.${path.basename(target)}.${suffix}`);
+  return path.join(path.dirname(target), `.${temporaryBase(path.basename(target))}.${suffix}`);
 }
 
 let inFlight = 0;
@@ -42,7 +59,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     }
     await fs.rename(temporary, target);
   } catch (err) {
-    await fs.rm(temporary, { force: true });
+    // The temporary name is never shown: the error names the target.
+    await fs.rm(temporary, { force: true }).catch(() => undefined);
     throw fileSystemError(err, 'write', target);
   } finally {
     inFlight -= 1;
@@ -86,7 +104,7 @@ export async function removeStaleTemporaries(dir: string, options: StaleTemporar
   for (const name of names) {
     const match = TEMPORARY_NAME.exec(name);
     if (match === null || processIsAlive(Number(match[2]))) continue;
-    if (options.names && !options.names.includes(match[1]!)) continue;
+    if (options.names && !options.names.some((wanted) => temporaryBase(wanted) === match[1])) continue;
     const file = path.join(dir, name);
     try {
       if (options.minAgeMs && Date.now() - (await fs.stat(file)).mtimeMs < options.minAgeMs) continue;

@@ -17,7 +17,7 @@ const CAUSES: Record<string, string> = {
   EDQUOT: 'disk quota exceeded',
   EROFS: 'read-only file system',
   EMFILE: 'too many open files',
-  ENAMETOOLONG: 'the name is too long',
+  ENAMETOOLONG: 'a name in that path is longer than the file system allows (255 bytes)',
 };
 
 export function fsErrorCode(err: unknown): string | undefined {
@@ -57,6 +57,8 @@ export function fileSystemError(err: unknown, action: string, path: string, hint
       ? 'free some space on that disk, or choose a directory on another one'
       : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
         ? 'choose a directory you can write to'
-        : undefined;
+        : code === 'ENAMETOOLONG'
+          ? 'choose a shorter name'
+          : undefined;
   return new FileSystemError(path, code, action, describeFsError(err), hint ?? defaultHint);
 }

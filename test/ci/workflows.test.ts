@@ -41,3 +41,62 @@ test('the check rejects a workflow whose collect job needs a job that does not e
   assert.equal(result.code, 1);
   assert.match(result.output, /unresolved job shards/);
 });
+
+/** Each step's `run:` script of a workflow: a one-line value, or a `|` block (its indented lines). */
+function runScripts(text: string): string[] {
+  const lines = text.split('\n');
+  const scripts: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    const match = /^(\s*)(?:- )?run: (.*)$/.exec(line);
+    if (!match) continue;
+    if (match[2] !== '|') {
+      scripts.push(match[2]!);
+      continue;
+    }
+    const block: string[] = [];
+    for (const next of lines.slice(i + 1)) {
+      if (next.trim() !== '' && next.search(/\S/) <= match[1]!.length) break;
+      block.push(next.trim() === '' ? '' : next.slice(match[1]!.length + 2));
+    }
+    scripts.push(block.join('\n').trim());
+  }
+  return scripts;
+}
+
+const workflows = () =>
+  readdirSync(WORKFLOWS)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => ({ file: f, text: readFileSync(path.join(WORKFLOWS, f), 'utf8') }));
+
+test('no workflow splices an expression into a script: inputs reach it as environment variables', () => {
+  for (const { file, text } of workflows()) {
+    const scripts = runScripts(text);
+    assert.ok(scripts.some((s) => s.includes('bnlenet')), `${file} runs bnlenet`);
+    for (const script of scripts) assert.doesNotMatch(script, /\$\{\{/, `${file}: ${script}`);
+  }
+});
+
+test('the data step falls back to the public download when the Debian package cannot be installed', async (t) => {
+  // A runner where apt-get fails (no such package, a mirror down): a sudo that always fails.
+  const bin = tempDir(t);
+  writeFileSync(path.join(bin, 'sudo'), '#!/bin/sh\necho "E: Unable to locate package $*" >&2\nexit 100\n', { mode: 0o755 });
+  for (const { file, text } of workflows()) {
+    for (const script of runScripts(text).filter((s) => s.includes('dataset-fashion-mnist'))) {
+      // GitHub runs a step's script with `bash --noprofile --norc -eo pipefail`.
+      const { stdout } = await promisify(execFile)('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
+      assert.match(stdout, /^::warning::.*public locations/m, `${file}: the step warns and goes on`);
+    }
+  }
+});
+
+test("reproduce.yml keeps report.json for CI, and the README's copy of its steps is the file's", () => {
+  const text = readFileSync(path.join(WORKFLOWS, 'reproduce.yml'), 'utf8');
+  assert.match(text, /^\s+reproduce\/report\.json$/m);
+  assert.match(text, /^\s+reproduce\/report\.md$/m);
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const snippet = /reproduce\.yml` is a GitHub Actions job[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(snippet, 'the README shows the steps');
+  assert.ok(text.includes(snippet), `the README's steps are not the file's:\n${snippet}`);
+});

@@ -47,3 +47,17 @@ test('descriptions are not broken mid-sentence', async () => {
     assert.ok(description.split('\n').every((line) => line.length > 40 || line === description.split('\n').at(-1)), description);
   }
 });
+
+test('at 40 columns every --help line fits, broken only between words', async () => {
+  const top = await help([]);
+  const commands = [...top.matchAll(/^  ([a-z-]+) \[options\]/gm)].map((m) => m[1]!);
+  for (const args of [[], ...commands.map((c) => [c])]) {
+    const narrow = await runMain([...args, '--help'], { env: { COLUMNS: '40' } });
+    assert.equal(narrow.code, 0, narrow.stderr);
+    const wide = await runMain([...args, '--help'], { env: { COLUMNS: '1000' } });
+    const words = (text: string) => text.split(/\s+/).filter(Boolean);
+    assert.deepEqual(words(narrow.stdout), words(wide.stdout), `${args[0] ?? 'bnlenet'}: the same words, none cut`);
+    const tooWide = narrow.stdout.split('\n').filter((l: string) => l.length > 40 && l.trim().includes(' '));
+    assert.deepEqual(tooWide, [], `${args[0] ?? 'bnlenet'} --help at 40 columns`);
+  }
+});

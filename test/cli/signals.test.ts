@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli, runMain, type CliResult } from '../helpers/cli';
@@ -28,12 +29,16 @@ function runAndSignal(args: string[], when: RegExp, signals: NodeJS.Signals[], g
 }
 
 test('Ctrl-C with one batch per epoch stops after that batch instead of training every epoch', async (t) => {
-  const out = path.join(tempDir(t), 'run');
+  // A dir a shell would split: the suggested command must quote it.
+  const out = path.join(tempDir(t), "dir with spaces", "it's run 2");
   const result = await runAndSignal(['train', '--limit', '256', '--epochs', '40', '--backend', 'wasm', ...DATA, '--out', out], /^epoch 1\/40/m, ['SIGINT']);
   assert.equal(result.code, 130, result.stderr);
   assert.match(result.stderr, /SIGINT: finishing the current batch and saving a checkpoint/);
   assert.match(result.stderr, /interrupted (in|after) epoch [12]\/40/);
-  assert.match(result.stderr, new RegExp(`continue it with \`bnlenet train --resume ${out}\``));
+  const suggested = /continue it with `([^`]+)`/.exec(result.stderr)?.[1];
+  assert.ok(suggested, result.stderr);
+  const words = execFileSync('sh', ['-c', `printf '%s\\0' ${suggested}`], { encoding: 'utf8' }).split('\0').slice(0, -1);
+  assert.deepEqual(words, ['bnlenet', 'train', '--resume', out], `pasted into a shell: ${suggested}`);
   assert.ok(readMetrics(out).length <= 2, `stopped at once, not after ${readMetrics(out).length} epochs`);
 });
 

@@ -88,3 +88,11 @@ test('sweep.svg of a sweep with no finished cell says so instead of drawing empt
   assert.match(svg, /no cell has finished yet/);
   assert.equal(byRole(parseSvgDocument(svg), 'point').length, 0);
 });
+
+test('a one-cell sweep says "1 cell", and a diverging loss in sweep.md is in exponent form', () => {
+  const diverging = { ...cell('custom', 100, 0, 'no-learning'), final: { loss: 6.499761259401293e30, trainAcc: 0.1, testAcc: 0.1 } };
+  const summary = buildSweepSummary({ ...AXES, impl: ['custom'], seed: [0], lr: [100] }, [diverging]);
+  assert.equal(sweepLines(summary)[0], '1 cell: 1 no-learning');
+  assert.match(sweepMarkdown(summary), /6\.50e\+30/);
+  assert.doesNotMatch(sweepMarkdown(summary), /6499761259/);
+});

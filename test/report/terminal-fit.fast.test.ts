@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { EtaClock, formatDuration } from '../../src/report/eta';
 import { ProgressLine, progressText, type ProgressState } from '../../src/report/progress-line';
-import { outputWidth, wrapText } from '../../src/report/terminal-width';
+import { fitLines, outputWidth, wrapText } from '../../src/report/terminal-width';
 
 const STATE: ProgressState = {
   label: 'epoch 3/10',
@@ -98,4 +98,34 @@ test('the ETA clock: batch rate from the second batch, evaluation time once time
   assert.equal(formatDuration(3725), '1:02:05');
   assert.equal(formatDuration(65.4), '1:05');
   assert.equal(formatDuration(7), '0:07');
+});
+
+/** Every word of `text` whole in `lines`: wrapping added line breaks and indents, nothing else. */
+function assertWordsWhole(lines: string[], text: string): void {
+  assert.deepEqual(lines.join(' ').split(/\s+/).filter(Boolean), text.split(/\s+/).filter(Boolean), lines.join('\n'));
+}
+
+test('at 40 columns lines break only between words, and a word longer than a line stays whole', () => {
+  for (const text of [
+    'cell 4/6: impl=none,lr=10: no-learning, loss 0.905, train acc 0.100, test acc 0.100',
+    'loss 2.669, train acc 0.109, test acc 0.204',
+    'saved sweep.json, sweep.md and sweep.svg in runs/a-rather-long-directory-name-of-more-than-forty-characters',
+  ]) {
+    const lines = wrapText(text, 40);
+    assertWordsWhole(lines, text);
+    for (const line of lines) assert.ok(line.length <= 40 || !line.trim().includes(' '), `only an unbreakable word overflows: ${line}`);
+  }
+});
+
+test('help text is fitted line by line at word boundaries, keeping each line\'s indent', () => {
+  const help = [
+    'Options:',
+    '  --recompute-stats [n]  also evaluate with BatchNorm statistics recomputed over n training images',
+    '  # the learning-rate sweep with and without BatchNorm (6 cells; 5 epochs on 10,000 images)',
+  ].join('\n');
+  assert.equal(fitLines(help, undefined), help);
+  const fitted = fitLines(help, 40).split('\n');
+  assert.ok(fitted.every((l) => l.length <= 40), fitted.join('\n'));
+  assertWordsWhole(fitted, help);
+  assert.ok(fitted.slice(1).every((l) => l.startsWith('  ')), fitted.join('\n'));
 });

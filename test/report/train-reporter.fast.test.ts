@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { TrainReporter, type OutputMode, type ReporterOptions } from '../../src/report/train-reporter';
+import { formatFigure } from '../../src/report/train-lines';
 import { epochRows } from './plots/fixtures';
 
 function capture(mode: OutputMode, options: ReporterOptions = {}) {
@@ -65,4 +66,44 @@ test('the closing lines name the model\'s first BatchNorm layer, and a model wit
   plain.reporter.finished({ ...END, firstBatchNorm: undefined });
   assert.doesNotMatch(plain.text(), /gamma|beta/);
   assert.match(plain.text(), /^loss 0\.500, train acc/m);
+});
+
+test('the suggested report command quotes a run dir with spaces as a shell reads it back', () => {
+  const spaced = capture('text', { showChart: false });
+  spaced.reporter.finished({ ...END, runDir: "runs/dir with spaces/it's 2" });
+  assert.match(spaced.text(), /^charts: bnlenet report --run 'runs\/dir with spaces\/it'\\''s 2'$/m);
+  assert.match(spaced.text(), /^saved to runs\/dir with spaces\/it's 2$/m);
+});
+
+test('the closing lines wrap at word boundaries on a narrow terminal, and stay whole on a pipe', () => {
+  let text = '';
+  const tty = Object.assign(
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    }),
+    { isTTY: true, columns: 40 },
+  );
+  const final = { ...END.final, loss: 2.669, trainAcc: 0.109, testAcc: 0.204 };
+  new TrainReporter('text', { showBar: false, showChart: false, out: tty }).finished({ ...END, final });
+  const lines = text.split('\n');
+  assert.ok(lines.every((l) => l.length <= 40), text);
+  assert.ok(lines.includes('loss 2.669, train acc 0.109, test acc') || lines.some((l) => /test acc 0\.204$/.test(l)), text);
+  assert.doesNotMatch(text, /0\.\n/, 'no figure cut in two');
+
+  const piped = capture('text', { showChart: false });
+  piped.reporter.finished({ ...END, final });
+  assert.match(piped.text(), /^loss 2\.669, train acc 0\.109, test acc 0\.204$/m, 'whole for a program to read');
+});
+
+test('a diverging loss prints in exponent form, not as 31 digits', () => {
+  assert.equal(formatFigure(6.499761259401293e30), '6.50e+30');
+  assert.equal(formatFigure(0.27349), '0.273');
+  assert.equal(formatFigure(NaN), 'NaN');
+  assert.equal(formatFigure(Infinity), 'Infinity');
+  const out = capture('text', { showChart: false });
+  out.reporter.finished({ ...END, final: { ...END.final, loss: 6.499761259401293e30 } });
+  assert.match(out.text(), /^loss 6\.50e\+30, train acc/m);
 });

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { resolveDataDir } from '../../data';
 import { pathValue, wholeNumber } from '../flags';
 import { withExamples } from '../help';
+import type { StopController } from '../stop-controller';
 import { backendOption, gpuOption, validateBackendFlags } from '../train-options';
 import type { BackendName } from '../../engine/backend';
 
@@ -25,7 +26,7 @@ moving averages that training kept. The moving averages mix statistics of earlie
 at lr 1.0 the two results can differ by several points of accuracy. The run is not changed.
 `;
 
-export function evaluateCommand(): Command {
+export function evaluateCommand(stop: StopController): Command {
   const command = new Command('evaluate')
     .summary("test loss and accuracy of a saved run's model")
     .description('Evaluate a saved model on the 10,000 test images, in inference mode (moving statistics).')
@@ -44,7 +45,9 @@ export function evaluateCommand(): Command {
       validateBackendFlags(flags);
       const { evaluateRun } = require('../inspect-actions') as typeof import('../inspect-actions');
       const backend = { backend: flags.backend, gpu: flags.gpu === true };
-      await evaluateRun(flags.run, resolveDataDir(flags.dataDir), flags.json === true, flags.recomputeStats, backend);
+      // Nothing to save: a stop ends the evaluation at the next batch, with one line.
+      stop.abortOnStop();
+      await evaluateRun(flags.run, resolveDataDir(flags.dataDir), flags.json === true, flags.recomputeStats, backend, stop.signal);
     });
   return withExamples(command, [
     ['the newest run on the test set', 'bnlenet evaluate'],

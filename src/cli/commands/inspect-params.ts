@@ -9,6 +9,7 @@ interface InspectFlags {
   layer?: number | 'all';
   json?: boolean;
   plot?: string | true;
+  allChannels?: boolean;
 }
 
 function layerChoice(value: string): number | 'all' {
@@ -30,10 +31,11 @@ export function inspectParamsCommand(): Command {
     .option('--run <dir>', 'run dir (default: the newest under ./runs)', pathValue)
     .option('--layer <n|all>', 'BatchNorm at position 1..4 (1 after conv1, 4 after dense2), or all (default: the first)', layerChoice)
     .option('--json', 'print JSON: per layer, gamma, beta, movingMean and movingVariance arrays')
+    .option('--all-channels', 'print every channel of the dense layers too (default: their first 6, then min, mean and max)')
     .option('--plot [file]', "also draw the layers' gamma and beta per channel as SVG (default file: <run dir>/params.svg)")
     .action(async (flags: InspectFlags) => {
       const { inspectRun } = require('../inspect-actions') as typeof import('../inspect-actions');
-      await inspectRun(flags.run, flags.layer, flags.json === true, flags.plot);
+      await inspectRun(flags.run, flags.layer, flags.json === true, flags.plot, flags.allChannels === true);
     });
   return withExamples(command, [
     ["the first BatchNorm layer's gamma and beta of the newest run, as the book prints them", 'bnlenet inspect-params'],

@@ -1,7 +1,9 @@
 /** `bnlenet report`: one self-contained HTML page of a run, compare, reproduce or sweep dir. */
 import { Command } from 'commander';
 import { pathValue } from '../flags';
+import { throwIfInterrupted } from '../../util/abort';
 import { withExamples } from '../help';
+import type { StopController } from '../stop-controller';
 
 interface ReportFlags {
   run?: string;
@@ -23,7 +25,7 @@ The page carries its charts and Vega's runtime inline: it opens from disk, in an
 with no network.
 `;
 
-export function reportCommand(): Command {
+export function reportCommand(stop: StopController): Command {
   const command = new Command('report')
     .summary('write an HTML report of a run, compare or sweep dir')
     .description('Write one self-contained HTML page with the charts of a run, compare, reproduce or sweep dir.')
@@ -33,12 +35,16 @@ export function reportCommand(): Command {
     .addHelpText('after', HELP.trimEnd())
     .action(async (flags: ReportFlags) => {
       const { writeReport } = require('../report-action') as typeof import('../report-action');
-      const file = await writeReport(flags.run, flags.out, flags.dataDir);
+      // A stop before the page is written leaves no file; one during the write, the whole page
+      // and this line saying so, then the stop.
+      stop.abortOnStop();
+      const file = await writeReport(flags.run, flags.out, flags.dataDir, stop.signal);
       process.stdout.write(`report written to ${file}\n`);
+      throwIfInterrupted(stop.signal);
     });
   return withExamples(command, [
     ['the newest run, to <its dir>/report.html', 'bnlenet report'],
     ['a compare dir: both BatchNorms overlaid', 'bnlenet report --run runs/cmp'],
-    ['a sweep dir, to a file of your choice', 'bnlenet report --run runs/sweep --out sweep.html'],
+    ['a sweep dir, to a file of your choice', 'bnlenet report --run runs/lr --out sweep.html'],
   ]);
 }

@@ -140,10 +140,13 @@ export function sweepCommand(stop: StopController): Command {
       });
     });
   return withExamples(command, [
-    ['the learning-rate sweep with and without BatchNorm (5 epochs on 10,000 images)', 'bnlenet sweep --impl custom,none --lr 0.1,0.3,1,3,10 --epochs 5 --limit 10000 --out runs/lr'],
+    ['learning rates with and without BatchNorm: 6 cells of 5 epochs on 10,000 images', 'bnlenet sweep --impl custom,none --lr 0.1,1,10 --epochs 5 --limit 10000 --out runs/lr'],
+    [
+      'the same sweep spread over 4 machines (a CI matrix job): this one trains cells 2 and 6 of the 6',
+      'bnlenet sweep --impl custom,none --lr 0.1,1,10 --epochs 5 --limit 10000 --shard 2/4 --out runs/lr',
+    ],
+    ["the summary of the shards' cells, once copied into one dir", 'bnlenet sweep --collect --out runs/lr'],
+    ['continue a sweep stopped by Ctrl-C (its lists come from the dir)', 'bnlenet sweep --out runs/lr'],
     ['dropout in the plain LeNet against BatchNorm', 'bnlenet sweep --impl none,custom --dropout 0,0.5 --out runs/dropout'],
-    ['one of 4 machines (a CI matrix job): cells 2, 6, 10, ...', 'bnlenet sweep --impl custom,none --lr 0.1,1,10 --shard 2/4 --out runs/lr'],
-    ["the summary of the shards' cells copied into one dir", 'bnlenet sweep --collect --out runs/lr'],
-    ['continue a sweep stopped by Ctrl-C', 'bnlenet sweep --out runs/lr'],
   ]);
 }

@@ -35,7 +35,7 @@ export function trainCommand(stop: StopController): Command {
     ['BatchNorm after the convolutions only, without the biases before it', 'bnlenet train --bn-layers 1,2 --no-bias'],
     ['gamma and beta frozen at 1 and 0; a lite BatchNorm that only centres', 'bnlenet train --freeze-affine --bn-mode center'],
     ['dropout after the dense layers instead of BatchNorm', 'bnlenet train --impl none --dropout 0.5 --lr 0.3'],
-    ['continue a run stopped by Ctrl-C', 'bnlenet train --resume runs/20261125T120000Z-custom'],
+    ['continue a run stopped by Ctrl-C (here the one in runs/builtin)', 'bnlenet train --resume runs/builtin'],
     ['JSON lines for a pipeline', `bnlenet train --json | jq -c 'select(.event == "epoch")'`],
   ]);
   command.action(

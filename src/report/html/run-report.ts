@@ -6,6 +6,7 @@ import type { Chart, Page, Section } from './page';
 import { paragraph, table } from './page';
 import type { RecomputedComparison, RunReportData } from './report-data';
 import { curvesSpec, histogramsSpec, movingVsRecomputedSpec, paramsSpec } from './run-charts';
+import { shellCommand } from '../../util/shell-quote';
 
 const f3 = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value.toFixed(3) : '-');
 
@@ -193,7 +194,7 @@ export function comparePage(kind: string, dir: string, runs: readonly RunReportD
   if (runs.some((run) => run.recomputed)) sections.push(recomputedSection(runs));
   return {
     title: `LeNet-BN ${kind} report: ${labels.join(' and ')}`,
-    lead: [`${kind} dir ${dir}`, `${recipe(runs[0]!)}${runs[0]!.device ? `, on ${runs[0]!.device}` : ''}`, `Each run has its own report: bnlenet report --run ${dir}/<run>.`],
+    lead: [`${kind} dir ${dir}`, `${recipe(runs[0]!)}${runs[0]!.device ? `, on ${runs[0]!.device}` : ''}`, `Each run has its own report: ${shellCommand('bnlenet', 'report', '--run', dir)}/<run>.`],
     sections,
   };
 }

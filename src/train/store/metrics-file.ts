@@ -4,6 +4,7 @@ import { DataError } from '../../errors';
 import type { EpochMetrics } from '../epoch-metrics';
 import { readJsonLines, writeJsonLines } from './json-lines';
 import { METRICS_FILE } from './layout';
+import { shellCommand } from '../../util/shell-quote';
 
 const METRIC_FIELDS = ['epoch', 'epochs', 'loss', 'trainAcc', 'testAcc', 'examplesPerSec', 'trainSeconds'] as const satisfies readonly (keyof EpochMetrics)[];
 
@@ -15,7 +16,7 @@ export async function writeMetrics(dir: string, metrics: readonly EpochMetrics[]
 /** The epochs recorded in a run dir's metrics.jsonl, in order, each checked; [] when it has none yet. */
 export async function readMetrics(dir: string): Promise<EpochMetrics[]> {
   const file = path.join(dir, METRICS_FILE);
-  const resume = `rebuild it from the checkpoint with \`bnlenet train --resume ${dir}\``;
+  const resume = `rebuild it from the checkpoint with \`${shellCommand('bnlenet', 'train', '--resume', dir)}\``;
   const values = await readJsonLines(file, resume);
   values.forEach((value, i) => {
     const m = value as Partial<Record<string, unknown>> | null;

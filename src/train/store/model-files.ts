@@ -13,6 +13,7 @@ import { DataError } from '../../errors';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-file';
 import { weightsAreFinite } from './checkpoint';
 import { MODEL_FILE, WEIGHTS_FILE } from './layout';
+import { shellCommand } from '../../util/shell-quote';
 
 /** What model.json says of its weights. */
 export interface ModelMarker {
@@ -50,7 +51,7 @@ export interface ModelFiles {
 export async function readModelFiles(dir: string): Promise<ModelFiles> {
   const modelPath = path.join(dir, MODEL_FILE);
   const weightsPath = path.join(dir, WEIGHTS_FILE);
-  const hint = `bring the files up to date with \`bnlenet train --resume ${dir}\`, or choose another run with --run`;
+  const hint = `bring the files up to date with \`${shellCommand('bnlenet', 'train', '--resume', dir)}\`, or choose another run with --run`;
   let json: ModelFileJson;
   try {
     json = JSON.parse(await fs.readFile(modelPath, 'utf8')) as ModelFileJson;

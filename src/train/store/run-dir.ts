@@ -11,6 +11,8 @@ import { fileSystemError } from '../../util/fs-errors';
 import { OUTCOME_FILE, RUN_FILE } from './layout';
 import { readOutcome } from './cell-outcome';
 import { runSetAt } from './run-set';
+import { shellCommand, shellQuote } from '../../util/shell-quote';
+import { describeFsError } from '../../util/fs-errors';
 
 export const RUNS_ROOT = 'runs';
 
@@ -32,6 +34,7 @@ export async function createEmptyDir(dir: string, resumeHint: string): Promise<v
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR') throw notADirectory(dir, await isFile(dir));
+    if (code === 'ENAMETOOLONG') throw new UsageError(`--out ${dir}: ${describeFsError(err)}`, 'choose a shorter name for --out');
     if (code !== 'ENOENT') throw fileSystemError(err, 'read', dir);
   }
   if (existing.length > 0) {
@@ -108,11 +111,11 @@ export async function notARunDir(dir: string, purpose: DirPurpose): Promise<Data
     const first = path.join(dir, set.names[0] ?? '');
     if (purpose === 'resume') {
       const what = set.kind === 'sweep' ? `a sweep dir (${set.names.length} cells)` : `a ${set.kind} dir (runs ${set.names.join(', ')})`;
-      const resume = set.kind === 'sweep' ? `bnlenet sweep --out ${dir}` : `bnlenet ${set.kind} --resume ${dir}`;
+      const resume = set.kind === 'sweep' ? shellCommand('bnlenet', 'sweep', '--out', dir) : shellCommand('bnlenet', set.kind, '--resume', dir);
       return new DataError(`${dir} is ${what}, not a run dir`, `continue it with \`${resume}\``);
     }
     const shown = set.names.length > 4 ? [...set.names.slice(0, 3), '...'] : set.names;
-    return new DataError(`${dir} is a ${set.kind} dir, holding the runs ${shown.join(', ')}; these commands read one run`, `pass one of them, e.g. --run ${first}`);
+    return new DataError(`${dir} is a ${set.kind} dir, holding the runs ${shown.join(', ')}; these commands read one run`, `pass one of them, e.g. --run ${shellQuote(first)}`);
   }
   const outcome = await readOutcome(dir).catch(() => undefined);
   if (outcome?.status === 'diverged') {

@@ -11,6 +11,7 @@ import { completeRunArgs, type RunArgs } from '../../model/run-args';
 import { RUN_FORMAT, runRecordProblem, type RunRecord } from '../run-record';
 import { RUN_FILE } from './layout';
 import { notARunDir, type DirPurpose } from './run-dir';
+import { fileSystemError } from '../../util/fs-errors';
 
 /** Reads and checks run.json; `purpose` picks what a dir without one is told to do. */
 export async function readRunRecord(dir: string, purpose: DirPurpose = 'read'): Promise<RunRecord> {
@@ -21,7 +22,7 @@ export async function readRunRecord(dir: string, purpose: DirPurpose = 'read'): 
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw await notARunDir(dir, purpose);
-    throw new DataError(`${file} cannot be read (${(err as Error).message})`);
+    throw fileSystemError(err, 'read', file);
   }
   let parsed: unknown;
   try {

@@ -15,6 +15,7 @@ import type { RunOutcome, Summary } from '../run-training';
 import { PLAN_FILE, RUN_FILE, SUMMARY_FILE } from './layout';
 import { readMetrics } from './metrics-file';
 import { createEmptyDir } from './run-dir';
+import { shellCommand } from '../../util/shell-quote';
 
 const FORMAT = 'bnlenet-set/1';
 
@@ -38,7 +39,7 @@ export interface RunSetPlan<Settings extends object = object> {
 export type RunProgress = 'done' | 'started' | 'not-started';
 
 export async function createRunSet<S extends object>(dir: string, kind: string, runs: PlannedRun[], settings: S): Promise<RunSetPlan<S>> {
-  await createEmptyDir(dir, `continue it with \`bnlenet ${kind} --resume ${dir}\``);
+  await createEmptyDir(dir, `continue it with \`${shellCommand('bnlenet', kind, '--resume', dir)}\``);
   return writeRunSetPlan(dir, kind, runs, settings);
 }
 
@@ -52,7 +53,7 @@ export async function writeRunSetPlan<S extends object>(dir: string, kind: strin
 /** How to get past a plan.json that cannot be read, for each kind of set. */
 function planWayOut(dir: string, kind: string): string {
   return kind === 'sweep'
-    ? `restore it, or remove it and rerun \`bnlenet sweep --out ${dir}\` with the sweep's own lists: plan.json is rebuilt from the cells that match them`
+    ? `restore it, or remove it and rerun \`${shellCommand('bnlenet', 'sweep', '--out', dir)}\` with the sweep's own lists: plan.json is rebuilt from the cells that match them`
     : `restore it, or start a new \`bnlenet ${kind}\` in another dir`;
 }
 
@@ -72,7 +73,7 @@ export async function readRunSet<S extends object>(dir: string, kind: string): P
     throw new DataError(`${file} is corrupt or of another format (expected ${FORMAT})`, planWayOut(dir, kind));
   }
   if (plan.kind !== kind) {
-    throw new DataError(`${dir} was made by \`bnlenet ${plan.kind}\`, not \`bnlenet ${kind}\``, `continue it with \`bnlenet ${plan.kind} --resume ${dir}\``);
+    throw new DataError(`${dir} was made by \`bnlenet ${plan.kind}\`, not \`bnlenet ${kind}\``, `continue it with \`${shellCommand('bnlenet', plan.kind, '--resume', dir)}\``);
   }
   for (const run of plan.runs) {
     const problem =
@@ -108,14 +109,14 @@ export async function runProgress(runDir: string): Promise<RunProgress> {
 /** A finished run as its files record it (summary.json and metrics.jsonl), each checked. */
 export async function readFinishedRun(runDir: string): Promise<RunOutcome> {
   const summary = await readSummary(runDir);
-  if (!summary) throw new DataError(`${path.join(runDir, SUMMARY_FILE)} is missing: the run has not finished`, `continue it with \`bnlenet train --resume ${runDir}\``);
+  if (!summary) throw new DataError(`${path.join(runDir, SUMMARY_FILE)} is missing: the run has not finished`, `continue it with \`${shellCommand('bnlenet', 'train', '--resume', runDir)}\``);
   return { runDir, args: summary.args, summary, metrics: await readMetrics(runDir) };
 }
 
 /** A run's summary.json, checked; undefined when the run has not finished (no summary yet). */
 export async function readSummary(runDir: string): Promise<Summary | undefined> {
   const file = path.join(runDir, SUMMARY_FILE);
-  const hint = `remove it and rebuild it from the checkpoint with \`bnlenet train --resume ${runDir}\``;
+  const hint = `remove it and rebuild it from the checkpoint with \`${shellCommand('bnlenet', 'train', '--resume', runDir)}\``;
   let summary: Summary;
   try {
     summary = JSON.parse(await fs.readFile(file, 'utf8')) as Summary;

@@ -29,6 +29,7 @@ import { writeModelFiles } from './model-files';
 import type { ResumePoint } from './resume';
 import { createEmptyDir } from './run-dir';
 import { writeRunRecord } from './run-record-file';
+import { shellCommand } from '../../util/shell-quote';
 
 /** A file derived from the run's history, written beside its metrics (curves.svg). */
 export interface DerivedFile {
@@ -63,7 +64,7 @@ export class RunStore {
 
   /** A new run: its dir (refused when it holds files) and run.json, before any data loads. */
   async create(args: RunArgs): Promise<void> {
-    await createEmptyDir(this.dir, `continue that run with \`bnlenet train --resume ${this.dir}\``);
+    await createEmptyDir(this.dir, `continue that run with \`${shellCommand('bnlenet', 'train', '--resume', this.dir)}\``);
     await writeRunRecord(this.dir, args);
   }
 

@@ -17,6 +17,7 @@ import { readMetrics } from './metrics-file';
 import { readModelFiles, sha256 } from './model-files';
 import { modelVariantProblem } from './model-variant';
 import { changedRunRecord, readRunRecord } from './run-record-file';
+import { shellCommand } from '../../util/shell-quote';
 
 export interface SavedRun {
   dir: string;
@@ -28,7 +29,7 @@ export interface SavedRun {
 
 export async function openSavedRun(dir: string): Promise<SavedRun> {
   const record = await readRunRecord(dir, 'read');
-  const resume = `bnlenet train --resume ${dir}`;
+  const resume = shellCommand('bnlenet', 'train', '--resume', dir);
   const modelExists = await access(path.join(dir, MODEL_FILE)).then(() => true, () => false);
   const checkpoint = (await hasCheckpoint(dir)) ? await loadCheckpoint(dir) : undefined;
   if (!modelExists && !checkpoint?.position.metrics.length) {

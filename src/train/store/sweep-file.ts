@@ -10,6 +10,7 @@ import { fileSystemError } from '../../util/fs-errors';
 import { MODEL_IMPLS } from '../../model/impls';
 import { CELL_STATUSES, type CellStatus } from '../sweep';
 import { SWEEP_JSON } from './layout';
+import { shellCommand } from '../../util/shell-quote';
 
 /** One cell of sweep.json, as the report draws it. */
 export interface SweepFileCell {
@@ -38,7 +39,7 @@ function cellProblem(cell: unknown): string | undefined {
 
 export async function readSweepFile(dir: string): Promise<SweepFileCell[]> {
   const file = path.join(dir, SWEEP_JSON);
-  const hint = `rewrite it from the cells with \`bnlenet sweep --collect --out ${dir}\``;
+  const hint = `rewrite it from the cells with \`${shellCommand('bnlenet', 'sweep', '--collect', '--out', dir)}\``;
   let parsed: { cells?: unknown } | null;
   try {
     parsed = JSON.parse(await fs.readFile(file, 'utf8')) as { cells?: unknown } | null;
