@@ -37,7 +37,7 @@ export function compareCommand(stop: StopController): Command {
     .action(async (flags: TrainFlags, cmd: Command) => {
       validateTrainFlags(flags, cmd, BATCHNORM_IMPLS);
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
-      const { openVariantSetWithFlags, trainAndCompare } = require('../comparison-run') as typeof import('../comparison-run');
+      const { openVariantSetWithFlags, trainAndCompare } = require('../variant-set-action') as typeof import('../variant-set-action');
       const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
       const dir = flags.resume ?? flags.out ?? defaultRunDir('compare');
       const plan = await openVariantSetWithFlags(flags, dir, 'compare', {});

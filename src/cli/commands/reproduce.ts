@@ -69,7 +69,7 @@ export function reproduceCommand(stop: StopController): Command {
     .action(async (flags: ReproduceFlags, cmd: Command) => {
       validateTrainFlags(flags, cmd, BATCHNORM_IMPLS);
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
-      const { reproduceWithFlags } = require('../reproduce-action') as typeof import('../reproduce-action');
+      const { reproduceWithFlags } = require('../variant-set-action') as typeof import('../variant-set-action');
       const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
       const tolerances = { maxLoss: flags.maxLoss, minTrainAcc: flags.minTrainAcc, minTestAcc: flags.minTestAcc };
       const given = (Object.keys(tolerances) as (keyof typeof tolerances)[]).filter((k) => cmd.getOptionValueSource(k) === 'cli');
