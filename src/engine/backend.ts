@@ -119,7 +119,7 @@ export function missingPackageError(gpu: boolean, cause?: string): BnlenetError 
     `${flag}: ${what}`,
     1,
     `${needs}Install it with \`${peerInstallCommand([pkg])}\`, ` +
-      'or train without it with `--backend wasm`.',
+      'or run without it with `--backend wasm`.',
   );
 }
 
@@ -178,7 +178,7 @@ async function activateTensorflow(tf: Tf, gpu: boolean, packages: Record<string,
       `${pkg} ${packages[pkg]} uses a different copy of ${CORE_PKG} than bnlenet (${tf.version_core})`,
       1,
       `Install the matching version, \`${peerInstallCommand([pkg])}\`, then \`npm dedupe\`; ` +
-        'or train without it with `--backend wasm`.',
+        'or run without it with `--backend wasm`.',
     );
   }
   await setBackendOrThrow(tf, 'tensorflow');

@@ -21,7 +21,7 @@ export function missingWebgpuPackagesError(missing: readonly string[]): BnlenetE
   const what = missing.length === 1 ? `${missing[0]} is not installed` : `${missing.join(' and ')} are not installed`;
   return new BnlenetError(
     `--backend webgpu: ${what}; install with \`${webgpuInstallCommand()}\` or ${SETUP}, ` +
-      'or train without it with `--backend wasm`',
+      'or run without it with `--backend wasm`',
   );
 }
 
@@ -43,14 +43,14 @@ function reason(probe: AdapterProbe): string {
 export function noAdapterError(probe: AdapterProbe): BnlenetError {
   return new BnlenetError(
     `--backend webgpu: Dawn found no WebGPU adapter (${reason(probe)}); ${driverAdvice()}; ` +
-      'or train without it with `--backend wasm`',
+      'or run without it with `--backend wasm`',
   );
 }
 
 export function backendStartError(adapter: AdapterDescription, cause: string): BnlenetError {
   return new BnlenetError(
     `--backend webgpu: TensorFlow.js's WebGPU backend failed to start on ${adapterName(adapter)} (${cause}); ` +
-      'train without it with `--backend wasm`',
+      'run without it with `--backend wasm`',
   );
 }
 

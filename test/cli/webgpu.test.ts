@@ -185,7 +185,7 @@ test('WebGPU packages missing: one line with the npm install to run and --backen
   const result = await runCli(['train', '--backend', 'webgpu', ...DATA], { bin, cwd });
   assertOneLineError(
     result,
-    new RegExp(`^bnlenet: --backend webgpu: @tensorflow/tfjs-backend-webgpu and webgpu are not installed; install with \`${install}\`.*, or train without it with \`--backend wasm\`$`),
+    new RegExp(`^bnlenet: --backend webgpu: @tensorflow/tfjs-backend-webgpu and webgpu are not installed; install with \`${install}\`.*, or run without it with \`--backend wasm\`$`),
   );
   const gpu = await runCli(['train', '--gpu', ...DATA], { bin, cwd });
   assertOneLineError(gpu, new RegExp(`^bnlenet: --gpu: no GPU to train on: CUDA needs @tensorflow/tfjs-node-gpu, which is not installed .*; WebGPU needs @tensorflow/tfjs-backend-webgpu and webgpu \\(\`${install}\`\\)`));
@@ -195,4 +195,7 @@ test('WebGPU packages missing: one line with the npm install to run and --backen
   assert.equal(wasm.code, 0, wasm.stderr);
   assert.match(wasm.stdout, /examples\/sec on cpu \(wasm/);
   assert.ok(!readFileSync(path.join(cwd, 'runs', readdirSync(path.join(cwd, 'runs'))[0]!, 'summary.json'), 'utf8').includes('webgpu'));
+  // evaluate names the same packages, and a way to evaluate without them (not "train").
+  const evaluate = await runCli(['evaluate', '--backend', 'webgpu'], { bin, cwd });
+  assertOneLineError(evaluate, /^bnlenet: --backend webgpu: .* are not installed; .*, or run without it with `--backend wasm`$/);
 });
