@@ -35,6 +35,7 @@ import { attributeOf, givenOnCommandLine, outputMode, runArgsFromFlags, type Swe
 import { outputWidth, wrapText } from '../report/terminal-width';
 import { formatFigure, plural } from '../report/train-lines';
 import { shellCommand } from '../util/shell-quote';
+import { isDiskFull } from '../util/fs-errors';
 
 export interface SweepRequest {
   flags: SweepFlags;
@@ -176,9 +177,12 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
       },
     });
   } catch (err) {
+    const rerun = `${shellCommand('bnlenet', 'sweep', '--out', request.dir)}${shardFlag}`;
+    // A full disk stops the sweep at the cell that hit it (the later ones would fail alike).
+    if (isDiskFull(err)) throw new BnlenetError((err as Error).message, 1, `free some space on that disk, then continue the sweep with \`${rerun}\``);
     if (!(err instanceof InterruptedError)) throw err;
     await summarize();
-    throw new InterruptedError(err.message, `continue it with \`${shellCommand('bnlenet', 'sweep', '--out', request.dir)}${shardFlag}\``);
+    throw new InterruptedError(err.message, `continue it with \`${rerun}\``);
   }
   const { summary, results } = await summarize();
   // This command answers for the cells it was to train (all of them when collecting), and a
@@ -202,7 +206,7 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
     throw new BnlenetError(
       `${unfinished.length} of ${answerable.length} cells ${request.collect ? 'failed or are pending' : 'failed'}: ${unfinished.map((r) => `${r.name} (${r.status})`).join(', ')}`,
       1,
-      `see ${path.join(request.dir, SWEEP_MD)}; rerun \`bnlenet sweep --out ${request.dir}\` to train them again`,
+      `see ${path.join(request.dir, SWEEP_MD)}; rerun \`${shellCommand('bnlenet', 'sweep', '--out', request.dir)}\` to train them again`,
     );
   }
   if (busy.size > 0) {

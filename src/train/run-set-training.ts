@@ -13,6 +13,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InterruptedError } from '../errors';
 import { throwIfInterrupted } from '../util/abort';
+import { isDiskFull } from '../util/fs-errors';
 import { TrainingDivergedError } from './divergence';
 import type { RunArgs } from '../model/run-args';
 import { clearOutcome, recordOutcome, type CellOutcome } from './store/cell-outcome';
@@ -112,7 +113,8 @@ async function trainOne(request: RunSetRequest, run: SetRun): Promise<CellOutcom
   try {
     await request.train(run, started ? undefined : run.planned.args);
   } catch (err) {
-    if (err instanceof InterruptedError || request.failures === 'stop') throw err;
+    // A full disk fails every later run as well: stop the set there (the rerun continues it).
+    if (err instanceof InterruptedError || request.failures === 'stop' || isDiskFull(err)) throw err;
     const outcome: CellOutcome =
       err instanceof TrainingDivergedError
         ? { status: 'diverged', message: `in epoch ${err.epoch}`, epoch: err.epoch }

@@ -25,6 +25,12 @@ export function fsErrorCode(err: unknown): string | undefined {
   return typeof code === 'string' && code in CAUSES ? code : undefined;
 }
 
+/** Whether `err` says the disk is full (or over quota): every later write there fails too. */
+export function isDiskFull(err: unknown): boolean {
+  const code = err instanceof FileSystemError ? err.code : fsErrorCode(err);
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** One short phrase for a file-system error, so messages stay one line without a stack. */
 export function describeFsError(err: unknown): string {
   const code = fsErrorCode(err);

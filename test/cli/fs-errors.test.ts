@@ -74,3 +74,15 @@ test('a full disk names the file it could not write, and leaves no temporary fil
   assert.match(result.stderr, /free some space/);
   if (existsSync(out)) assert.ok(!listDir(out).some((f) => f.endsWith('.tmp')), listDir(out).join(', '));
 });
+
+test('a sweep on a full disk stops at the cell that hit it, and says how to continue once there is room', async (t) => {
+  // Room for the plan and the first cell's run.json, not for its checkpoint.
+  const small = mountOrSkip(t, (dir) => ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', dir]);
+  if (!small) return;
+  const out = path.join(small, 'sweep dir');
+  const result = await runMain(['sweep', ...SMALL, '--lr', '0.5,1,2', '--out', out]);
+  assertOneLine(result, 1, /cannot write .*checkpoint\.json: no space left on device/);
+  assert.match(result.stderr, /free some space on that disk, then continue the sweep with `bnlenet sweep --out '.*sweep dir'`/);
+  // The later cells were never started: one cell line at most, none for cells 2 and 3.
+  assert.doesNotMatch(result.stdout, /cell [23]\/3/);
+});
