@@ -43,7 +43,7 @@ export interface SweepRequest {
   dir: string;
   shard?: Shard;
   collect: boolean;
-  /** Selects the backend; called only when a cell is to train. */
+  /** Selects the backend: before the plan is written, unless collecting (which trains nothing). */
   backend(): Promise<BackendInfo>;
 }
 
@@ -120,6 +120,9 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
   // Text lines are wrapped at word boundaries to a terminal's width (or $COLUMNS).
   const width = mode === 'text' ? outputWidth(process.stdout) : undefined;
   const out = (line: string) => process.stdout.write(line === '' ? '\n' : `${wrapText(line, width).join('\n')}\n`);
+  // The backend first, when cells are to be trained: a backend that cannot start (a package
+  // not installed, no GPU) fails before the sweep's plan is written, leaving nothing behind.
+  let backend: BackendInfo | undefined = request.collect ? undefined : await request.backend();
   const plan = await openSweep(request);
   const of = plan.runs.length;
   const mine = plan.runs.map((_, i) => i).filter((i) => !request.collect && inShard(i, request.shard));
@@ -132,7 +135,6 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
     out(`sweep in ${request.dir}: ${which}`);
   }
   const loadData = sharedData(request.flags, mode === 'text');
-  let backend: BackendInfo | undefined;
   const shardFlag = request.shard ? ` --shard ${request.shard.index}/${request.shard.of}` : '';
   const label = (args: CellResult['args']) => cellLabel(args, varyingAxes(axesOf(plan.runs)));
   let trained: RunSetTrained | undefined;
@@ -150,7 +152,6 @@ export async function runSweep(stop: StopController, request: SweepRequest): Pro
       failures: 'record',
       signal: stop.signal,
       train: async (run, args) => {
-        // TensorFlow.js is loaded only when a cell trains.
         const { trainRun } = require('./reported-run') as typeof import('./reported-run');
         return trainRun(stop, (backend ??= await request.backend()), {
           runDir: run.runDir,

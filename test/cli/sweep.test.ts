@@ -164,3 +164,12 @@ test('bad lists, shards and combinations are usage errors (exit 2, one line); co
   assertOneLineError(await runMain(['sweep', '--collect', '--out', dir]), 1, /holds no sweep \(no plan\.json\)/);
   assert.ok(!existsSync(path.join(dir, 'x')), 'nothing written');
 });
+
+test('a backend that cannot start fails the sweep before its plan is written: nothing left in --out', async (t) => {
+  const out = path.join(tempDir(t), 'sweep');
+  // @tensorflow/tfjs-node is an optional peer that is not installed here.
+  const result = await runMain(['sweep', '--lr', '0.5,1', '--limit', '512', '--epochs', '1', '--backend', 'tensorflow', ...DATA, '--out', out]);
+  assertOneLineError(result, 1, /^bnlenet: --backend tensorflow: @tensorflow\/tfjs-node is not installed/);
+  assert.ok(!existsSync(path.join(out, 'plan.json')), 'no plan.json');
+  assert.doesNotMatch(result.stdout, /cell 1\//, 'no cell was tried');
+});
