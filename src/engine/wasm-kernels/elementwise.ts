@@ -21,13 +21,18 @@ function elementChunks(n: number): { per: number; chunks: number } {
   return { per: CHUNK_ELEMENTS, chunks: Math.ceil(n / CHUNK_ELEMENTS) };
 }
 
-/** sigmoid(x), a new tensor. */
-export function sigmoid(kernels: WasmKernels, backend: KernelBackend, x: TensorInfo): TensorInfo {
+/** A one-input elementwise job of the module (`sigmoid`, `negate`) on x: a new tensor. */
+function unaryJob(job: 'sigmoid' | 'negate', kernels: WasmKernels, backend: KernelBackend, x: TensorInfo): TensorInfo {
   const n = util.sizeFromShape(x.shape);
   const out = allocF32(backend, x.shape);
   const { per, chunks } = elementChunks(n);
-  kernels.pool.run('sigmoid', [heapOffset(backend, x), heapOffset(backend, out), n, per], chunks);
+  kernels.pool.run(job, [heapOffset(backend, x), heapOffset(backend, out), n, per], chunks);
   return out;
+}
+
+/** sigmoid(x), a new tensor. */
+export function sigmoid(kernels: WasmKernels, backend: KernelBackend, x: TensorInfo): TensorInfo {
+  return unaryJob('sigmoid', kernels, backend, x);
 }
 
 /** dy * y * (1 - y) for the sigmoid's output y, a new tensor. */
@@ -119,11 +124,7 @@ export function bytesToUnit(kernels: WasmKernels, backend: KernelBackend, bytes:
 
 /** -x, a new tensor. */
 export function negate(kernels: WasmKernels, backend: KernelBackend, x: TensorInfo): TensorInfo {
-  const n = util.sizeFromShape(x.shape);
-  const out = allocF32(backend, x.shape);
-  const { per, chunks } = elementChunks(n);
-  kernels.pool.run('negate', [heapOffset(backend, x), heapOffset(backend, out), n, per], chunks);
-  return out;
+  return unaryJob('negate', kernels, backend, x);
 }
 
 /** a op b for float32 operands of one shape, a new tensor. */
