@@ -57,7 +57,7 @@ test('each variant is saved as trained: run.json and summary.json name it, evalu
   assertOneLineError(await runMain(['inspect-params', '--run', path.join(dir, 'run1'), '--layer', '1']), 2, /--layer 1: this model has BatchNorm at position 3, 4 only/);
 
   const lite = await runMain(['inspect-params', '--run', path.join(dir, 'run2')]);
-  assert.match(lite.stdout, /\(LeNet-BN \(custom BatchNorm at 1,2; center only\), 1 epochs\)/);
+  assert.match(lite.stdout, /\(LeNet-BN \(custom BatchNorm at 1,2; center only\), 1 epoch\)/);
 });
 
 /** A 2-epoch train run sent SIGINT once its first epoch's line is out. */
