@@ -144,5 +144,8 @@ export class StopController {
 async function exitWhenWritesSettle(): Promise<void> {
   const grace = new Promise<void>((resolve) => setTimeout(resolve, WRITE_GRACE_MS).unref());
   await Promise.race([writesSettled(), grace]);
+  // One turn of the event loop, so that a command whose write just finished says what it
+  // wrote ("report written to ...") before the exit.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   process.exit(130);
 }
