@@ -36,6 +36,11 @@ const OUTPUT_CLOSED = 'the output was closed (nothing reads stdout any more)';
 let active: StopController | undefined;
 const onStdoutError = (err: NodeJS.ErrnoException): void => active?.outputFailed(err);
 const ignore = (): void => undefined;
+/** After the command (the process is exiting anyway): the stop's line, and exit 130 at once. */
+const lateSignal = (name: NodeJS.Signals): void => {
+  process.stderr.write(`bnlenet: interrupted by ${name}\n`);
+  process.exit(130);
+};
 
 function listenOnce(stream: NodeJS.WritableStream, listener: (err: NodeJS.ErrnoException) => void): void {
   if (!stream.listeners('error').includes(listener)) stream.on('error', listener);
@@ -62,7 +67,10 @@ export class StopController {
   }
 
   install(): this {
-    for (const name of SIGNALS) process.on(name, this.handler);
+    for (const name of SIGNALS) {
+      process.off(name, lateSignal);
+      process.on(name, this.handler);
+    }
     listenOnce(process.stdout, onStdoutError);
     listenOnce(process.stderr, ignore);
     active = this;
@@ -82,6 +90,9 @@ export class StopController {
     for (const name of SIGNALS) process.off(name, this.handler);
     clearTimeout(this.quietStopTimer);
     if (active === this) active = undefined;
+    // A signal between the command's end and the process's exit (stdout still draining) is an
+    // interruption too: exit 130 with its line, not killed by the signal with none.
+    for (const name of SIGNALS) if (!process.listeners(name).includes(lateSignal)) process.on(name, lateSignal);
   }
 
   /**

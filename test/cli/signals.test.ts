@@ -47,7 +47,7 @@ test('a signal at any instant of start-up is honoured promptly (130), leaving no
   for (const delayMs of [100, 300, 600, 1000, 1600, 2500]) {
     const out = path.join(dir, `run-${delayMs}`);
     const started = Date.now();
-    const args = ['train', '--limit', '2048', '--epochs', '3', '--backend', 'wasm', ...DATA, '--out', out];
+    const args = ['train', '--limit', '2048', '--epochs', '20', '--backend', 'wasm', ...DATA, '--out', out];
     const result = await runCli(args, { onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), delayMs) });
     // Before Node has run bnlenet's first line the signal ends the process itself, which a
     // shell reports as 130 too; after that the CLI exits with 130. Never 0: a dropped signal.
