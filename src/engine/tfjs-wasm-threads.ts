@@ -25,6 +25,7 @@
  * The temporary directory, bnlenet-wasm-<pid>-XXXXXX, is removed when the process exits; one
  * left by a process that was killed is removed by the next start (scriptDirsToRemove).
  */
+import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as WorkerThreads from 'node:worker_threads';
@@ -118,20 +119,67 @@ export async function withThreadedWasm<T>(threads: number, start: () => Promise<
   const realCpus = os.cpus;
   const mutableThreads = workerThreads as unknown as { Worker: WorkerCtor };
   const RealWorker = mutableThreads.Worker;
-  class NodeWorker extends RealWorker {
+  /**
+   * A pthread worker that starts its thread only when Emscripten gives it a thread to run.
+   * Emscripten allocates a pool of 8 workers at start-up whatever the thread count (tfjs
+   * builds with PTHREAD_POOL_SIZE=8) and waits until each has loaded the module: 8 Node
+   * threads booting and compiling the 1 MB loader cost about 0.3 s and 0.6 CPU-seconds
+   * at every start of the CLI, and 90 MB, for XNNPACK's `threads - 1` pthreads. This one
+   * answers the "load" message itself; the first message after it (a "run": a pthread is
+   * assigned) starts the real worker, which gets the "load" first and then, in order, the
+   * rest. The worker's loader starts synchronously on "load" (instantiateWasm is
+   * synchronous), so a "run" queued behind it finds the module ready, with the main thread
+   * free to block on the pthread: nothing the worker needs goes through the main thread.
+   */
+  class LazyPthreadWorker extends EventEmitter {
+    private real: WorkerThreads.Worker | undefined;
+    private load: unknown;
+    private readonly args: ConstructorParameters<WorkerCtor>;
     constructor(...args: ConstructorParameters<WorkerCtor>) {
-      super(...args);
-      this.unref();
+      super();
+      this.args = args;
     }
-    override ref(): void {
+    postMessage(message: unknown, transfer?: readonly WorkerThreads.TransferListItem[]): void {
+      const m = message as { cmd?: string; urlOrBlob?: unknown } | null;
+      if (m && m.cmd === 'load') {
+        if (m.urlOrBlob instanceof TextBlob) message = { ...m, urlOrBlob: scriptFile(m.urlOrBlob, files) };
+        if (this.real === undefined) {
+          this.load = message;
+          setImmediate(() => this.emit('message', { cmd: 'loaded' }));
+          return;
+        }
+      }
+      this.started().postMessage(message, transfer);
+    }
+    private started(): WorkerThreads.Worker {
+      if (this.real) return this.real;
+      const real = new RealWorker(...this.args);
+      let answeredLoad = this.load !== undefined;
+      real.on('message', (data: { cmd?: string } | null) => {
+        // Its own "loaded" was answered already, when the pool started.
+        if (answeredLoad && data && data.cmd === 'loaded') {
+          answeredLoad = false;
+          return;
+        }
+        this.emit('message', data);
+      });
+      real.on('error', (err: Error) => this.emit('error', err));
+      real.on('exit', (code: number) => this.emit('exit', code));
+      // Thread-pool workers must not keep the process alive. After the listeners: a Worker
+      // refs its port again when a 'message' listener is added.
+      real.unref();
+      if (this.load !== undefined) real.postMessage(this.load);
+      this.real = real;
+      return real;
+    }
+    ref(): void {
       // Thread-pool workers must not keep the process alive.
     }
-    override postMessage(message: unknown, transfer?: readonly WorkerThreads.TransferListItem[]): void {
-      const m = message as { cmd?: string; urlOrBlob?: unknown } | null;
-      if (m && m.cmd === 'load' && m.urlOrBlob instanceof TextBlob) {
-        message = { ...m, urlOrBlob: scriptFile(m.urlOrBlob, files) };
-      }
-      super.postMessage(message, transfer);
+    unref(): void {
+      // Never referenced (above).
+    }
+    terminate(): Promise<number> {
+      return this.real ? this.real.terminate() : Promise.resolve(0);
     }
   }
   g.Blob = TextBlob;
@@ -141,7 +189,7 @@ export async function withThreadedWasm<T>(threads: number, start: () => Promise<
     const cpus = realCpus();
     return Array.from({ length: 2 * Math.max(threads, 1) }, (_, i) => cpus[i % cpus.length]);
   };
-  mutableThreads.Worker = NodeWorker;
+  mutableThreads.Worker = LazyPthreadWorker as unknown as WorkerCtor;
   try {
     return await start();
   } finally {

@@ -1,21 +1,24 @@
 /**
  * Every example in every --help works as printed. The examples are read from the help text
  * itself (top level and each command's), then run through a shell, pipes included, with the
- * real CLI as `bnlenet` on PATH, all in one fresh working dir with ./data holding the data set,
- * so that examples that name each other's dirs (`--out runs/cmp`, then `--run runs/cmp/builtin`)
- * find them. An example that starts training runs on small data: its --limit and --epochs set
- * to 256 and 1 (added where absent), its test accuracy on 1000 test images (--test-limit) --
- * except one that sets its own tolerances, which must pass
- * as printed. Examples that need what this machine lacks (a GPU, a mirror on the network) are
- * named and left out.
+ * real CLI as `bnlenet` on PATH, all in one fresh working dir with ./data holding the test data
+ * set (test/helpers/fixture-data.ts: real images, verified by the tool's own code), so that
+ * examples that name each other's dirs (`--out runs/cmp`, then `--run runs/cmp/builtin`) find
+ * them. An example that starts training runs on small data: its --limit and --epochs set to 256
+ * and 1 (added where absent), its test accuracy on 1000 test images (--test-limit) -- except one
+ * that sets its own tolerances, which must pass as printed. `download` examples run in a dir of
+ * their own on the real data set, as a test data set is never fetched. Examples that need what
+ * this machine lacks (a GPU, a mirror on the network) are named and left out.
  */
 import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BIN } from '../helpers/cli';
+import { FIXTURE_MANIFEST, fixtureDataDir } from '../helpers/fixture-data';
+import { TEST_DATA_VARIABLE } from '../../src/data';
 
 const SYSTEM_DATA = '/usr/share/datasets/fashion-mnist';
 /** Examples this machine cannot run, and why: each pattern must match at least one example. */
@@ -29,24 +32,36 @@ const MAKERS = ['download', 'train', 'compare', 'reproduce', 'sweep'];
 const TRAINS = new Set(['train', 'compare', 'reproduce', 'sweep']);
 
 let work: string;
+/** Where `download` examples run: ./data holds links to the real data set. */
+let realWork: string;
+/** Without the test data set: for `download` examples. */
+let realEnv: NodeJS.ProcessEnv;
+/** With ./data as the test data set: for every other example. */
 let env: NodeJS.ProcessEnv;
 
-before(() => {
+before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'bnlenet-examples-'));
   process.on('exit', () => rmSync(work, { recursive: true, force: true }));
   const bin = path.join(work, '.bin');
   mkdirSync(bin);
   writeFileSync(path.join(bin, 'bnlenet'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+  // The test data set, manifest included: the CLI takes it as the data in the manifest's dir.
+  const fixture = await fixtureDataDir();
   mkdirSync(path.join(work, 'data'));
+  for (const file of readdirSync(fixture)) copyFileSync(path.join(fixture, file), path.join(work, 'data', file));
+  realWork = path.join(work, '.real');
+  mkdirSync(path.join(realWork, 'data'), { recursive: true });
   for (const file of readdirSync(SYSTEM_DATA).filter((f) => f.endsWith('.gz'))) {
-    symlinkSync(path.join(SYSTEM_DATA, file), path.join(work, 'data', file));
+    symlinkSync(path.join(SYSTEM_DATA, file), path.join(realWork, 'data', file));
   }
-  env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BNLENET_') && name !== 'COLUMNS'));
-  env.PATH = `${bin}:${process.env.PATH}`;
+  realEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BNLENET_') && name !== 'COLUMNS'));
+  realEnv.PATH = `${bin}:${process.env.PATH}`;
+  env = { ...realEnv, [TEST_DATA_VARIABLE]: path.join(work, 'data', path.basename(FIXTURE_MANIFEST)) };
 });
 
 function sh(line: string, timeoutMs = 300_000) {
-  const result = spawnSync('sh', ['-c', line], { cwd: work, env, encoding: 'utf8', timeout: timeoutMs });
+  const real = /^bnlenet download\b/.test(line);
+  const result = spawnSync('sh', ['-c', line], { cwd: real ? realWork : work, env: real ? realEnv : env, encoding: 'utf8', timeout: timeoutMs });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
