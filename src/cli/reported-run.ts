@@ -62,6 +62,7 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
       loadData: request.loadData ?? ((dataDir, signal) => prepareDataset({ dataDir, mirrors: request.mirrors, onEvent, signal })),
       observer: reporter.observer(),
       derived: curvesOnly(),
+      onWarning: (text) => reporter.warning(text),
       onStart: ({ args, examples, resumedAt, repairs }) => {
         reporter.started({
           runDir,

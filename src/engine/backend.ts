@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { BnlenetError, UsageError } from '../errors';
 import { peerInstallCommand } from './peer-install';
 import { coreCount, withThreadedWasm } from './tfjs-wasm-threads';
+import type { KernelBuild, RecordedBuild } from './wasm-kernels/builds';
 import { activateWebgpu } from './webgpu';
 
 /** The names `--backend` takes: the one definition the CLI's choices derive from. */
@@ -30,6 +31,11 @@ export interface BackendRequest {
    * single-threaded one is used.
    */
   threads?: number;
+  /**
+   * wasm only: the build of the project's kernels a resumed run (or set) recorded, which they
+   * start in so that it continues bit for bit (wasm-kernels/builds.ts).
+   */
+  recordedKernels?: RecordedBuild;
 }
 
 export interface BackendInfo {
@@ -39,6 +45,8 @@ export interface BackendInfo {
   device: string;
   /** Package name -> version actually loaded. */
   packages: Record<string, string>;
+  /** The build of the project's wasm kernels that runs; absent where they do not (another backend, or they did not start). */
+  kernels?: KernelBuild;
 }
 
 export const TFJS_VERSION = '4.22.0';
@@ -137,6 +145,7 @@ export async function selectBackend(request: BackendRequest): Promise<BackendInf
   tf.enableProdMode();
   const packages: Record<string, string> = { [CORE_PKG]: tf.version_core };
   let device: string;
+  let kernels: KernelBuild | undefined;
   if (plan === 'tensorflow' || plan === 'tensorflow-gpu') {
     device = await activateTensorflow(tf, plan === 'tensorflow-gpu', packages);
   } else if (plan === 'webgpu' || plan === 'webgpu-gpu') {
@@ -144,7 +153,7 @@ export async function selectBackend(request: BackendRequest): Promise<BackendInf
     const cuda = request.gpu && request.backend === 'auto' ? { pkg: NODE_GPU_PKG } : undefined;
     device = await activateWebgpu(tf, { gpu: plan === 'webgpu-gpu', cuda }, isInstalled, packages);
   } else if (plan === 'wasm') {
-    device = await activateWasm(tf, request.threads, packages);
+    ({ device, kernels } = await activateWasm(tf, request, packages));
   } else {
     await import('@tensorflow/tfjs-backend-cpu');
     packages[CPU_PKG] = versionOf(CPU_PKG);
@@ -153,7 +162,7 @@ export async function selectBackend(request: BackendRequest): Promise<BackendInf
   }
   const { registerProjectKernels } = await import('./kernels/registry.js');
   registerProjectKernels(tf.getBackend());
-  return { name: tf.getBackend(), device, packages };
+  return { name: tf.getBackend(), device, packages, ...(kernels ? { kernels } : {}) };
 }
 
 async function setBackendOrThrow(tf: Tf, name: string): Promise<void> {
@@ -225,13 +234,13 @@ export function wasmThreads(requested: number | undefined, env: NodeJS.ProcessEn
   return coreCount();
 }
 
-async function activateWasm(tf: Tf, requested: number | undefined, packages: Record<string, string>): Promise<string> {
+async function activateWasm(tf: Tf, request: BackendRequest, packages: Record<string, string>): Promise<{ device: string; kernels?: KernelBuild }> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   packages[WASM_PKG] = versionOf(WASM_PKG);
   if (tf.findBackend('wasm') == null) {
     // The .wasm binaries sit next to the package's main file (dist/).
     wasm.setWasmPaths(path.dirname(require.resolve(WASM_PKG)) + path.sep);
-    const threads = wasmThreads(requested);
+    const threads = wasmThreads(request.threads);
     const factory = tf.findBackendFactory('wasm');
     let started = false;
     if (threads > 1 && factory) {
@@ -255,12 +264,14 @@ async function activateWasm(tf: Tf, requested: number | undefined, packages: Rec
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const n = wasm.getThreadsCount();
   const { startWasmKernels } = await import('./wasm-kernels/index.js');
-  const kernels = startWasmKernels(tf.backend(), n);
+  const kernels = startWasmKernels(tf.backend(), n, process.env, request.recordedKernels);
   if (!kernels.started) {
     process.stderr.write(`bnlenet: the project's wasm kernels are not used (${kernels.reason}); training runs slower on tfjs's own\n`);
   }
   // The device names the kernels' relaxed SIMD build, whose results differ in the last bits
-  // from the plain build's: a run records it (summary.json), and the reports show it.
+  // from the plain build's: summary.json records it, and the reports show it (run.json records
+  // the build itself, for --resume).
   const relaxed = kernels.started && kernels.build === 'relaxed';
-  return `cpu (wasm${relaxed ? ', relaxed SIMD' : simd ? ', SIMD' : ''}, ${n} thread${n === 1 ? '' : 's'})`;
+  const device = `cpu (wasm${relaxed ? ', relaxed SIMD' : simd ? ', SIMD' : ''}, ${n} thread${n === 1 ? '' : 's'})`;
+  return kernels.started ? { device, kernels: kernels.build } : { device };
 }

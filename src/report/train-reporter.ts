@@ -194,6 +194,14 @@ export class TrainReporter {
     }
   }
 
+  /**
+   * A warning about the run: one line on stderr (labelled like the run's lines), in every mode,
+   * since it is about the results a quiet or JSON caller keeps too.
+   */
+  warning(text: string): void {
+    process.stderr.write(`${this.prefix}bnlenet: warning: ${text}\n`);
+  }
+
   /** A remark about the run (text: wrapped prose; json: a "note" event); silent in quiet and none. */
   note(text: string): void {
     if (this.mode === 'json') return this.json('note', { text });

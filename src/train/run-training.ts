@@ -3,13 +3,16 @@
  * summary, wired together. A new run creates its dir and run.json before loading any data (so
  * a dir that cannot be written fails at once); a resumed run has every file it reads checked
  * by the store first (store/resume.ts), and continues from the checkpoint, or from the start
- * when the run was killed before its first one.
+ * when the run was killed before its first one. run.json records the wasm kernel build a new
+ * run trains on; the commands start that build again for a resume (store/recorded-kernels.ts),
+ * and a resume that runs another says in one line that it is no longer bit-identical.
  */
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { datasetSpec, type FashionMnist, firstExamples } from '../data';
 import type { BackendInfo } from '../engine/backend';
+import { resumedBuildWarning } from '../engine/wasm-kernels/builds';
 import { BnlenetError } from '../errors';
 import type { BatchNormParams } from '../model/batchnorm-params';
 import { readBatchNormParams } from '../model/batchnorm-inspect';
@@ -60,6 +63,8 @@ export interface RunRequest {
   derived?: DerivedFiles;
   /** When the data and model are ready, just before the first batch. */
   onStart?(start: RunStart): void;
+  /** A warning about the run, one line (a resume on another kernel build than it recorded); default: stderr. */
+  onWarning?(text: string): void;
 }
 
 export interface RunOutcome {
@@ -101,7 +106,10 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const resumed = request.args ? undefined : await openForResume(runDir);
   const args = request.args ?? resumed!.args;
   if (resumed?.trained) return finishTrained(request, store, resumed);
-  if (!resumed) await store.create(args);
+  if (!resumed) await store.create(args, request.backend.kernels);
+  // run.json keeps the build the run started on; a resume on another says so, and continues.
+  const warning = resumed && resumedBuildWarning(runDir, resumed.kernels, request.backend.kernels, request.backend.device);
+  if (warning) (request.onWarning ?? ((text) => process.stderr.write(`bnlenet: warning: ${text}\n`)))(warning);
 
   let model: tfl.LayersModel | undefined;
   const optimizer = tf.train.sgd(args.lr);

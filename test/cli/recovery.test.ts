@@ -130,6 +130,28 @@ test('evaluate refuses a model with NaN weights instead of printing "test loss N
   assertOneLine(await runMain(['evaluate', '--run', cut, ...DATA]), 1, /weights\.bin holds NaN or infinite weights/);
 });
 
+test('run.json records the kernel build; a resume on another one than recorded warns in one line that it is not bit-identical, and trains', async (t) => {
+  // This process's kernels started in one build (the runtime's); run.json records it, as summary.json's backend does.
+  const running = readJson(path.join(oneEpoch, 'summary.json')).backend.kernels;
+  assert.ok(running === 'plain' || running === 'relaxed', `summary.json's backend.kernels: ${running}`);
+  assert.equal(readJson(path.join(oneEpoch, 'run.json')).kernels, running);
+  // A run killed before its first checkpoint whose run.json records the other build: this
+  // process cannot start it (one build a process), so the resume says so and goes on.
+  const cut = path.join(tempDir(t), 'cut');
+  mkdirSync(cut);
+  const record = readJson(path.join(oneEpoch, 'run.json'));
+  const other = running === 'plain' ? 'relaxed' : 'plain';
+  writeFileSync(path.join(cut, 'run.json'), JSON.stringify({ ...record, kernels: other }));
+  const resumed = await runMain(['train', '--resume', cut, '--quiet']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  // (One epoch of this small recipe does not learn: its own warning may follow.)
+  const lines = resumed.stderr.trim().split('\n').filter((line) => /kernels/.test(line));
+  assert.equal(lines.length, 1, resumed.stderr);
+  assert.match(lines[0]!, new RegExp(`^bnlenet: warning: .*cut was trained with the ${other} build of the project's wasm kernels, but this process runs the ${running} build .*: its resumed epochs will not be bit-identical to an uninterrupted run$`));
+  assert.equal(readJson(path.join(cut, 'run.json')).kernels, other, 'run.json keeps the build the run started on');
+  assert.equal(readJson(path.join(cut, 'summary.json')).backend.kernels, running, 'summary.json says what the resume ran');
+});
+
 test('a hand-edited run.json is validated: against its schema, and against the checkpoint', async (t) => {
   const dir = tempDir(t);
   const edit = (name: string, change: (record: any) => void) => {
@@ -149,6 +171,10 @@ test('a hand-edited run.json is validated: against its schema, and against the c
   assertOneLine(await runMain(['train', '--resume', empty]), 1, /run\.json has no args\.impl/);
   const bad = edit('bad', (r) => (r.args.lr = -1));
   assertOneLine(await runMain(['inspect-params', '--run', bad]), 1, /run\.json has args\.lr = -1, expected a finite number > 0/);
+  const kernels = edit('kernels', (r) => (r.kernels = 'fast'));
+  const refused = await runMain(['train', '--resume', kernels]);
+  assertOneLine(refused, 1, /run\.json has kernels "fast", expected "plain" or "relaxed" \(the wasm kernel build that trained the run\) or no kernels field/);
+  assert.match(refused.stderr, /restore the file as the run wrote it, or start a new run/);
   // The data dir may move: changing it is not an edit of what the run trains.
   const moved = edit('moved', (r) => (r.args.dataDir = `${FIXTURE_DIR}/.`));
   assert.equal((await runMain(['inspect-params', '--run', moved])).code, 0);

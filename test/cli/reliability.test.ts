@@ -2,14 +2,15 @@
  * Bad input, faults and interruptions, driven through the real CLI: every bad flag is one
  * line and exit 2 before any work; bad data and corrupt checkpoints are one line and exit 1;
  * Ctrl-C and SIGTERM checkpoint and exit 130; a resumed run ends with the same weights and
- * metrics as one that was never interrupted.
+ * metrics as one that was never interrupted, on the kernel build it recorded.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli, runMain, type CliResult } from '../helpers/cli';
-import { readMetrics } from '../helpers/run-files';
+import { readJson, readMetrics } from '../helpers/run-files';
+import { hasRelaxedSimd } from '../../src/engine/wasm-kernels/builds';
 import { listDir, tempDir } from '../helpers/temp-dir';
 import { TEST_DATA_VARIABLE } from '../../src/data';
 import { FIXTURE_DIR, FIXTURE_MANIFEST } from '../helpers/fixture-data';
@@ -61,9 +62,10 @@ test('--resume of a dir that is not a run, or whose checkpoint is corrupt, is on
 });
 
 /** Starts a training process and sends `signal` once it has printed its first epoch line. */
-function trainAndSignal(args: string[], signal: NodeJS.Signals): Promise<CliResult> {
+function trainAndSignal(args: string[], signal: NodeJS.Signals, env?: NodeJS.ProcessEnv): Promise<CliResult> {
   let sent = false;
   return runCli(['train', ...args], {
+    env,
     onStdout: (stdout, child) => {
       if (sent || !/^epoch 1\//m.test(stdout)) return;
       sent = true;
@@ -98,6 +100,53 @@ test('Ctrl-C mid-epoch checkpoints and exits 130; --resume ends with the same we
   assert.deepEqual(metricsOf(cut), metricsOf(whole));
   const weights = (d: string) => readFileSync(path.join(d, 'weights.bin'));
   assert.ok(weights(cut).equals(weights(whole)), 'weights.bin identical, byte for byte');
+});
+
+test('a resume keeps the kernel build its run recorded: a plain run resumed where relaxed would run ends byte for byte as an uninterrupted plain run', async (t) => {
+  // Node 20 has only the plain build: there is no other build for a resume to take.
+  if (!hasRelaxedSimd()) return t.skip('this runtime has no relaxed SIMD, so it runs the plain build only');
+  const dir = tempDir(t);
+  const args = ['--limit', '4096', '--batch-size', '128', '--epochs', '2', '--seed', '5', '--backend', 'wasm', ...DATA];
+  // The kernels load once per process: every run here is a process of its own.
+  const plain = { BNLENET_WASM_KERNELS: 'plain' };
+  const unset = { BNLENET_WASM_KERNELS: undefined };
+  const whole = path.join(dir, 'whole');
+  const cut = path.join(dir, 'cut');
+  const unrecorded = path.join(dir, 'unrecorded');
+  const uninterrupted = await runCli(['train', ...args, '--quiet', '--out', whole], { env: plain });
+  assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
+  assert.equal(readJson(path.join(whole, 'run.json')).kernels, 'plain');
+  assert.equal(readJson(path.join(whole, 'summary.json')).backend.kernels, 'plain');
+
+  const interrupted = await trainAndSignal([...args, '--out', cut], 'SIGINT', plain);
+  assert.equal(interrupted.code, 130, `exit status; stderr: ${interrupted.stderr}`);
+  // The same stopped run, its run.json as written before the record existed.
+  cpSync(cut, unrecorded, { recursive: true });
+  const record = readJson(path.join(unrecorded, 'run.json'));
+  delete record.kernels;
+  writeFileSync(path.join(unrecorded, 'run.json'), JSON.stringify(record));
+
+  // Without BNLENET_WASM_KERNELS this runtime would pick relaxed; the record makes it plain.
+  const resumed = await runCli(['train', '--resume', cut], { env: unset });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /on cpu \(wasm, SIMD, \d+ threads?\); resuming at epoch \d, batch \d+/);
+  assert.equal(resumed.stderr, '', 'no warning: the same build');
+  assert.deepEqual(metricsOf(cut), metricsOf(whole));
+  const weights = (d: string) => readFileSync(path.join(d, 'weights.bin'));
+  assert.ok(weights(cut).equals(weights(whole)), 'weights.bin identical, byte for byte');
+  assert.equal(readJson(path.join(cut, 'run.json')).kernels, 'plain');
+  assert.equal(readJson(path.join(cut, 'summary.json')).backend.kernels, 'plain');
+
+  // What the record prevents: a resume on this runtime's own choice, relaxed, ends on other bytes.
+  const unchecked = await runCli(['train', '--resume', unrecorded], { env: unset });
+  assert.equal(unchecked.code, 0, unchecked.stderr);
+  assert.equal(unchecked.stderr, '', 'a run.json without the record resumes, checking nothing');
+  assert.equal(readJson(path.join(unrecorded, 'summary.json')).backend.kernels, 'relaxed');
+  assert.ok(!weights(unrecorded).equals(weights(whole)), 'the relaxed build resumes to other bytes');
+
+  // Asking for the other build than the run recorded is refused, naming both.
+  const conflict = await runCli(['train', '--resume', cut], { env: { BNLENET_WASM_KERNELS: 'relaxed' } });
+  assertOneLineError(conflict, 2, /^bnlenet: .*BNLENET_WASM_KERNELS=relaxed asks for the relaxed kernel build, but the run being resumed was trained with the plain build \(.*cut\/run\.json records it\)/);
 });
 
 test('SIGTERM checkpoints and exits 130 too', async (t) => {

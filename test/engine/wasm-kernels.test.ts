@@ -4,7 +4,7 @@
  * heap, their results are the same bytes on one thread and on two, and without them the tool
  * says so in one line and trains on its previous kernels. (Their values against the cpu
  * backend are checked with every kernel that uses them: kernels.fast.test.ts, moments.fast.test.ts,
- * batch-norm-training.fast.test.ts.)
+ * batch-norm-training.fast.test.ts; which build runs: kernel-builds.fast.test.ts.)
  */
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseKernelBuild, hasRelaxedSimd, KERNEL_BUILDS, KERNEL_NAMES, MODULE_FILES, sectionIds, WASM_DIR, type KernelBuild } from '../../src/engine/wasm-kernels';
+import { hasRelaxedSimd, KERNEL_BUILDS, KERNEL_NAMES, MODULE_FILES, sectionIds, WASM_DIR, type KernelBuild } from '../../src/engine/wasm-kernels';
 
 const ENGINE = path.resolve(__dirname, '../../src/engine/index.js');
 
@@ -62,20 +62,6 @@ describe('the committed wasm modules', () => {
       });
     }
   }
-});
-
-describe('the choice of build', () => {
-  test('relaxed where the runtime has relaxed SIMD, else plain; BNLENET_WASM_KERNELS=plain|relaxed asks for one', () => {
-    assert.deepEqual(chooseKernelBuild({}, true), { build: 'relaxed' });
-    assert.deepEqual(chooseKernelBuild({}, false), { build: 'plain' });
-    assert.deepEqual(chooseKernelBuild({ BNLENET_WASM_KERNELS: 'plain' }, true), { build: 'plain' });
-    assert.deepEqual(chooseKernelBuild({ BNLENET_WASM_KERNELS: 'relaxed' }, true), { build: 'relaxed' });
-    assert.match((chooseKernelBuild({ BNLENET_WASM_KERNELS: 'relaxed' }, false) as { reason: string }).reason, /no relaxed SIMD/);
-  });
-  test('the runtime probe agrees with the Node version: relaxed SIMD from Node 22 on', () => {
-    const major = Number(process.versions.node.split('.')[0]);
-    assert.equal(hasRelaxedSimd(), major >= 22);
-  });
 });
 
 /**

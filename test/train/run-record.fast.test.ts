@@ -1,7 +1,8 @@
 /**
  * run.json's model variant: records written before the variants existed read back as the
  * book's LeNet-BN, impossible or malformed variants are refused naming the field, and the
- * comparison with a checkpoint's arguments sees every defining field, lists included.
+ * comparison with a checkpoint's arguments sees every defining field, lists included; the
+ * kernel build it records is one of the two, or absent.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -55,4 +56,21 @@ test('differingField compares every defining field, lists by value, and old reco
   assert.equal(differingField(old, { ...book, dropout: 0.5 }), 'dropout');
   assert.equal(differingField(book, { ...book, noBias: true }), 'noBias');
   assert.equal(differingField(book, { ...book, dataDir: 'elsewhere' }), undefined, 'the data may move');
+});
+
+test('run.json\'s kernels: the wasm kernel build that trained the run, "plain" or "relaxed", or absent (older runs, other backends)', async (t) => {
+  const book = { ...bookVariant('custom'), ...RECIPE };
+  assert.equal(runRecordProblem(record(book)), undefined);
+  for (const kernels of ['plain', 'relaxed']) assert.equal(runRecordProblem({ ...record(book), kernels }), undefined);
+  for (const kernels of ['fast', 'Plain', 1, null, ['plain']]) {
+    assert.equal(
+      runRecordProblem({ ...record(book), kernels }),
+      `has kernels ${JSON.stringify(kernels)}, expected "plain" or "relaxed" (the wasm kernel build that trained the run) or no kernels field`,
+    );
+  }
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...record(book), kernels: 'plain' }));
+  assert.equal((await readRunRecord(dir)).kernels, 'plain');
+  writeFileSync(path.join(dir, 'run.json'), JSON.stringify(record(book)));
+  assert.equal((await readRunRecord(dir)).kernels, undefined);
 });

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { BATCHNORM_IMPLS } from '../../model/impls';
+import { recordedSetKernels } from '../../train/store/recorded-kernels';
 import { defaultRunDir } from '../../train/store/run-dir';
 import type { StopController } from '../stop-controller';
 import { addDirOptions, addTrainOptions, validateTrainFlags, type TrainFlags } from '../train-options';
@@ -38,8 +39,10 @@ export function compareCommand(stop: StopController): Command {
       validateTrainFlags(flags, cmd, BATCHNORM_IMPLS);
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
       const { openVariantSetWithFlags, trainAndCompare } = require('../variant-set-action') as typeof import('../variant-set-action');
-      const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
       const dir = flags.resume ?? flags.out ?? defaultRunDir('compare');
+      // A resume starts the kernel build its runs recorded: read before the backend starts them.
+      const recordedKernels = flags.resume ? await recordedSetKernels(flags.resume) : undefined;
+      const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true, recordedKernels });
       const plan = await openVariantSetWithFlags(flags, dir, 'compare', {});
       await trainAndCompare(stop, flags, dir, plan, backend);
     });

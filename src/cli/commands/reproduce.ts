@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { BOOK, CHECKS, DEFAULT_TOLERANCES, GUIDE_REFERENCE, TEST_ACC_WINDOW } from '../../train/reproduce-checks';
 import { BATCHNORM_IMPLS } from '../../model/impls';
+import { recordedSetKernels } from '../../train/store/recorded-kernels';
 import { defaultRunDir } from '../../train/store/run-dir';
 import { fraction, positiveNumber } from '../flags';
 import type { StopController } from '../stop-controller';
@@ -70,7 +71,9 @@ export function reproduceCommand(stop: StopController): Command {
       validateTrainFlags(flags, cmd, BATCHNORM_IMPLS);
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
       const { reproduceWithFlags } = require('../variant-set-action') as typeof import('../variant-set-action');
-      const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
+      // A resume starts the kernel build its runs recorded: read before the backend starts them.
+      const recordedKernels = flags.resume ? await recordedSetKernels(flags.resume) : undefined;
+      const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true, recordedKernels });
       const tolerances = { maxLoss: flags.maxLoss, minTrainAcc: flags.minTrainAcc, minTestAcc: flags.minTestAcc };
       const given = (Object.keys(tolerances) as (keyof typeof tolerances)[]).filter((k) => cmd.getOptionValueSource(k) === 'cli');
       const dir = flags.resume ?? flags.out ?? defaultRunDir('reproduce');

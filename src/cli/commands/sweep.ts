@@ -7,6 +7,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../errors';
 import { differingField, RUN_ARG_NAMES, RUN_ARGS, runArgsProblem, SWEEP_AXES } from '../../model/run-args';
+import { recordedSetKernels } from '../../train/store/recorded-kernels';
 import { defaultRunDir } from '../../train/store/run-dir';
 import { CHANCE_ACCURACY, NO_LEARNING_BELOW } from '../../train/no-learning';
 import type { PlannedRun } from '../../train/store/run-set';
@@ -130,13 +131,15 @@ export function sweepCommand(stop: StopController): Command {
       const { requestedCells, runSweep } = require('../sweep-action') as typeof import('../sweep-action');
       validateCells(requestedCells(flags));
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
+      const dir = flags.out ?? defaultRunDir('sweep');
       await runSweep(stop, {
         flags,
         command: cmd,
-        dir: flags.out ?? defaultRunDir('sweep'),
+        dir,
         shard: flags.shard,
         collect: flags.collect === true,
-        backend: () => selectBackend({ backend: flags.backend, gpu: flags.gpu === true }),
+        // A sweep continued in its dir starts the kernel build its cells recorded.
+        backend: async () => selectBackend({ backend: flags.backend, gpu: flags.gpu === true, recordedKernels: await recordedSetKernels(dir) }),
       });
     });
   return withExamples(command, [

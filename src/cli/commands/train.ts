@@ -4,6 +4,7 @@
  * stays fast.
  */
 import { Command } from 'commander';
+import { recordedRunKernels } from '../../train/store/recorded-kernels';
 import { defaultRunDir } from '../../train/store/run-dir';
 import { withExamples } from '../help';
 import type { StopController } from '../stop-controller';
@@ -44,7 +45,9 @@ export function trainCommand(stop: StopController): Command {
       // Loaded here, not at the top: they pull in TensorFlow.js.
       const { selectBackend } = require('../../engine') as typeof import('../../engine');
       const { trainRun } = require('../reported-run') as typeof import('../reported-run');
-      const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true });
+      // A resume starts the kernel build its run recorded: read before the backend starts them.
+      const recordedKernels = flags.resume ? await recordedRunKernels(flags.resume) : undefined;
+      const backend = await selectBackend({ backend: flags.backend, gpu: flags.gpu === true, recordedKernels });
       await trainRun(stop, backend, {
         runDir: flags.resume ?? flags.out ?? defaultRunDir(flags.impl),
         args: flags.resume ? undefined : runArgsFromFlags(flags, flags.impl),

@@ -7,61 +7,26 @@
  * them through `wasmKernels(backend)` where they are loaded and keep their previous path
  * (XNNPACK and JavaScript) where not. They do not load when the JavaScript engine lacks
  * WebAssembly SIMD, when tfjs-backend-wasm's memory cannot be reached, or when
- * BNLENET_WASM_KERNELS=0 turns them off; `startWasmKernels` then says why.
- * BNLENET_WASM_KERNELS=plain takes the plain build where the relaxed one would run (to
- * continue, bit for bit, a run trained on a runtime without relaxed SIMD).
+ * BNLENET_WASM_KERNELS=0 turns them off; `startWasmKernels` then says why. Which of the two
+ * builds loads (builds.ts): a resumed run's recorded one, else BNLENET_WASM_KERNELS=plain or
+ * =relaxed, else relaxed where the runtime has relaxed SIMD.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
+import { chooseKernelBuild, type KernelBuild, type RecordedBuild } from './builds';
 import { KernelPool } from './pool';
+
+export { chooseKernelBuild, hasRelaxedSimd, KERNEL_BUILDS, type KernelBuild, type RecordedBuild } from './builds';
 
 /** Where the built modules are: wasm/ at the package root (this file is dist/src/engine/wasm-kernels/). */
 export const WASM_DIR = path.resolve(__dirname, '..', '..', '..', '..', 'wasm');
 
-/**
- * The two builds of the kernels (wasm/build.sh): plain SIMD128, and relaxed SIMD, whose
- * multiply-adds are f32x4.relaxed_madd (one fused multiply-add on a CPU with FMA). Their
- * results differ in the last bits; each is deterministic on one CPU and runtime.
- */
-export const KERNEL_BUILDS = ['plain', 'relaxed'] as const;
-export type KernelBuild = (typeof KERNEL_BUILDS)[number];
+/** Each build's two modules: on a shared memory (tfjs's threaded build) and on a plain one. */
 export const MODULE_FILES: Record<KernelBuild, { shared: string; unshared: string }> = {
   plain: { shared: 'kernels.shared.wasm', unshared: 'kernels.unshared.wasm' },
   relaxed: { shared: 'kernels.relaxed.shared.wasm', unshared: 'kernels.relaxed.unshared.wasm' },
 };
-
-/**
- * A module with one function that executes f32x4.relaxed_madd (opcode 0xfd 0x85 0x02):
- * WebAssembly.validate accepts it where the runtime has relaxed SIMD (Node 22 and later), so
- * the build is chosen by what the runtime has, never by forcing a V8 flag.
- */
-const RELAXED_SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type section: () -> ()
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x0a, 0x10, 0x01, 0x0e, 0x01, 0x01, 0x7b, // code: one local v128
-  0x20, 0x00, 0x20, 0x00, 0x20, 0x00, 0xfd, 0x85, 0x02, 0x1a, 0x0b, // relaxed_madd(l, l, l); drop; end
-]);
-
-/** Whether this runtime runs relaxed SIMD. */
-export function hasRelaxedSimd(): boolean {
-  return WebAssembly.validate(RELAXED_SIMD_PROBE);
-}
-
-/**
- * The build to load: BNLENET_WASM_KERNELS=plain or =relaxed asks for one (relaxed only where
- * the runtime has it); otherwise relaxed where the runtime has it, else plain. Chosen once,
- * when the kernels start, so every thread and every call of a run uses the same build.
- */
-export function chooseKernelBuild(env: NodeJS.ProcessEnv = process.env, relaxedAvailable = hasRelaxedSimd()): { build: KernelBuild } | { reason: string } {
-  const asked = env.BNLENET_WASM_KERNELS;
-  if (asked === 'plain') return { build: 'plain' };
-  if (asked === 'relaxed') {
-    return relaxedAvailable ? { build: 'relaxed' } : { reason: 'BNLENET_WASM_KERNELS=relaxed, but this JavaScript engine has no relaxed SIMD (Node 22 and later have it)' };
-  }
-  return { build: relaxedAvailable ? 'relaxed' : 'plain' };
-}
 
 /** Every kernel the module exports; jobs name them. */
 export const KERNEL_NAMES = [
@@ -130,13 +95,16 @@ export type StartResult = { started: true; threads: number; build: KernelBuild }
 
 /**
  * Starts the kernels on the wasm backend `backend` with `threads` threads (the main one and
- * threads - 1 helpers; helpers need tfjs's threaded build, whose memory is shared).
+ * threads - 1 helpers; helpers need tfjs's threaded build, whose memory is shared), in the
+ * build `recorded` names when a resumed run recorded one. Kernels already started on `backend`
+ * stay as they are, whatever build they run (the caller compares: resumedBuildWarning).
+ * Throws UsageError when BNLENET_WASM_KERNELS asks for another build than `recorded`.
  */
-export function startWasmKernels(backend: KernelBackend, threads: number, env: NodeJS.ProcessEnv = process.env): StartResult {
+export function startWasmKernels(backend: KernelBackend, threads: number, env: NodeJS.ProcessEnv = process.env, recorded?: RecordedBuild): StartResult {
   const existing = loaded.get(backend);
   if (existing) return { started: true, threads: existing.pool.threads, build: existing.build };
   if (env.BNLENET_WASM_KERNELS === '0') return { started: false, reason: 'turned off by BNLENET_WASM_KERNELS=0' };
-  const choice = chooseKernelBuild(env);
+  const choice = chooseKernelBuild(env, undefined, recorded);
   if ('reason' in choice) return { started: false, reason: choice.reason };
   const { build } = choice;
   const wasm = (backend as unknown as { wasm?: WasmModuleLike }).wasm;

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { removeStaleTemporaries } from '../../util/atomic-file';
 import { differingField, type RunArgs } from '../../model/run-args';
+import type { KernelBuild } from '../../engine/wasm-kernels/builds';
 import { hasCheckpoint, loadCheckpoint, type LoadedCheckpoint } from './checkpoint';
 import { checkEpochLog, type CheckedLog } from './epoch-logs';
 import { EPOCH_LOGS, SUMMARY_FILE } from './layout';
@@ -15,6 +16,8 @@ import { changedRunRecord, readRunRecord } from './run-record-file';
 
 export interface ResumePoint {
   args: RunArgs;
+  /** The wasm kernel build run.json records (undefined: it records none). */
+  kernels?: KernelBuild;
   /** Undefined when the run was killed before its first checkpoint. */
   checkpoint?: LoadedCheckpoint;
   /** Each epoch log as checked against the checkpoint; undefined without one. */
@@ -30,10 +33,10 @@ export interface ResumePoint {
 }
 
 export async function openForResume(dir: string): Promise<ResumePoint> {
-  const { args } = await readRunRecord(dir, 'resume');
+  const { args, kernels } = await readRunRecord(dir, 'resume');
   await removeStaleTemporaries(dir);
   const finished = await fs.access(path.join(dir, SUMMARY_FILE)).then(() => true, () => false);
-  if (!(await hasCheckpoint(dir))) return { args, logsBehind: false, trained: false, finished, repairs: [] };
+  if (!(await hasCheckpoint(dir))) return { args, kernels, logsBehind: false, trained: false, finished, repairs: [] };
   const checkpoint = await loadCheckpoint(dir);
   const field = checkpoint.args && differingField(args, checkpoint.args);
   if (field) throw changedRunRecord(dir, field, args[field], checkpoint.args![field]);
@@ -45,6 +48,7 @@ export async function openForResume(dir: string): Promise<ResumePoint> {
   const repairs = logs.filter((log) => log.dropped.length > 0).map((log) => `${path.join(dir, log.log)}: dropped ${log.dropped.join('; ')}`);
   return {
     args,
+    kernels,
     checkpoint,
     logs,
     logsBehind: logs.some((log) => log.kept.length === epochs),

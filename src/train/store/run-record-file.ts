@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { DataError } from '../../errors';
 import { writeJsonAtomic } from '../../util/atomic-file';
 import { completeRunArgs, type RunArgs } from '../../model/run-args';
+import type { KernelBuild } from '../../engine/wasm-kernels/builds';
 import { RUN_FORMAT, runRecordProblem, type RunRecord } from '../run-record';
 import { RUN_FILE } from './layout';
 import { notARunDir, type DirPurpose } from './run-dir';
@@ -36,8 +37,9 @@ export async function readRunRecord(dir: string, purpose: DirPurpose = 'read'): 
   return { ...record, args: completeRunArgs(record.args) };
 }
 
-export async function writeRunRecord(dir: string, args: RunArgs): Promise<void> {
-  const record: RunRecord = { format: RUN_FORMAT, createdAt: new Date().toISOString(), args };
+/** Writes a new run's run.json; `kernels`: the wasm kernel build it starts on, if any. */
+export async function writeRunRecord(dir: string, args: RunArgs, kernels?: KernelBuild): Promise<void> {
+  const record: RunRecord = { format: RUN_FORMAT, createdAt: new Date().toISOString(), args, ...(kernels ? { kernels } : {}) };
   await writeJsonAtomic(path.join(dir, RUN_FILE), record);
 }
 

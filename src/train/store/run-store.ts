@@ -20,6 +20,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-file';
 import type { EpochMetrics } from '../epoch-metrics';
 import type { RunArgs } from '../../model/run-args';
+import type { KernelBuild } from '../../engine/wasm-kernels/builds';
 import { finiteArtifacts, saveCheckpoint, type CheckpointState, type LogDigests, type ModelArtifactsWithWeights } from './checkpoint';
 import { lineDigest } from './epoch-logs';
 import { writeJsonLines } from './json-lines';
@@ -62,10 +63,13 @@ export class RunStore {
     private readonly derived?: DerivedFiles,
   ) {}
 
-  /** A new run: its dir (refused when it holds files) and run.json, before any data loads. */
-  async create(args: RunArgs): Promise<void> {
+  /**
+   * A new run: its dir (refused when it holds files) and run.json, before any data loads;
+   * `kernels`: the wasm kernel build it trains on, if any, for --resume to start again.
+   */
+  async create(args: RunArgs, kernels?: KernelBuild): Promise<void> {
     await createEmptyDir(this.dir, `continue that run with \`${shellCommand('bnlenet', 'train', '--resume', this.dir)}\``);
-    await writeRunRecord(this.dir, args);
+    await writeRunRecord(this.dir, args, kernels);
   }
 
   /** From now on params.jsonl and activations.jsonl are kept, each epoch's lines measured by `measure`. */
