@@ -138,6 +138,22 @@ describe('selectBackend', () => {
       assert.match(out, new RegExp(`^cpu \\(wasm, (relaxed )?SIMD, ${threads} ${plural}\\) ${2 * 6 * 6 * 4 * 27}$`));
     }
   });
+  test('threaded wasm starts only the threads it runs: one pthread beside the kernels\' helper, not a pool of 8', { skip: process.platform !== 'linux' && 'counts threads in /proc' }, () => {
+    const engine = path.resolve(__dirname, '../../src/engine/index.js');
+    const script = `
+      const { selectBackend } = require(${JSON.stringify(engine)});
+      selectBackend({ backend: 'wasm', gpu: false }).then((info) => {
+        console.log(info.device + ' ' + require('fs').readdirSync('/proc/self/task').length);
+      });`;
+    const tasks = (threads: string): number => {
+      const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, BNLENET_WASM_THREADS: threads }, timeout: 20000 }).trim();
+      assert.match(out, new RegExp(`${threads} threads?\\) \\d+$`));
+      return Number(out.split(' ').pop());
+    };
+    // Two threads: XNNPACK's one pthread and the project kernels' one helper (each a Node
+    // thread); Emscripten's other 7 pooled workers would be 7 more.
+    assert.equal(tasks('2') - tasks('1'), 2);
+  });
   test('importing the engine loads no TensorFlow.js module', () => {
     const engine = path.resolve(__dirname, '../../src/engine/index.js');
     const script =
