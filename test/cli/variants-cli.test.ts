@@ -1,5 +1,6 @@
 /**
- * The chapter's exercises through the real CLI: impossible variants are usage errors (exit 2,
+ * The chapter's exercises through the CLI's main in this process (the runs stopped with
+ * Ctrl-C are processes of their own): impossible variants are usage errors (exit 2,
  * one line); a trained variant is recorded in run.json and summary.json, and evaluate,
  * inspect-params and --resume restore it as it was trained (an interrupted run with dropout
  * resumes to the very weights of a run never interrupted).
@@ -14,7 +15,7 @@ import { tempDir } from '../helpers/temp-dir';
 import { FIXTURE_DIR } from '../helpers/fixture-data';
 
 const DATA = ['--data-dir', FIXTURE_DIR];
-const SMALL = ['--limit', '256', '--epochs', '1', '--batch-size', '64', '--backend', 'wasm', ...DATA, '--quiet'];
+const SMALL = ['--limit', '256', '--epochs', '1', '--batch-size', '64', '--test-limit', '256', '--backend', 'wasm', ...DATA, '--quiet'];
 
 test('each variant is saved as trained: run.json and summary.json name it, evaluate and inspect-params restore it', async (t) => {
   const dir = tempDir(t);
@@ -73,7 +74,7 @@ async function trainStoppedAfterEpoch1(argv: string[]) {
 
 test('--resume restores the variant: an interrupted run with dropout ends with the weights of one never interrupted', async (t) => {
   const dir = tempDir(t);
-  const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--backend', 'wasm', ...DATA];
+  const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--test-limit', '256', '--backend', 'wasm', ...DATA];
   const variant = ['--bn-layers', '2,3', '--no-bias', '--bn-mode', 'scale', '--dropout', '0.3', '--lr', '0.3'];
   const whole = path.join(dir, 'whole');
   const cut = path.join(dir, 'cut');
@@ -113,38 +114,38 @@ function savedBatchNorms(runDir: string): { className: string; momentum: number;
 test('the BatchNorm settings (--bn-momentum, --bn-eps, --bn-running-var) are recorded in run.json and the saved layers, and restored by evaluate and --resume', async (t) => {
   const dir = tempDir(t);
   const settings = ['--bn-momentum', '0.5', '--bn-eps', '1e-3', '--bn-running-var', 'unbiased'];
-  const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--backend', 'wasm', ...DATA];
+  const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--test-limit', '256', '--backend', 'wasm', ...DATA];
   const whole = path.join(dir, 'whole');
-  assert.equal((await runCli(['train', ...recipe, ...settings, '--quiet', '--out', whole])).code, 0);
+  assert.equal((await runMain(['train', ...recipe, ...settings, '--quiet', '--out', whole])).code, 0);
   const args = readJson(path.join(whole, 'run.json')).args;
   assert.deepEqual([args.bnMomentum, args.bnEps, args.bnRunningVar], [0.5, 1e-3, 'unbiased']);
   const layers = savedBatchNorms(whole);
   assert.equal(layers.length, 4);
   for (const layer of layers) assert.deepEqual(layer, { className: 'BnlenetBatchNorm', momentum: 0.5, epsilon: 1e-3, runningVariance: 'unbiased' });
-  const evaluated = await runCli(['evaluate', '--run', whole, '--json', ...DATA]);
+  const evaluated = await runMain(['evaluate', '--run', whole, '--json', ...DATA]);
   assert.equal(JSON.parse(evaluated.stdout).testAcc, readMetrics(whole).at(-1)!.testAcc, 'evaluate loads the settings with the model');
-  const shown = await runCli(['inspect-params', '--run', whole]);
+  const shown = await runMain(['inspect-params', '--run', whole]);
   assert.match(shown.stdout, /\(LeNet-BN \(custom BatchNorm; momentum 0\.5; eps 0\.001; unbiased running variance\), 2 epochs\)/);
-  assertOneLineError(await runCli(['train', '--resume', whole, '--bn-momentum', '0.9']), 2, /--bn-momentum cannot be changed when resuming/);
+  assertOneLineError(await runMain(['train', '--resume', whole, '--bn-momentum', '0.9']), 2, /--bn-momentum cannot be changed when resuming/);
 
   // Stopped in epoch 2 and resumed: the moving statistics (in weights.bin) end as those of the run never stopped.
   const cut = path.join(dir, 'cut');
   const stopped = await trainStoppedAfterEpoch1(['train', ...recipe, ...settings, '--out', cut]);
   assert.equal(stopped.code, 130, stopped.stderr);
-  assert.equal((await runCli(['train', '--resume', cut, '--quiet'])).code, 0);
+  assert.equal((await runMain(['train', '--resume', cut, '--quiet'])).code, 0);
   assert.ok(readFileSync(path.join(cut, 'weights.bin')).equals(readFileSync(path.join(whole, 'weights.bin'))), 'same weights and moving statistics, byte for byte');
 });
 
 test('compare trains both BatchNorms with the BatchNorm settings the built-in layer has; the built-in keeps a biased moving variance only', async (t) => {
   const out = path.join(tempDir(t), 'compare');
-  const result = await runCli(['compare', ...SMALL, '--bn-momentum', '0.99', '--bn-eps', '1e-3', '--out', out]);
+  const result = await runMain(['compare', ...SMALL, '--bn-momentum', '0.99', '--bn-eps', '1e-3', '--out', out]);
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(savedBatchNorms(path.join(out, 'builtin')).map((l) => [l.momentum, l.epsilon]), Array(4).fill([0.99, 1e-3]));
   assert.deepEqual(savedBatchNorms(path.join(out, 'custom')).map((l) => [l.momentum, l.epsilon]), Array(4).fill([0.99, 1e-3]));
   const [custom, builtin] = ['custom', 'builtin'].map((impl) => readMetrics(path.join(out, impl))[0]!);
   assert.ok(Math.abs(custom.testAcc - builtin.testAcc) < 0.02, `the same moving averages: test acc ${custom.testAcc} vs ${builtin.testAcc}`);
   assertOneLineError(
-    await runCli(['compare', '--bn-running-var', 'unbiased', '--out', path.join(out, 'never'), ...DATA]),
+    await runMain(['compare', '--bn-running-var', 'unbiased', '--out', path.join(out, 'never'), ...DATA]),
     2,
     /compare trains custom and builtin BatchNorm; --bn-running-var unbiased needs --impl custom: the built-in BatchNorm .* biased batch variance/,
   );
