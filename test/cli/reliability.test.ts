@@ -87,8 +87,8 @@ const epochsOf = (file: string) => readFileSync(file, 'utf8').trim().split('\n')
  */
 test('Ctrl-C mid-epoch checkpoints and exits 130, and a resume keeps the kernel build its run recorded: a plain run resumed where relaxed would run ends byte for byte (weights, metrics, logs) as an uninterrupted plain run', async (t) => {
   const dir = tempDir(t);
-  // 16 batches an epoch: the signal, sent at epoch 1's line, lands inside epoch 2.
-  const args = ['--limit', '2048', '--batch-size', '128', '--test-limit', '256', '--epochs', '2', '--seed', '5', '--backend', 'wasm', ...DATA];
+  // 8 batches an epoch: the signal, sent at epoch 1's line, lands inside epoch 2.
+  const args = ['--limit', '1024', '--batch-size', '128', '--test-limit', '256', '--epochs', '2', '--seed', '5', '--backend', 'wasm', ...DATA];
   const plain = { BNLENET_WASM_KERNELS: 'plain' };
   const unset = { BNLENET_WASM_KERNELS: undefined };
   const whole = path.join(dir, 'whole');
@@ -101,10 +101,10 @@ test('Ctrl-C mid-epoch checkpoints and exits 130, and a resume keeps the kernel 
 
   const interrupted = await trainAndSignal([...args, '--out', cut], 'SIGINT', plain);
   assert.equal(interrupted.code, 130, `exit status; stderr: ${interrupted.stderr}`);
-  assert.match(interrupted.stderr, /interrupted in epoch 2\/2 after batch \d+\/16; checkpoint saved/);
+  assert.match(interrupted.stderr, /interrupted in epoch 2\/2 after batch \d+\/8; checkpoint saved/);
   const checkpoint = readJson(path.join(cut, 'checkpoint.json'));
   assert.equal(checkpoint.position.epoch, 2);
-  assert.ok(checkpoint.position.nextBatch > 0 && checkpoint.position.nextBatch < 16, 'stopped mid-epoch');
+  assert.ok(checkpoint.position.nextBatch > 0 && checkpoint.position.nextBatch < 8, 'stopped mid-epoch');
   assert.ok(!listDir(cut).some((f) => f.endsWith('.tmp')), 'no temporary files');
   for (const log of LOGS) assert.deepEqual(epochsOf(path.join(cut, log)), [0, 1], `${log}: stopped inside epoch 2`);
   // The same stopped run, its run.json as written before the record existed.
