@@ -76,7 +76,7 @@ test('two shards into one dir, then --collect: the same statuses and finals as o
 
 test('Ctrl-C stops the running cell (exit 130); rerunning with the same --out skips the finished cell and resumes', async (t) => {
   const dir = path.join(tempDir(t), 'cut');
-  const args = ['sweep', '--lr', '0.5,1', ...withFlag(SMALL, '--epochs', '2'), '--out', dir];
+  const args = ['sweep', '--lr', '0.5,1', ...withFlag(withFlag(SMALL, '--epochs', '2'), '--limit', '256'), '--out', dir];
   let sent = false;
   const stopped = await runCli(args, {
     onStdout: (stdout, child) => {
