@@ -17,7 +17,7 @@ import { listDir, tempDir } from '../helpers/temp-dir';
 import { FIXTURE_DIR } from '../helpers/fixture-data';
 
 const DATA = ['--data-dir', FIXTURE_DIR];
-const RECIPE = ['--limit', '512', '--batch-size', '128', '--seed', '7', '--backend', 'wasm', ...DATA];
+const RECIPE = ['--limit', '256', '--batch-size', '128', '--test-limit', '256', '--seed', '7', '--backend', 'wasm', ...DATA];
 
 function assertOneLine(result: CliResult, code: number, pattern: RegExp): void {
   assert.equal(result.code, code, `exit status; stdout: ${result.stdout}\nstderr: ${result.stderr}`);
@@ -109,7 +109,7 @@ test('a checkpoint holding NaN weights: --resume says the run diverged and what 
   const checkpoint = readJson(checkpointFile);
   checkpoint.model.weightData = poisonBase64(checkpoint.model.weightData);
   checkpoint.position.epoch = 1; // as if interrupted inside its only epoch
-  checkpoint.position.nextBatch = 2;
+  checkpoint.position.nextBatch = 1;
   writeFileSync(checkpointFile, JSON.stringify(checkpoint));
   const resumed = await runMain(['train', '--resume', cut]);
   assertOneLine(resumed, 1, /checkpoint .* holds NaN or infinite weights: the run diverged and cannot continue/);

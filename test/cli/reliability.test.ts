@@ -1,8 +1,8 @@
 /**
  * Bad input, faults and interruptions, driven through the real CLI: every bad flag is one
  * line and exit 2 before any work; bad data and corrupt checkpoints are one line and exit 1;
- * Ctrl-C and SIGTERM checkpoint and exit 130; a resumed run ends with the same weights and
- * metrics as one that was never interrupted, on the kernel build it recorded.
+ * Ctrl-C and SIGTERM checkpoint and exit 130; a resumed run ends with the same weights,
+ * metrics and epoch logs as one that was never interrupted, on the kernel build it recorded.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -76,38 +76,19 @@ function trainAndSignal(args: string[], signal: NodeJS.Signals, env?: NodeJS.Pro
 
 /** The per-epoch figures that must not depend on an interruption (timing aside). */
 const metricsOf = (dir: string) => readMetrics(dir).map(({ epoch, loss, trainAcc, testAcc }) => ({ epoch, loss, trainAcc, testAcc }));
+/** The per-epoch logs, and the epochs a log has lines for. */
+const LOGS = ['params.jsonl', 'activations.jsonl'];
+const epochsOf = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line).epoch);
 
-test('Ctrl-C mid-epoch checkpoints and exits 130; --resume ends with the same weights and metrics', async (t) => {
+/**
+ * One stopped run proves both: what Ctrl-C leaves, and a resume that ends as the run never
+ * stopped, on the kernel build the run recorded rather than the one the resuming process would
+ * pick. Every run is a process of its own: the kernels' build is chosen once per process.
+ */
+test('Ctrl-C mid-epoch checkpoints and exits 130, and a resume keeps the kernel build its run recorded: a plain run resumed where relaxed would run ends byte for byte (weights, metrics, logs) as an uninterrupted plain run', async (t) => {
   const dir = tempDir(t);
-  const args = ['--limit', '4096', '--batch-size', '128', '--epochs', '2', '--seed', '5', '--backend', 'wasm', ...DATA];
-  const whole = path.join(dir, 'whole');
-  const cut = path.join(dir, 'cut');
-  const uninterrupted = await runMain(['train', ...args, '--quiet', '--out', whole]);
-  assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
-
-  const interrupted = await trainAndSignal([...args, '--out', cut], 'SIGINT');
-  assert.equal(interrupted.code, 130, `exit status; stderr: ${interrupted.stderr}`);
-  assert.match(interrupted.stderr, /interrupted in epoch 2\/2 after batch \d+\/32; checkpoint saved/);
-  const checkpoint = JSON.parse(readFileSync(path.join(cut, 'checkpoint.json'), 'utf8'));
-  assert.equal(checkpoint.position.epoch, 2);
-  assert.ok(checkpoint.position.nextBatch > 0 && checkpoint.position.nextBatch < 32, 'stopped mid-epoch');
-  assert.ok(!listDir(cut).some((f) => f.endsWith('.tmp')), 'no temporary files');
-
-  const resumed = await runMain(['train', '--resume', cut]);
-  assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stdout, /resuming at epoch 2, batch \d+/);
-  assert.match(resumed.stdout, /^epoch 2\/2: /m);
-  assert.deepEqual(metricsOf(cut), metricsOf(whole));
-  const weights = (d: string) => readFileSync(path.join(d, 'weights.bin'));
-  assert.ok(weights(cut).equals(weights(whole)), 'weights.bin identical, byte for byte');
-});
-
-test('a resume keeps the kernel build its run recorded: a plain run resumed where relaxed would run ends byte for byte as an uninterrupted plain run', async (t) => {
-  // Node 20 has only the plain build: there is no other build for a resume to take.
-  if (!hasRelaxedSimd()) return t.skip('this runtime has no relaxed SIMD, so it runs the plain build only');
-  const dir = tempDir(t);
-  const args = ['--limit', '4096', '--batch-size', '128', '--epochs', '2', '--seed', '5', '--backend', 'wasm', ...DATA];
-  // The kernels load once per process: every run here is a process of its own.
+  // 8 batches an epoch: the signal, sent at epoch 1's line, lands inside epoch 2.
+  const args = ['--limit', '1024', '--batch-size', '128', '--test-limit', '256', '--epochs', '2', '--seed', '5', '--backend', 'wasm', ...DATA];
   const plain = { BNLENET_WASM_KERNELS: 'plain' };
   const unset = { BNLENET_WASM_KERNELS: undefined };
   const whole = path.join(dir, 'whole');
@@ -120,29 +101,39 @@ test('a resume keeps the kernel build its run recorded: a plain run resumed wher
 
   const interrupted = await trainAndSignal([...args, '--out', cut], 'SIGINT', plain);
   assert.equal(interrupted.code, 130, `exit status; stderr: ${interrupted.stderr}`);
+  assert.match(interrupted.stderr, /interrupted in epoch 2\/2 after batch \d+\/8; checkpoint saved/);
+  const checkpoint = readJson(path.join(cut, 'checkpoint.json'));
+  assert.equal(checkpoint.position.epoch, 2);
+  assert.ok(checkpoint.position.nextBatch > 0 && checkpoint.position.nextBatch < 8, 'stopped mid-epoch');
+  assert.ok(!listDir(cut).some((f) => f.endsWith('.tmp')), 'no temporary files');
+  for (const log of LOGS) assert.deepEqual(epochsOf(path.join(cut, log)), [0, 1], `${log}: stopped inside epoch 2`);
   // The same stopped run, its run.json as written before the record existed.
   cpSync(cut, unrecorded, { recursive: true });
   const record = readJson(path.join(unrecorded, 'run.json'));
   delete record.kernels;
   writeFileSync(path.join(unrecorded, 'run.json'), JSON.stringify(record));
 
-  // Without BNLENET_WASM_KERNELS this runtime would pick relaxed; the record makes it plain.
+  // Without BNLENET_WASM_KERNELS a runtime with relaxed SIMD would pick relaxed; the record makes it plain.
   const resumed = await runCli(['train', '--resume', cut], { env: unset });
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stdout, /on cpu \(wasm, SIMD, \d+ threads?\); resuming at epoch \d, batch \d+/);
+  assert.match(resumed.stdout, /on cpu \(wasm, SIMD, \d+ threads?\); resuming at epoch 2, batch \d+/);
+  assert.match(resumed.stdout, /^epoch 2\/2: /m);
   assert.equal(resumed.stderr, '', 'no warning: the same build');
   assert.deepEqual(metricsOf(cut), metricsOf(whole));
-  const weights = (d: string) => readFileSync(path.join(d, 'weights.bin'));
-  assert.ok(weights(cut).equals(weights(whole)), 'weights.bin identical, byte for byte');
+  const bytes = (d: string, name: string) => readFileSync(path.join(d, name));
+  assert.ok(bytes(cut, 'weights.bin').equals(bytes(whole, 'weights.bin')), 'weights.bin identical, byte for byte');
+  for (const log of LOGS) assert.ok(bytes(cut, log).equals(bytes(whole, log)), `${log} as if never stopped`);
   assert.equal(readJson(path.join(cut, 'run.json')).kernels, 'plain');
   assert.equal(readJson(path.join(cut, 'summary.json')).backend.kernels, 'plain');
 
+  // Node 20 has only the plain build: there is no other build for a resume to take or refuse.
+  if (!hasRelaxedSimd()) return t.diagnostic('this runtime has no relaxed SIMD, so it runs the plain build only: the other build is not tried');
   // What the record prevents: a resume on this runtime's own choice, relaxed, ends on other bytes.
   const unchecked = await runCli(['train', '--resume', unrecorded], { env: unset });
   assert.equal(unchecked.code, 0, unchecked.stderr);
   assert.equal(unchecked.stderr, '', 'a run.json without the record resumes, checking nothing');
   assert.equal(readJson(path.join(unrecorded, 'summary.json')).backend.kernels, 'relaxed');
-  assert.ok(!weights(unrecorded).equals(weights(whole)), 'the relaxed build resumes to other bytes');
+  assert.ok(!bytes(unrecorded, 'weights.bin').equals(bytes(whole, 'weights.bin')), 'the relaxed build resumes to other bytes');
 
   // Asking for the other build than the run recorded is refused, naming both.
   const conflict = await runCli(['train', '--resume', cut], { env: { BNLENET_WASM_KERNELS: 'relaxed' } });
@@ -151,7 +142,8 @@ test('a resume keeps the kernel build its run recorded: a plain run resumed wher
 
 test('SIGTERM checkpoints and exits 130 too', async (t) => {
   const out = path.join(tempDir(t), 'run');
-  const result = await trainAndSignal(['--limit', '4096', '--batch-size', '128', '--epochs', '2', '--backend', 'wasm', ...DATA, '--out', out], 'SIGTERM');
+  // One batch an epoch and more epochs than the signal can take to arrive.
+  const result = await trainAndSignal(['--limit', '256', '--test-limit', '256', '--epochs', '40', '--backend', 'wasm', ...DATA, '--out', out], 'SIGTERM');
   assert.equal(result.code, 130, result.stderr);
   assert.match(result.stderr, /SIGTERM/);
   assert.ok(existsSync(path.join(out, 'checkpoint.json')));

@@ -16,7 +16,7 @@ import { tempDir } from '../helpers/temp-dir';
 import { FIXTURE_DIR } from '../helpers/fixture-data';
 
 const DATA = ['--data-dir', FIXTURE_DIR];
-const SMALL = ['--limit', '512', '--batch-size', '32', '--epochs', '1', '--backend', 'wasm', ...DATA];
+const SMALL = ['--limit', '512', '--batch-size', '32', '--epochs', '1', '--test-limit', '256', '--backend', 'wasm', ...DATA];
 /** 4 cells: BatchNorm and none, at lr 1 and at 1e37, where the weights overflow float32. */
 const LISTS = ['--impl', 'custom,none', '--lr', '1,1e37', '--seed', '2'];
 const CELLS = ['1-impl=custom,lr=1', '2-impl=custom,lr=1e+37', '3-impl=none,lr=1', '4-impl=none,lr=1e+37'];
@@ -76,7 +76,7 @@ test('two shards into one dir, then --collect: the same statuses and finals as o
 
 test('Ctrl-C stops the running cell (exit 130); rerunning with the same --out skips the finished cell and resumes', async (t) => {
   const dir = path.join(tempDir(t), 'cut');
-  const args = ['sweep', '--lr', '0.5,1', ...withFlag(SMALL, '--epochs', '2'), '--out', dir];
+  const args = ['sweep', '--lr', '0.5,1', ...withFlag(withFlag(SMALL, '--epochs', '2'), '--limit', '256'), '--out', dir];
   let sent = false;
   const stopped = await runCli(args, {
     onStdout: (stdout, child) => {
@@ -130,7 +130,7 @@ test('sweep refuses what train refuses, with the same line (exit 2): each cell i
   ];
   for (const [args, expected] of cases) {
     const single = args.map((arg) => (arg === '0,0.5' ? '0.5' : arg));
-    const [train, sweep] = [await runCli(['train', ...single, '--out', path.join(dir, 'x'), ...DATA]), await runCli(['sweep', ...args, '--out', path.join(dir, 'x'), ...DATA])];
+    const [train, sweep] = [await runMain(['train', ...single, '--out', path.join(dir, 'x'), ...DATA]), await runMain(['sweep', ...args, '--out', path.join(dir, 'x'), ...DATA])];
     assertOneLineError(sweep, 2, expected);
     // Train's line, word for word (but for a list flag's placeholder and the item a list names, and train's pointer to sweep's lists).
     const trainLine = train.stderr.split('\n')[0]!.replace(' (bnlenet sweep takes a comma-separated list.)', '');
@@ -138,12 +138,12 @@ test('sweep refuses what train refuses, with the same line (exit 2): each cell i
   }
   // A mixed sweep applies BatchNorm flags to its BatchNorm cells; listing a BatchNorm setting would make the --impl none cells twins.
   assertOneLineError(
-    await runCli(['sweep', '--impl', 'custom,none', '--bn-momentum', '0.5,0.9', '--out', path.join(dir, 'x'), ...DATA]),
+    await runMain(['sweep', '--impl', 'custom,none', '--bn-momentum', '0.5,0.9', '--out', path.join(dir, 'x'), ...DATA]),
     2,
     /cells 3-impl=none,bn-momentum=0\.5 and 4-impl=none,bn-momentum=0\.9 would train the same run/,
   );
   // --collect trains nothing: a run argument with it would be silently ignored, so it is refused.
-  assertOneLineError(await runCli(['sweep', '--collect', '--lr', '5', '--out', whole]), 2, /--lr cannot go with --collect: --collect trains nothing/);
+  assertOneLineError(await runMain(['sweep', '--collect', '--lr', '5', '--out', whole]), 2, /--lr cannot go with --collect: --collect trains nothing/);
   assert.ok(!existsSync(path.join(dir, 'x')), 'nothing written');
 });
 

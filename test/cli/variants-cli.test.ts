@@ -1,8 +1,9 @@
 /**
- * The chapter's exercises through the real CLI: impossible variants are usage errors (exit 2,
+ * The chapter's exercises through the CLI's main in this process (the runs stopped with
+ * Ctrl-C are processes of their own): impossible variants are usage errors (exit 2,
  * one line); a trained variant is recorded in run.json and summary.json, and evaluate,
  * inspect-params and --resume restore it as it was trained (an interrupted run with dropout
- * resumes to the very weights of a run never interrupted).
+ * and BatchNorm settings of its own resumes to the very weights of a run never interrupted).
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { tempDir } from '../helpers/temp-dir';
 import { FIXTURE_DIR } from '../helpers/fixture-data';
 
 const DATA = ['--data-dir', FIXTURE_DIR];
-const SMALL = ['--limit', '256', '--epochs', '1', '--batch-size', '64', '--backend', 'wasm', ...DATA, '--quiet'];
+const SMALL = ['--limit', '256', '--epochs', '1', '--batch-size', '64', '--test-limit', '256', '--backend', 'wasm', ...DATA, '--quiet'];
 
 test('each variant is saved as trained: run.json and summary.json name it, evaluate and inspect-params restore it', async (t) => {
   const dir = tempDir(t);
@@ -71,21 +72,24 @@ async function trainStoppedAfterEpoch1(argv: string[]) {
   });
 }
 
-test('--resume restores the variant: an interrupted run with dropout ends with the weights of one never interrupted', async (t) => {
+test('--resume restores the variant and its BatchNorm settings: an interrupted run with dropout and a momentum, eps and running variance of its own ends with the weights (moving statistics included) of one never interrupted', async (t) => {
   const dir = tempDir(t);
-  const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--backend', 'wasm', ...DATA];
+  const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--test-limit', '256', '--backend', 'wasm', ...DATA];
   const variant = ['--bn-layers', '2,3', '--no-bias', '--bn-mode', 'scale', '--dropout', '0.3', '--lr', '0.3'];
+  const settings = ['--bn-momentum', '0.5', '--bn-eps', '1e-3', '--bn-running-var', 'unbiased'];
   const whole = path.join(dir, 'whole');
   const cut = path.join(dir, 'cut');
-  assert.equal((await runMain(['train', ...recipe, ...variant, '--quiet', '--out', whole])).code, 0);
-  const stopped = await trainStoppedAfterEpoch1(['train', ...recipe, ...variant, '--out', cut]);
+  assert.equal((await runMain(['train', ...recipe, ...variant, ...settings, '--quiet', '--out', whole])).code, 0);
+  // Stopped in epoch 2 (Ctrl-C: a process of its own) and resumed.
+  const stopped = await trainStoppedAfterEpoch1(['train', ...recipe, ...variant, ...settings, '--out', cut]);
   assert.equal(stopped.code, 130, stopped.stderr);
   assert.ok(readMetrics(cut).length < 2, 'stopped before the end');
   const resumed = await runMain(['train', '--resume', cut]);
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stdout, /^training LeNet-BN \(custom BatchNorm at 2,3; no bias before BatchNorm; scale only; dropout 0\.3\)/m);
+  assert.match(resumed.stdout, /^training LeNet-BN \(custom BatchNorm at 2,3; no bias before BatchNorm; scale only; dropout 0\.3; momentum 0\.5; eps 0\.001; unbiased running variance\)/m);
   assert.deepEqual(readMetrics(cut).map((m) => [m.loss, m.trainAcc, m.testAcc]), readMetrics(whole).map((m) => [m.loss, m.trainAcc, m.testAcc]));
-  assert.ok(readFileSync(path.join(cut, 'weights.bin')).equals(readFileSync(path.join(whole, 'weights.bin'))), 'same weights, byte for byte');
+  // The moving statistics are in weights.bin: they end as those of the run never stopped.
+  assert.ok(readFileSync(path.join(cut, 'weights.bin')).equals(readFileSync(path.join(whole, 'weights.bin'))), 'same weights and moving statistics, byte for byte');
 });
 
 test('compare trains both BatchNorms as the same variant, and says which', async (t) => {
@@ -110,41 +114,35 @@ function savedBatchNorms(runDir: string): { className: string; momentum: number;
     .map((l) => ({ className: l.class_name, momentum: l.config.momentum, epsilon: l.config.epsilon, runningVariance: l.config.running_variance }));
 }
 
-test('the BatchNorm settings (--bn-momentum, --bn-eps, --bn-running-var) are recorded in run.json and the saved layers, and restored by evaluate and --resume', async (t) => {
+test('the BatchNorm settings (--bn-momentum, --bn-eps, --bn-running-var) are recorded in run.json and the saved layers, restored by evaluate and inspect-params, and fixed for a resume', async (t) => {
   const dir = tempDir(t);
   const settings = ['--bn-momentum', '0.5', '--bn-eps', '1e-3', '--bn-running-var', 'unbiased'];
-  const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--backend', 'wasm', ...DATA];
+  const recipe = ['--limit', '512', '--epochs', '2', '--batch-size', '64', '--test-limit', '256', '--backend', 'wasm', ...DATA];
   const whole = path.join(dir, 'whole');
-  assert.equal((await runCli(['train', ...recipe, ...settings, '--quiet', '--out', whole])).code, 0);
+  assert.equal((await runMain(['train', ...recipe, ...settings, '--quiet', '--out', whole])).code, 0);
   const args = readJson(path.join(whole, 'run.json')).args;
   assert.deepEqual([args.bnMomentum, args.bnEps, args.bnRunningVar], [0.5, 1e-3, 'unbiased']);
   const layers = savedBatchNorms(whole);
   assert.equal(layers.length, 4);
   for (const layer of layers) assert.deepEqual(layer, { className: 'BnlenetBatchNorm', momentum: 0.5, epsilon: 1e-3, runningVariance: 'unbiased' });
-  const evaluated = await runCli(['evaluate', '--run', whole, '--json', ...DATA]);
+  const evaluated = await runMain(['evaluate', '--run', whole, '--json', ...DATA]);
   assert.equal(JSON.parse(evaluated.stdout).testAcc, readMetrics(whole).at(-1)!.testAcc, 'evaluate loads the settings with the model');
-  const shown = await runCli(['inspect-params', '--run', whole]);
+  const shown = await runMain(['inspect-params', '--run', whole]);
   assert.match(shown.stdout, /\(LeNet-BN \(custom BatchNorm; momentum 0\.5; eps 0\.001; unbiased running variance\), 2 epochs\)/);
-  assertOneLineError(await runCli(['train', '--resume', whole, '--bn-momentum', '0.9']), 2, /--bn-momentum cannot be changed when resuming/);
-
-  // Stopped in epoch 2 and resumed: the moving statistics (in weights.bin) end as those of the run never stopped.
-  const cut = path.join(dir, 'cut');
-  const stopped = await trainStoppedAfterEpoch1(['train', ...recipe, ...settings, '--out', cut]);
-  assert.equal(stopped.code, 130, stopped.stderr);
-  assert.equal((await runCli(['train', '--resume', cut, '--quiet'])).code, 0);
-  assert.ok(readFileSync(path.join(cut, 'weights.bin')).equals(readFileSync(path.join(whole, 'weights.bin'))), 'same weights and moving statistics, byte for byte');
+  // A resume cannot change them (and restores them: the interrupted run above).
+  assertOneLineError(await runMain(['train', '--resume', whole, '--bn-momentum', '0.9']), 2, /--bn-momentum cannot be changed when resuming/);
 });
 
 test('compare trains both BatchNorms with the BatchNorm settings the built-in layer has; the built-in keeps a biased moving variance only', async (t) => {
   const out = path.join(tempDir(t), 'compare');
-  const result = await runCli(['compare', ...SMALL, '--bn-momentum', '0.99', '--bn-eps', '1e-3', '--out', out]);
+  const result = await runMain(['compare', ...SMALL, '--bn-momentum', '0.99', '--bn-eps', '1e-3', '--out', out]);
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(savedBatchNorms(path.join(out, 'builtin')).map((l) => [l.momentum, l.epsilon]), Array(4).fill([0.99, 1e-3]));
   assert.deepEqual(savedBatchNorms(path.join(out, 'custom')).map((l) => [l.momentum, l.epsilon]), Array(4).fill([0.99, 1e-3]));
   const [custom, builtin] = ['custom', 'builtin'].map((impl) => readMetrics(path.join(out, impl))[0]!);
   assert.ok(Math.abs(custom.testAcc - builtin.testAcc) < 0.02, `the same moving averages: test acc ${custom.testAcc} vs ${builtin.testAcc}`);
   assertOneLineError(
-    await runCli(['compare', '--bn-running-var', 'unbiased', '--out', path.join(out, 'never'), ...DATA]),
+    await runMain(['compare', '--bn-running-var', 'unbiased', '--out', path.join(out, 'never'), ...DATA]),
     2,
     /compare trains custom and builtin BatchNorm; --bn-running-var unbiased needs --impl custom: the built-in BatchNorm .* biased batch variance/,
   );
