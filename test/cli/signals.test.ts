@@ -49,8 +49,7 @@ test('a signal at any instant of start-up is honoured promptly (130), leaving no
     ['before Node runs bnlenet', undefined],
     ["while bnlenet's modules start", 'cli/main#run'],
     ['while TensorFlow.js and its backend load', 'engine/backend#selectBackend'],
-    ['as the run dir is created', 'train/run-training#runTraining'],
-    ['while the data loads', 'data/prepare#prepareDataset'],
+    ['as the run dir is created and the data loads', 'train/run-training#runTraining'],
     ['in the first batch', 'train/trainer#train'],
   ] as const) {
     const out = path.join(dir, `run-${phase?.replace(/\W/g, '-') ?? 'spawn'}`);

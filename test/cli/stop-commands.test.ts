@@ -67,7 +67,6 @@ test('report stopped at any moment leaves no page or the whole page and says so,
   const dir = tempDir(t);
   let stopped = 0;
   for (const [step, phase] of [
-    ['starting the backend', 'engine/backend#selectBackend'],
     ['evaluating the run', 'train/evaluate-saved#evaluateSavedRun'],
     ['drawing the page', 'report/html/page#renderPage'],
     ['writing the page', 'util/atomic-file#writeFileAtomic'],

@@ -56,7 +56,9 @@ test('train in a 60-column terminal: progress line, start line and chart fit; co
 
 test('compare with COLUMNS=60 on a pipe: the table drops columns and the prose wraps to fit', async (t) => {
   const out = path.join(tempDir(t), 'cmp');
-  const result = await runMain(['compare', '--limit', '512', '--epochs', '1', '--backend', 'wasm', ...DATA, '--out', out], { env: { COLUMNS: '60' } });
+  const result = await runMain(['compare', '--limit', '256', '--test-limit', '256', '--epochs', '1', '--backend', 'wasm', ...DATA, '--out', out], {
+    env: { COLUMNS: '60' },
+  });
   assert.equal(result.code, 0, result.stderr);
   const lines = visibleLines(result.stdout);
   const tooWide = lines.filter((l) => l.length > 60 && !CONTRACT_LINE.test(l));
