@@ -7,11 +7,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { runCli, type CliResult } from '../helpers/cli';
-import { readMetrics } from '../helpers/run-files';
+import { runCli, runMain, type CliResult } from '../helpers/cli';
+import { FIXTURE_DIR } from '../helpers/fixture-data';
+import { readMetrics, withFlag } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
 
-const DATA = ['--data-dir', '/usr/share/datasets/fashion-mnist'];
+const DATA = ['--data-dir', FIXTURE_DIR];
+/** One batch per epoch; a run stopped in its first epoch has a second to resume. */
 const SMALL = ['--limit', '256', '--epochs', '2', '--backend', 'wasm', ...DATA];
 
 /** The reader closes its end once it has read `lines` lines (0: before the command writes anything). */
@@ -39,7 +41,7 @@ test('train into a pipe closed after its first line stops with a checkpoint that
   const result = await runIntoClosedPipe(['train', ...SMALL, '--out', out], 1);
   assertQuietStop(result, /continue it with `bnlenet train --resume /);
   assert.ok(existsSync(path.join(out, 'checkpoint.json')));
-  const resumed = await runCli(['train', '--resume', out, '--quiet']);
+  const resumed = await runMain(['train', '--resume', out, '--quiet']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(readMetrics(out).map((m) => m.epoch), [1, 2]);
 
@@ -51,6 +53,6 @@ test('train into a pipe closed after its first line stops with a checkpoint that
 
 test('sweep into a pipe closed after its first line stops at a cell boundary and says how to continue', async (t) => {
   const out = path.join(tempDir(t), 'sweep');
-  const result = await runIntoClosedPipe(['sweep', '--lr', '0.1,1', ...SMALL, '--out', out], 1);
+  const result = await runIntoClosedPipe(['sweep', '--lr', '0.1,1', ...withFlag(SMALL, '--epochs', '1'), '--out', out], 1);
   assertQuietStop(result, /continue it with `bnlenet sweep --out /);
 });

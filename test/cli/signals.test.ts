@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli, runMain, type CliResult } from '../helpers/cli';
@@ -44,24 +44,38 @@ test('Ctrl-C with one batch per epoch stops after that batch instead of training
 
 test('a signal at any instant of start-up is honoured promptly (130), leaving no run dir or a resumable one', async (t) => {
   const dir = tempDir(t);
-  for (const delayMs of [100, 300, 600, 1000, 1600, 2500]) {
-    const out = path.join(dir, `run-${delayMs}`);
+  // Each step of start-up, signalled as it begins (helpers/phase-preload.ts); undefined: at once.
+  for (const [step, phase] of [
+    ['before Node runs bnlenet', undefined],
+    ["while bnlenet's modules start", 'cli/main#run'],
+    ['while TensorFlow.js and its backend load', 'engine/backend#selectBackend'],
+    ['as the run dir is created and the data loads', 'train/run-training#runTraining'],
+    ['in the first batch', 'train/trainer#train'],
+  ] as const) {
+    const out = path.join(dir, `run-${phase?.replace(/\W/g, '-') ?? 'spawn'}`);
     const started = Date.now();
     const args = ['train', '--limit', '2048', '--epochs', '20', '--backend', 'wasm', ...DATA, '--out', out];
-    const result = await runCli(args, { onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), delayMs) });
+    let sent = false;
+    const signal = (child: ChildProcess) => {
+      if (!sent) child.kill('SIGINT');
+      sent = true;
+    };
+    const result = await runCli(args, phase ? { phases: [phase], onPhase: (_phase, child) => signal(child) } : { onSpawn: signal });
+    const what = `SIGINT ${step}`;
+    assert.ok(sent, `${what}: train never got there: ${result.stderr}`);
     // Before Node has run bnlenet's first line the signal ends the process itself, which a
     // shell reports as 130 too; after that the CLI exits with 130. Never 0: a dropped signal.
-    assert.ok(result.code === 130 || (result.code === null && result.signal === 'SIGINT'), `SIGINT at ${delayMs} ms: exit ${result.code} ${result.signal ?? ''} ${result.stderr}`);
-    assert.ok(Date.now() - started < 30_000, `ended promptly after a signal at ${delayMs} ms`);
+    assert.ok(result.code === 130 || (result.code === null && result.signal === 'SIGINT'), `${what}: exit ${result.code} ${result.signal ?? ''} ${result.stderr}`);
+    assert.ok(Date.now() - started < 30_000, `ended promptly after a signal ${step}`);
     if (existsSync(out)) {
-      assert.ok(existsSync(path.join(out, 'checkpoint.json')), `a run dir left at ${delayMs} ms holds a checkpoint: ${listDir(out).join(', ')}`);
+      assert.ok(existsSync(path.join(out, 'checkpoint.json')), `a run dir left by a signal ${step} holds a checkpoint: ${listDir(out).join(', ')}`);
     }
   }
 });
 
 test('two quick Ctrl-C at any moment leave a run that --resume finishes, with no temporary files', async (t) => {
   const out = path.join(tempDir(t), 'run');
-  const args = ['train', '--limit', '1024', '--epochs', '2', '--backend', 'wasm', ...DATA, '--out', out];
+  const args = ['train', '--limit', '512', '--epochs', '2', '--backend', 'wasm', ...DATA, '--out', out];
   const result = await runAndSignal(args, /^epoch 1\/2/m, ['SIGINT', 'SIGINT'], 5);
   assert.equal(result.code, 130, result.stderr);
   if (!existsSync(out)) return; // stopped before anything was kept: nothing to resume, nothing left
@@ -73,7 +87,8 @@ test('two quick Ctrl-C at any moment leave a run that --resume finishes, with no
 
 test('SIGTERM during compare stops it (exit 130); compare --resume finishes with the same results as an uninterrupted compare', async (t) => {
   const dir = tempDir(t);
-  const recipe = ['--limit', '1024', '--epochs', '2', '--seed', '4', '--backend', 'wasm', ...DATA];
+  // Two batches per epoch: the stop comes inside the second epoch, which the resume finishes.
+  const recipe = ['--limit', '512', '--test-limit', '256', '--epochs', '2', '--seed', '4', '--backend', 'wasm', ...DATA];
   const whole = path.join(dir, 'whole');
   const cut = path.join(dir, 'cut');
   const uninterrupted = await runMain(['compare', ...recipe, '--quiet', '--out', whole]);
@@ -100,7 +115,7 @@ test('SIGTERM during compare stops it (exit 130); compare --resume finishes with
 test('reproduce --resume continues with the tolerances it started with', async (t) => {
   const out = path.join(tempDir(t), 'repro');
   const lenient = ['--max-loss', '10', '--min-train-acc', '0', '--min-test-acc', '0'];
-  const args = ['reproduce', '--limit', '512', '--epochs', '2', '--backend', 'wasm', ...DATA, ...lenient, '--out', out];
+  const args = ['reproduce', '--limit', '256', '--test-limit', '256', '--epochs', '2', '--backend', 'wasm', ...DATA, ...lenient, '--out', out];
   const stopped = await runAndSignal(args, /^\[custom\] epoch 1\/2/m, ['SIGINT']);
   assert.equal(stopped.code, 130, stopped.stderr);
   assert.match(stopped.stderr, /bnlenet reproduce --resume/);

@@ -1,6 +1,7 @@
 /**
  * What a person sees on a narrow terminal and what a CI log gets: the CLI spawned inside a
- * pseudo-terminal 60 columns wide (util-linux `script`), and with COLUMNS=60 on a pipe. Every
+ * pseudo-terminal 60 columns wide (util-linux `script`), and with COLUMNS=60 on output that is
+ * not a terminal (in-process: main's stdout captured, as a pipe is no terminal). Every
  * line fits except the contract's epoch and closing lines, which stay whole for parsers; the
  * progress line keeps the loss and the run's time left; a run that does not learn says so.
  */
@@ -8,7 +9,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { BIN, runCli } from '../helpers/cli';
+import { BIN, runMain } from '../helpers/cli';
 import { readJson } from '../helpers/run-files';
 import { tempDir } from '../helpers/temp-dir';
 import { FIXTURE_DIR, FIXTURE_ENV, fixtureDataDir } from '../helpers/fixture-data';
@@ -34,7 +35,8 @@ function hasScript(): boolean {
 test('train in a 60-column terminal: progress line, start line and chart fit; contract lines stay whole', { skip: !process.env.CI && !hasScript() && 'util-linux script is not installed' }, async (t) => {
   await fixtureDataDir();
   const out = path.join(tempDir(t), 'run');
-  const command = [process.execPath, BIN, 'train', '--limit', '1536', '--epochs', '2', '--batch-size', '64', '--backend', 'wasm', ...DATA, '--out', out]
+  // 11 batches per epoch: a frame each, the running loss from the 10th on; two epochs for a chart.
+  const command = [process.execPath, BIN, 'train', '--limit', '704', '--epochs', '2', '--batch-size', '64', '--backend', 'wasm', ...DATA, '--out', out]
     .map((arg) => `'${arg}'`)
     .join(' ');
   const output = execFileSync('script', ['-qefc', `stty cols 60 rows 24; exec ${command}`, '/dev/null'], {
@@ -54,7 +56,9 @@ test('train in a 60-column terminal: progress line, start line and chart fit; co
 
 test('compare with COLUMNS=60 on a pipe: the table drops columns and the prose wraps to fit', async (t) => {
   const out = path.join(tempDir(t), 'cmp');
-  const result = await runCli(['compare', '--limit', '512', '--epochs', '1', '--backend', 'wasm', ...DATA, '--out', out], { env: { COLUMNS: '60' } });
+  const result = await runMain(['compare', '--limit', '256', '--test-limit', '256', '--epochs', '1', '--backend', 'wasm', ...DATA, '--out', out], {
+    env: { COLUMNS: '60' },
+  });
   assert.equal(result.code, 0, result.stderr);
   const lines = visibleLines(result.stdout);
   const tooWide = lines.filter((l) => l.length > 60 && !CONTRACT_LINE.test(l));
@@ -65,11 +69,11 @@ test('compare with COLUMNS=60 on a pipe: the table drops columns and the prose w
 test('a run that ends at chance accuracy warns (exit 0) and says so in summary.json and --json', async (t) => {
   const dir = tempDir(t);
   const args = ['train', '--lr', '1000', '--limit', '512', '--epochs', '1', '--backend', 'wasm', ...DATA];
-  const text = await runCli([...args, '--out', path.join(dir, 'a')]);
+  const text = await runMain([...args, '--out', path.join(dir, 'a')]);
   assert.equal(text.code, 0);
   assert.match(text.stderr, /warning: final train acc 0\.\d{3} is near chance \(0\.1 for 10 classes\): this run did not learn; try a smaller --lr than 1000/);
   assert.equal(readJson(path.join(dir, 'a', 'summary.json')).learned, false);
-  const json = await runCli([...args, '--json', '--out', path.join(dir, 'b')]);
+  const json = await runMain([...args, '--json', '--out', path.join(dir, 'b')]);
   const end = json.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'end');
   assert.equal(end.learned, false);
 });

@@ -1,6 +1,7 @@
 /**
  * `bnlenet download` as a user runs it: spawned from bin/bnlenet.js against a local mirror
- * serving the real files, a local "system copy", and sources that fail. Every run points the
+ * serving the real files, a local "system copy", and sources that fail (what it says to a bad
+ * flag, a bad data dir or when every source fails: main run in-process). Every run points the
  * public mirrors at a closed local port, so nothing here can reach the internet.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN } from '../helpers/cli';
 import { listDir, tempDir } from '../helpers/temp-dir';
-import { assertVerified, closedUrl, download, localEnv, mirror, NAMES, noSystemCopy as skip, SORTED, SYSTEM_DIR } from './download-cli-setup';
+import { assertVerified, closedUrl, download, downloadInProcess, localEnv, mirror, NAMES, noSystemCopy as skip, SORTED, SYSTEM_DIR } from './download-cli-setup';
 
 test('download from a mirror fills an empty data dir with verified files', { skip }, async (t) => {
   const server = await mirror(t);
@@ -47,14 +48,14 @@ test('without mirrors the system copy is used; a rerun verifies and writes nothi
 });
 
 test('a mirror that is not an http(s) URL is a usage error (exit 2)', async (t) => {
-  const result = await download(t, ['--data-dir', tempDir(t), '--mirror', 'ftp://example.org/x/']);
+  const result = await downloadInProcess(t, ['--data-dir', tempDir(t), '--mirror', 'ftp://example.org/x/']);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /--mirror: 'ftp:\/\/example\.org\/x\/' is not an http\(s\) base URL/);
 });
 
 test('when every source fails: exit 1, each source listed, no stack trace, nothing left', async (t) => {
   const dataDir = tempDir(t);
-  const result = await download(t, ['--data-dir', dataDir]);
+  const result = await downloadInProcess(t, ['--data-dir', dataDir]);
   assert.equal(result.code, 1);
   const stderr = result.stderr;
   assert.match(stderr, new RegExp(`^bnlenet: could not get a verified ${NAMES[0]}; sources tried:`));
@@ -68,7 +69,7 @@ test('when every source fails: exit 1, each source listed, no stack trace, nothi
 test('a data dir that cannot be created is one clear line, exit 1', async (t) => {
   const file = path.join(tempDir(t), 'file');
   writeFileSync(file, '');
-  const result = await download(t, ['--data-dir', file]);
+  const result = await downloadInProcess(t, ['--data-dir', file]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`^bnlenet: cannot create data dir ${file}: already exists and is not a directory\n`));
 });

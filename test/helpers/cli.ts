@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main';
 import { FIXTURE_ENV, fixtureDataDir } from './fixture-data';
+import { PHASE_FD_VARIABLE, PHASES_VARIABLE } from './phase-preload';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(REPO_ROOT, 'bin', 'bnlenet.js');
@@ -30,7 +31,16 @@ export interface CliOptions {
   onStdout?: (stdout: string, child: ChildProcess) => void;
   /** Called once the child is spawned, e.g. to signal it after a delay. */
   onSpawn?: (child: ChildProcess) => void;
+  /**
+   * Functions of the tool (`module#export` under src/, e.g. `train/evaluate#evaluateSplit`)
+   * whose calls the child announces (helpers/phase-preload.ts): `onPhase` hears each call as
+   * it begins, e.g. to signal the child the moment it reaches the phase under test.
+   */
+  phases?: string[];
+  onPhase?: (phase: string, child: ChildProcess) => void;
 }
+
+const PHASE_PRELOAD = path.join(__dirname, 'phase-preload.js');
 
 /**
  * Every CLI run of the tests sees the test data set's manifest (helpers/fixture-data.ts), built
@@ -44,20 +54,35 @@ async function fixtureEnv(): Promise<Record<string, string>> {
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const env = { ...process.env, ...(await fixtureEnv()), ...options.env };
+  const phases = options.phases ?? [];
+  if (phases.length > 0) {
+    // The child writes the phases it reaches to its fd 3, a pipe of their own.
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require "${PHASE_PRELOAD}"`.trim();
+    Object.assign(env, { [PHASES_VARIABLE]: phases.join(','), [PHASE_FD_VARIABLE]: '3' });
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...(phases.length > 0 ? ['pipe' as const] : [])],
     });
     options.onSpawn?.(child);
+    if (phases.length > 0) {
+      let announced = '';
+      child.stdio[3]!.on('data', (chunk: Buffer) => {
+        announced += chunk.toString();
+        const lines = announced.split('\n');
+        announced = lines.pop()!;
+        for (const phase of lines) options.onPhase?.(phase, child);
+      });
+    }
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       options.onStdout?.(stdout, child);
     });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
