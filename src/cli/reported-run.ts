@@ -6,6 +6,7 @@
 import { prepareDataset, type DataEvent } from '../data';
 import type { BackendInfo } from '../engine/backend';
 import { describeVariant } from '../model/run-args';
+import { existsSync } from 'node:fs';
 import { InterruptedError } from '../errors';
 import { createDownloadReporter } from '../report/download-progress';
 import { curvesFile } from '../report/run-plots';
@@ -98,6 +99,11 @@ export async function trainRun(stop: StopController, backend: BackendInfo, reque
     return outcome;
   } catch (err) {
     if (err instanceof InterruptedError && !err.hint) {
+      // A new run stopped before its first checkpoint leaves no dir (run-training.ts): there is
+      // nothing to resume, and the hint must not name a dir that is gone.
+      if (request.resumeCommand === undefined && !existsSync(runDir)) {
+        throw new InterruptedError(err.message, 'it stopped before its first checkpoint and left nothing behind; run the command again to start over');
+      }
       throw new InterruptedError(err.message, `continue it with \`${request.resumeCommand ?? shellCommand('bnlenet', 'train', '--resume', runDir)}\``);
     }
     throw err;

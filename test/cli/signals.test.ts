@@ -69,6 +69,9 @@ test('a signal at any instant of start-up is honoured promptly (130), leaving no
     assert.ok(Date.now() - started < 30_000, `ended promptly after a signal ${step}`);
     if (existsSync(out)) {
       assert.ok(existsSync(path.join(out, 'checkpoint.json')), `a run dir left by a signal ${step} holds a checkpoint: ${listDir(out).join(', ')}`);
+    } else {
+      // Nothing kept: a hint to --resume would name a dir that is not there.
+      assert.doesNotMatch(result.stderr, /--resume/, `${what}: no dir left, yet ${result.stderr}`);
     }
   }
 });

@@ -4,7 +4,7 @@
  * run or set, finding the newest run, and telling a user who passed another kind of dir (or
  * none) what it is and what to pass instead.
  */
-import { constants, promises as fs } from 'node:fs';
+import { constants, existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataError, UsageError } from '../../errors';
 import { fileSystemError } from '../../util/fs-errors';
@@ -16,10 +16,18 @@ import { describeFsError } from '../../util/fs-errors';
 
 export const RUNS_ROOT = 'runs';
 
-/** runs/20261125T051500Z-custom (UTC, sortable by name). */
+/**
+ * runs/20261125T051500Z-custom (UTC, sortable by name); runs/20261125T051500Z-custom-2 and so
+ * on when a run of the same kind started in the same second (a script's quick succession), so
+ * that a command given no --out never meets another run's dir.
+ */
 export function defaultRunDir(kind: string, now = new Date(), root = RUNS_ROOT): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return path.join(root, `${stamp}-${kind}`);
+  const base = path.join(root, `${stamp}-${kind}`);
+  for (let n = 1; ; n += 1) {
+    const dir = n === 1 ? base : `${base}-${n}`;
+    if (!existsSync(dir)) return dir;
+  }
 }
 
 /**
