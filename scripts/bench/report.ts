@@ -32,7 +32,7 @@ export interface TrainSample {
   impl: Impl;
   repeat: number;
   epochs: EpochTiming[];
-  /** One timed inference pass over the test set (tfjs: after training; PyTorch: its last epoch's). */
+  /** Inference over the test set: tfjs, the median of five timed passes after a warm-up one, after training; PyTorch, its script's one pass after its last epoch. */
   inference?: { examples: number; seconds: number };
   /** The child's whole life: start-up, data loading, training, evaluation. */
   wallSeconds: number;
