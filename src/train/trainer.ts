@@ -20,7 +20,7 @@ import { BatchAssembler, type BatchSource } from './batch';
 import { TrainingDivergedError } from './divergence';
 import { DeviceBatches } from './device-batches';
 import type { EpochMetrics } from './epoch-metrics';
-import { evaluateSplit } from './evaluate';
+import { accuracyOn } from './evaluate';
 import type { RunArgs } from '../model/run-args';
 import { permutation, SeededRandom } from './shuffle';
 import { NonFiniteWeightsError, type RunPosition } from './store/checkpoint';
@@ -170,13 +170,13 @@ async function trainWith(loop: TrainLoop, assembler: BatchSource): Promise<Train
     const trainSeconds = position.partial.trainSeconds + (performance.now() - started) / 1000;
     tf.dispose([lossSum, correct, ...sizes.values()]);
     if (!Number.isFinite(sums.lossSum)) throw diverged(epoch);
-    const test = await evaluateSplit(model, loop.test);
+    const testAcc = await accuracyOn(model, loop.test);
     const metrics: EpochMetrics = {
       epoch,
       epochs: args.epochs,
       loss: sums.lossSum / seen,
       trainAcc: sums.correct / seen,
-      testAcc: test.accuracy,
+      testAcc,
       examplesPerSec: (seen - position.partial.seen) / (trainSeconds - position.partial.trainSeconds),
       trainSeconds,
     };
