@@ -107,7 +107,7 @@ test('summary and goals: medians over repeats of the later epochs, ratios to bui
   const table = benchTable(r, summary);
   assert.match(table, /^train ex\/s, tfjs custom\s+1,000\s+500\.\.2,000\s+3\s+0\.80x tfjs builtin; 0\.25x PyTorch\+OpenBLAS custom$/m);
   assert.match(table, /^train ex\/s, tfjs builtin .*0\.25x PyTorch\+OpenBLAS builtin; 1 run\(s\) failed$/m);
-  assert.match(table, /^inference ex\/s, tfjs builtin\s+10,000\s+1\s+0\.50x PyTorch\+OpenBLAS builtin; evaluateSplit/m);
+  assert.match(table, /^inference ex\/s, tfjs builtin\s+10,000\s+1\s+0\.50x PyTorch\+OpenBLAS builtin; test accuracy \(accuracyOn, batch 1000\), median of 5 passes/m);
   assert.match(table, /^inference ex\/s, PyTorch\+OpenBLAS builtin\s+20,000\s+1\s+its last epoch's test pass/m);
   assert.match(table, /^train ex\/s, PyTorch\+refBLAS custom\s+-\s+0\s+unavailable: torch loads .*libblas3`$/m);
   assert.match(table, /^dataset load .*prepareDataset/m);
