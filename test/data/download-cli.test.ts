@@ -35,9 +35,8 @@ test('without mirrors the system copy is used; a rerun verifies and writes nothi
   const mtimes = () => NAMES.map((n) => statSync(path.join(dataDir, n)).mtimeMs);
   const before = mtimes();
   await sleep(20);
-  const started = Date.now();
-  const again = await download(t, ['--data-dir', dataDir]);
-  assert.ok(Date.now() - started < 3000, 'a verified cache is checked in under 3 s');
+  // Without a system copy (and with the mirrors closed): what is verified comes from the data dir alone.
+  const again = await download(t, ['--data-dir', dataDir], { BNLENET_SYSTEM_DATA_DIR: path.join(tempDir(t), 'no-system-copy') });
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(
     again.stdout.trim().split('\n').map((l) => l.replace(/ \(.*\)$/, '')),
