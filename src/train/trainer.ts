@@ -137,33 +137,40 @@ async function trainWith(loop: TrainLoop, assembler: BatchSource): Promise<Train
     observer.onEpochStart?.(epoch, args.epochs, batches, position.nextBatch);
     const started = performance.now();
 
-    for (let b = position.nextBatch; b < batches; b++) {
-      const size = Math.min(args.batchSize, loop.train.count - b * args.batchSize);
-      const batch = assembler.gather(order, b * args.batchSize, size);
-      const step = crossEntropyStep(model, trained, optimizer, batch.images, batch.oneHot, batch.labels);
-      const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(step.loss, sizeTensor(size))));
-      const nextCorrect = tf.add(correct, step.hits);
-      tf.dispose([lossSum, correct, step.loss, step.hits, batch.images, batch.oneHot, batch.labels]);
-      lossSum = nextLoss as tf.Scalar;
-      correct = nextCorrect as tf.Scalar;
-      seen += size;
-      const every = observer.lossEvery;
-      const running = every && (b + 1) % every === 0 ? (await lossSum.data())[0]! / seen : undefined;
-      observer.onBatch?.(b + 1, batches, running);
-      // Let signal handlers run between batches.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      for (let b = position.nextBatch; b < batches; b++) {
+        const size = Math.min(args.batchSize, loop.train.count - b * args.batchSize);
+        const batch = assembler.gather(order, b * args.batchSize, size);
+        const step = crossEntropyStep(model, trained, optimizer, batch.images, batch.oneHot, batch.labels);
+        const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(step.loss, sizeTensor(size))));
+        const nextCorrect = tf.add(correct, step.hits);
+        tf.dispose([lossSum, correct, step.loss, step.hits, batch.images, batch.oneHot, batch.labels]);
+        lossSum = nextLoss as tf.Scalar;
+        correct = nextCorrect as tf.Scalar;
+        seen += size;
+        const every = observer.lossEvery;
+        const running = every && (b + 1) % every === 0 ? (await lossSum.data())[0]! / seen : undefined;
+        observer.onBatch?.(b + 1, batches, running);
+        // Let signal handlers run between batches.
+        await new Promise<void>((resolve) => setImmediate(resolve));
 
-      if (loop.signal.aborted) {
-        const sums = await readSums();
-        tf.dispose([lossSum, correct, ...sizes.values()]);
-        if (!Number.isFinite(sums.lossSum)) throw diverged(epoch);
-        position.nextBatch = b + 1;
-        position.partial = { ...sums, seen, trainSeconds: position.partial.trainSeconds + (performance.now() - started) / 1000 };
-        await commit((state) => store.stopped(state), epoch);
-        throw new InterruptedError(
-          `interrupted in epoch ${epoch}/${args.epochs} after batch ${b + 1}/${batches}; checkpoint saved in ${store.dir}`,
-        );
+        if (loop.signal.aborted) {
+          const sums = await readSums();
+          tf.dispose([lossSum, correct, ...sizes.values()]);
+          if (!Number.isFinite(sums.lossSum)) throw diverged(epoch);
+          position.nextBatch = b + 1;
+          position.partial = { ...sums, seen, trainSeconds: position.partial.trainSeconds + (performance.now() - started) / 1000 };
+          await commit((state) => store.stopped(state), epoch);
+          throw new InterruptedError(
+            `interrupted in epoch ${epoch}/${args.epochs} after batch ${b + 1}/${batches}; checkpoint saved in ${store.dir}`,
+          );
+        }
       }
+    } catch (err) {
+      // A step, an observer or the store that throws leaves no sums or sizes behind (disposing
+      // twice is nothing to tfjs, so the stop's own dispose above may have come first).
+      tf.dispose([lossSum, correct, ...sizes.values()]);
+      throw err;
     }
 
     const sums = await readSums(); // waits for the backend, so the clock covers all the work

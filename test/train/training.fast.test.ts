@@ -75,6 +75,21 @@ test('a short real run lowers the loss, learns well above chance, and keeps the 
   assert.equal(tensorsAfterEpoch[2], tensorsAfterEpoch[0], `tensors per epoch: ${tensorsAfterEpoch.join(', ')}`);
 });
 
+test('a step that throws mid-epoch (here the observer) leaves no tensor of the epoch behind', async (t) => {
+  const failing = loop(tempDir(t), 'custom', {
+    observer: {
+      onBatch: (b) => {
+        if (b === 2) throw new Error('observer failed');
+      },
+    },
+  });
+  // The first step creates what lives as long as the model (the BatchNorms' written moving statistics).
+  await train({ ...failing, args: { ...failing.args, epochs: 1 }, train: firstExamples(data.train, 256) });
+  const before = tf.memory().numTensors;
+  await assert.rejects(train(failing), /observer failed/);
+  assert.equal(tf.memory().numTensors, before, 'the running sums and the batch-size scalars were disposed');
+});
+
 test('custom and built-in start from the same weights and take the same steps: one training BatchNorm', async (t) => {
   const custom = loop(tempDir(t), 'custom', { args: { epochs: 1 } });
   const builtin = loop(tempDir(t), 'builtin', { args: { epochs: 1 } });
