@@ -123,8 +123,9 @@ export async function withThreadedWasm<T>(threads: number, start: () => Promise<
    * A pthread worker that starts its thread only when Emscripten gives it a thread to run.
    * Emscripten allocates a pool of 8 workers at start-up whatever the thread count (tfjs
    * builds with PTHREAD_POOL_SIZE=8) and waits until each has loaded the module: 8 Node
-   * threads booting and compiling the 1 MB loader cost about 0.3 s and 0.6 CPU-seconds
-   * at every start of the CLI, and 90 MB, for XNNPACK's `threads - 1` pthreads. This one
+   * threads booting and each loading the module's loader script cost about 0.3 s and 0.6
+   * CPU-seconds at every start of the wasm backend, and 90 MB, for XNNPACK's `threads - 1`
+   * pthreads. This one
    * answers the "load" message itself; the first message after it (a "run": a pthread is
    * assigned) starts the real worker, which gets the "load" first and then, in order, the
    * rest. The worker's loader starts synchronously on "load" (instantiateWasm is
